@@ -1,0 +1,218 @@
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep, sleep_until};
+
+use super::Elapsed;
+
+/// Runs `future` with a time limit of `limit`.
+///
+/// The returned [`Timeout`] resolves to `Ok(output)` if the future finishes
+/// first and to `Err(`[`Elapsed`]`)` once `limit` has passed, dropping the
+/// inner future. A limit too large to represent as an instant (such as
+/// [`Duration::MAX`]) means no limit.
+///
+/// This is `asyncio.wait_for(coro, timeout)`. The method form is
+/// [`TimeoutExt::timeout`](super::TimeoutExt::timeout).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::timeout::timeout;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let quick = async { 42 };
+/// assert_eq!(timeout(Duration::from_secs(1), quick).await, Ok(42));
+///
+/// let slow = tokio::time::sleep(Duration::from_secs(5));
+/// assert!(timeout(Duration::from_secs(1), slow).await.is_err());
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// Polling the returned future panics if there is no tokio runtime with the
+/// time driver enabled, as for [`tokio::time::sleep`].
+///
+/// # Cancel safety
+///
+/// Dropping the `Timeout` drops the inner future; it is exactly as cancel
+/// safe as that future.
+pub fn timeout<F: IntoFuture>(limit: Duration, future: F) -> Timeout<F::IntoFuture> {
+    let deadline = Instant::now().checked_add(limit);
+    Timeout::new(future.into_future(), deadline, limit)
+}
+
+/// Runs `future` until the instant `deadline`.
+///
+/// Like [`timeout`], with an absolute deadline (`asyncio.timeout_at`). A
+/// deadline already in the past still polls the future once: a future that
+/// is ready at once wins.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::timeout::timeout_at;
+/// use tokio::time::Instant;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let at = Instant::now() + Duration::from_millis(100);
+/// let err = timeout_at(at, std::future::pending::<()>()).await.unwrap_err();
+/// assert_eq!(err.limit(), Duration::from_millis(100));
+/// assert_eq!(Instant::now(), at);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// Polling the returned future panics if there is no tokio runtime with the
+/// time driver enabled.
+///
+/// # Cancel safety
+///
+/// Dropping the `Timeout` drops the inner future; it is exactly as cancel
+/// safe as that future.
+pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
+    let limit = deadline.saturating_duration_since(Instant::now());
+    Timeout::new(future.into_future(), Some(deadline), limit)
+}
+
+pin_project! {
+    /// A future with a time limit, returned by [`timeout`], [`timeout_at`],
+    /// [`TimeoutExt`](super::TimeoutExt) and [`Deadline::scope`](super::Deadline::scope).
+    ///
+    /// It resolves to `Result<F::Output, Elapsed>`. The inner future is
+    /// polled first on every poll, so a future that is ready wins over a
+    /// deadline that has already passed. The deadline can be moved with
+    /// [`reset`](Self::reset), for idle timeouts.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        // `None` means no deadline: the guard never fires.
+        #[pin]
+        sleep: Option<Sleep>,
+        // Reported by `Elapsed`: deadline minus the instant it was set.
+        limit: Duration,
+    }
+}
+
+impl<F> Timeout<F> {
+    pub(crate) fn new(future: F, deadline: Option<Instant>, limit: Duration) -> Self {
+        Self {
+            future,
+            sleep: deadline.map(sleep_until),
+            limit,
+        }
+    }
+
+    /// Moves the deadline to `deadline`, earlier or later, even after it
+    /// passed (as long as the guard has not returned `Err` yet).
+    ///
+    /// The limit reported by a later [`Elapsed`] is measured from now. This
+    /// is the building block of idle timeouts: reset the guard each time
+    /// there is activity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    /// use tokio::time::{Instant, sleep};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut guarded = pin!(timeout(Duration::from_secs(1), sleep(Duration::from_secs(3))));
+    /// // Plenty of activity: give it more time.
+    /// guarded.as_mut().reset(Instant::now() + Duration::from_secs(5));
+    /// assert!(guarded.await.is_ok());
+    /// # }
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let mut this = self.project();
+        *this.limit = deadline.saturating_duration_since(Instant::now());
+        match this.sleep.as_mut().as_pin_mut() {
+            Some(sleep) => sleep.reset(deadline),
+            None => this.sleep.set(Some(sleep_until(deadline))),
+        }
+    }
+
+    /// The current deadline, or `None` if the guard has no limit.
+    #[must_use]
+    pub fn deadline(&self) -> Option<Instant> {
+        self.sleep.as_ref().map(Sleep::deadline)
+    }
+
+    /// The inner future.
+    pub fn get_ref(&self) -> &F {
+        &self.future
+    }
+
+    /// The inner future, mutably.
+    pub fn get_mut(&mut self) -> &mut F {
+        &mut self.future
+    }
+
+    /// The inner future, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut F> {
+        self.project().future
+    }
+
+    /// Takes the inner future out of the guard, dropping the limit.
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let had_budget = tokio::task::coop::has_budget_remaining();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let inner_exhausted_budget = had_budget && !tokio::task::coop::has_budget_remaining();
+        ready!(poll_deadline(this.sleep, inner_exhausted_budget, cx));
+        Poll::Ready(Err(Elapsed::new(*this.limit)))
+    }
+}
+
+/// The non-generic half of `Timeout::poll`, kept out of the generic code.
+///
+/// When the inner future used up the task's cooperative budget, the timer
+/// would report `Pending` for that reason alone and a busy inner future could
+/// outlive its deadline forever; the timer is then polled unconstrained.
+fn poll_deadline(
+    sleep: Pin<&mut Option<Sleep>>,
+    inner_exhausted_budget: bool,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let Some(sleep) = sleep.as_pin_mut() else {
+        return Poll::Pending;
+    };
+    if inner_exhausted_budget {
+        pin!(tokio::task::coop::unconstrained(sleep)).poll(cx)
+    } else {
+        sleep.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("deadline", &self.deadline())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,71 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::{Deadline, Elapsed, Timeout};
+
+pin_project! {
+    /// The future returned by [`Deadline::scope`]: the inner future under a
+    /// deadline that is also the ambient [`Deadline::current`] inside it.
+    ///
+    /// Resolves to `Result<F::Output, Elapsed>`.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Scope<F> {
+        #[pin]
+        inner: Timeout<F>,
+        // The deadline in force inside; narrowed to an enclosing scope's
+        // deadline on the first poll, then fixed.
+        deadline: Deadline,
+        first_poll: bool,
+    }
+}
+
+impl<F> Scope<F> {
+    pub(super) fn new(deadline: Deadline, future: F) -> Self {
+        Self {
+            inner: Timeout::new(future, deadline.instant(), deadline.remaining()),
+            deadline,
+            first_poll: true,
+        }
+    }
+
+    /// The deadline the scope enforces.
+    ///
+    /// Before the first poll this is the deadline it was created with; from
+    /// the first poll on, the earlier of that and the enclosing scope's.
+    #[must_use]
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+}
+
+impl<F: Future> Future for Scope<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if *this.first_poll {
+            *this.first_poll = false;
+            let narrowed = Deadline::min(*this.deadline, Deadline::current());
+            if narrowed != *this.deadline {
+                *this.deadline = narrowed;
+                if let Some(at) = narrowed.instant() {
+                    this.inner.as_mut().reset(at);
+                }
+            }
+        }
+        let _ambient = this.deadline.enter();
+        this.inner.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for Scope<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
