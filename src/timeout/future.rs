@@ -146,9 +146,13 @@ impl<F> Timeout<F> {
         }
     }
 
-    /// The current deadline, or `None` if the guard has no limit.
+    /// The instant the guard fires at, or `None` if it has no limit.
+    ///
+    /// (Named so that it is not shadowed by
+    /// [`TimeoutExt::deadline`](super::TimeoutExt::deadline), which the
+    /// prelude adds to every future.)
     #[must_use]
-    pub fn deadline(&self) -> Option<Instant> {
+    pub fn expires_at(&self) -> Option<Instant> {
         self.sleep.as_ref().map(Sleep::deadline)
     }
 
@@ -211,7 +215,7 @@ fn poll_deadline(
 impl<F> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timeout")
-            .field("deadline", &self.deadline())
+            .field("expires_at", &self.expires_at())
             .field("limit", &self.limit)
             .finish_non_exhaustive()
     }

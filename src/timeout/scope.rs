@@ -32,12 +32,13 @@ impl<F> Scope<F> {
         }
     }
 
-    /// The deadline the scope enforces.
+    /// The deadline the scope enforces (named so that it is not shadowed by
+    /// [`TimeoutExt::deadline`](super::TimeoutExt::deadline)).
     ///
     /// Before the first poll this is the deadline it was created with; from
     /// the first poll on, the earlier of that and the enclosing scope's.
     #[must_use]
-    pub fn deadline(&self) -> Deadline {
+    pub fn budget(&self) -> Deadline {
         self.deadline
     }
 }
