@@ -12,5 +12,6 @@
 #[allow(dead_code, unused_imports)]
 mod loom;
 
+pub mod event;
 pub mod prelude;
 pub mod timeout;
