@@ -7,3 +7,44 @@ fn send<T: Send>() {}
 fn sync<T: Sync>() {}
 fn unpin<T: Unpin>() {}
 fn static_<T: 'static>() {}
+
+#[test]
+fn event_auto_traits() {
+    use async_patterns::event::{Event, Wait, WaitOwned, WaitTimeout};
+
+    send::<Event>();
+    sync::<Event>();
+    unpin::<Event>();
+    send::<Wait<'static>>();
+    sync::<Wait<'static>>();
+    unpin::<Wait<'static>>();
+    send::<WaitOwned>();
+    sync::<WaitOwned>();
+    unpin::<WaitOwned>();
+    static_::<WaitOwned>();
+    send::<WaitTimeout<'static>>();
+    sync::<WaitTimeout<'static>>();
+}
+
+#[test]
+fn timeout_auto_traits() {
+    use async_patterns::timeout::{Deadline, Elapsed, Scope, Timeout};
+    use std::future::Ready;
+
+    send::<Deadline>();
+    sync::<Deadline>();
+    unpin::<Deadline>();
+    send::<Elapsed>();
+    sync::<Elapsed>();
+    unpin::<Elapsed>();
+    static_::<Elapsed>();
+    send::<Timeout<Ready<()>>>();
+    sync::<Timeout<Ready<()>>>();
+    static_::<Timeout<Ready<()>>>();
+    send::<Scope<Ready<()>>>();
+    sync::<Scope<Ready<()>>>();
+    // A `Timeout` holds a tokio `Sleep`, which is `!Unpin`: pin it (`pin!`,
+    // `Box::pin`) to poll it by hand, as with `tokio::time::Timeout`.
+    fn error_is_std_error<E: std::error::Error + Send + Sync + 'static>() {}
+    error_is_std_error::<Elapsed>();
+}

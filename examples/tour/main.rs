@@ -6,6 +6,9 @@
 //! cargo run --example tour
 //! ```
 
+mod event;
+mod timeout;
+
 use std::future::Future;
 use std::time::Instant;
 
@@ -21,6 +24,17 @@ async fn section<F: Future<Output = ()>>(asyncio: &str, ours: &str, body: F) {
 #[tokio::main]
 async fn main() {
     let start = Instant::now();
-    section("(skeleton)", "async-patterns", async {}).await;
+    section(
+        "asyncio.Event",
+        "async_patterns::event::Event",
+        event::run(),
+    )
+    .await;
+    section(
+        "asyncio.wait_for / asyncio.timeout",
+        "async_patterns::timeout",
+        timeout::run(),
+    )
+    .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }
