@@ -48,3 +48,20 @@ fn timeout_auto_traits() {
     fn error_is_std_error<E: std::error::Error + Send + Sync + 'static>() {}
     error_is_std_error::<Elapsed>();
 }
+
+#[test]
+fn pool_auto_traits() {
+    use async_patterns::pool::{Get, GetTimeout, Pool, Pooled};
+
+    send::<Pool<String>>();
+    sync::<Pool<String>>();
+    unpin::<Pool<String>>();
+    static_::<Pool<String>>();
+    send::<Pooled<String>>();
+    sync::<Pooled<String>>();
+    unpin::<Pooled<String>>();
+    static_::<Pooled<String>>();
+    send::<Get<'static, String>>();
+    unpin::<Get<'static, String>>();
+    send::<GetTimeout<'static, String>>();
+}

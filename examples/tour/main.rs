@@ -7,6 +7,7 @@
 //! ```
 
 mod event;
+mod pool;
 mod timeout;
 
 use std::future::Future;
@@ -34,6 +35,12 @@ async fn main() {
         "asyncio.wait_for / asyncio.timeout",
         "async_patterns::timeout",
         timeout::run(),
+    )
+    .await;
+    section(
+        "async with pool.acquire() (async resource pool)",
+        "async_patterns::pool::Pool",
+        pool::run(),
     )
     .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
