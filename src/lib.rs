@@ -13,3 +13,4 @@
 mod loom;
 
 pub mod prelude;
+pub mod queue;
