@@ -6,6 +6,8 @@
 //! cargo run --example tour
 //! ```
 
+mod queue;
+
 use std::future::Future;
 use std::time::Instant;
 
@@ -22,5 +24,6 @@ async fn section<F: Future<Output = ()>>(asyncio: &str, ours: &str, body: F) {
 async fn main() {
     let start = Instant::now();
     section("(skeleton)", "async-patterns", async {}).await;
+    section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }

@@ -404,7 +404,11 @@ impl<T> State<T> {
         wake: &mut WakeList,
     ) -> usize {
         let n = max.max(1).min(self.queue.len());
-        out.extend(self.queue.drain(..n));
+        if n == 1 {
+            out.extend(self.queue.pop_front());
+        } else {
+            out.extend(self.queue.drain(..n));
+        }
         if !track {
             self.finish(n, wake);
         }
