@@ -85,6 +85,7 @@ mod loom;
 pub mod event;
 pub mod pool;
 pub mod prelude;
+pub mod queue;
 pub mod timeout;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.

@@ -8,6 +8,7 @@
 
 mod event;
 mod pool;
+mod queue;
 mod timeout;
 
 use std::future::Future;
@@ -43,5 +44,6 @@ async fn main() {
         pool::run(),
     )
     .await;
+    section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }
