@@ -12,5 +12,6 @@
 #[allow(dead_code, unused_imports)]
 mod loom;
 
+pub mod actor;
 pub mod prelude;
 pub mod queue;
