@@ -7,6 +7,7 @@
 //! ```
 
 mod actor;
+mod queue;
 
 use std::future::Future;
 use std::time::Instant;
@@ -24,6 +25,7 @@ async fn section<F: Future<Output = ()>>(asyncio: &str, ours: &str, body: F) {
 async fn main() {
     let start = Instant::now();
     section("(skeleton)", "async-patterns", async {}).await;
+    section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
     section(
         "actors (asyncio.Queue + task per actor)",
         "async_patterns::actor",
