@@ -595,3 +595,32 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn queued_requests_fail_when_the_runtime_shuts_down() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (_never, gate) = tokio::sync::oneshot::channel();
+    let addr = rt.block_on(async {
+        let addr = actor::spawn(Gated {
+            seen: Arc::new(Mutex::new(Vec::new())),
+        });
+        addr.send(GatedMsg::Hold(gate)).await.unwrap();
+        // The actor takes `Hold` and blocks on a gate that never opens.
+        tokio::task::yield_now().await;
+        addr
+    });
+    // The request gets into the mailbox behind `Hold`.
+    let mut asked = task::spawn(addr.ask(GatedMsg::Ask));
+    assert_pending!(asked.poll());
+    drop(rt);
+    assert!(asked.is_woken());
+    assert_eq!(assert_ready!(asked.poll()), Err(AskError::NoReply));
+    drop(asked);
+    assert!(
+        futures::executor::block_on(addr.join())
+            .unwrap_err()
+            .is_cancelled()
+    );
+}

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use futures::future::{FutureExt, Shared};
+use futures::future::{FusedFuture, FutureExt, Shared};
 use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 
@@ -380,6 +380,12 @@ impl Future for Join {
         self.done
             .poll_unpin(cx)
             .map(|outcome| outcome.unwrap_or_else(|_| Err(ActorError::cancelled())))
+    }
+}
+
+impl FusedFuture for Join {
+    fn is_terminated(&self) -> bool {
+        self.done.is_terminated()
     }
 }
 

@@ -9,6 +9,18 @@ use super::error::Stage;
 use super::queue::Receiver;
 use super::{Actor, ActorError, Context};
 
+/// The actor task's receiver. Dropping it also drops whatever is still in
+/// the mailbox, so that requests queued in an actor whose task is cancelled
+/// (its runtime shut down) fail with `NoReply` instead of waiting for the
+/// last `Addr` to go.
+struct Mailbox<M>(Receiver<M>);
+
+impl<M> Drop for Mailbox<M> {
+    fn drop(&mut self) {
+        drop(self.0.shutdown());
+    }
+}
+
 /// Runs `actor` until its mailbox is closed and drained, then reports the
 /// outcome through `done`.
 ///
@@ -21,13 +33,14 @@ pub(super) async fn run<A: Actor>(
     rx: Receiver<A::Message>,
     done: oneshot::Sender<Result<(), ActorError>>,
 ) {
+    let rx = Mailbox(rx);
     let mut stage = Stage::Started;
     // One `catch_unwind` around the whole life rather than one per message:
     // `stage` says where a panic came from.
     let lived = AssertUnwindSafe(async {
         actor.started(&mut ctx).await;
         stage = Stage::Handle;
-        while let Ok(msg) = rx.recv().await {
+        while let Ok(msg) = rx.0.recv().await {
             actor.handle(msg, &mut ctx).await;
         }
         stage = Stage::Stopped;
@@ -42,7 +55,7 @@ pub(super) async fn run<A: Actor>(
     // (dropping a request's `Reply` fails its `ask` with `NoReply`). After
     // a normal end the mailbox is already closed and empty.
     let leftover = if outcome.is_err() {
-        rx.shutdown()
+        rx.0.shutdown()
     } else {
         Vec::new()
     };
