@@ -1,6 +1,8 @@
 //! `async_patterns::actor` against the hand-written tokio actor (an mpsc
 //! mailbox, a task looping over `recv`, a oneshot per request), on the same
-//! workload, in the same group, on one current-thread runtime.
+//! workload, in the same group: once on a current-thread runtime (`actor_*`),
+//! once on a two-worker multi-thread runtime (`actor_*_mt`), where the
+//! sender and the actor can run in parallel.
 //!
 //! ```text
 //! cargo bench --bench actor -- --warm-up-time 1 --measurement-time 3
@@ -74,16 +76,31 @@ impl RawCounter {
     }
 }
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
+fn runtime(multi_thread: bool) -> Runtime {
+    if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+}
+
+fn group_name(name: &str, multi_thread: bool) -> String {
+    if multi_thread {
+        format!("{name}_mt")
+    } else {
+        name.to_string()
+    }
 }
 
 /// `SENDS` messages, then one request so that all of them have been handled.
-fn send_throughput(c: &mut Criterion) {
-    let rt = runtime();
-    let mut group = c.benchmark_group("actor_send");
+fn send_throughput(c: &mut Criterion, multi_thread: bool) {
+    let rt = runtime(multi_thread);
+    let mut group = c.benchmark_group(group_name("actor_send", multi_thread));
     group.throughput(Throughput::Elements(SENDS));
 
     let addr = rt.block_on(async { actor::spawn(Counter(0)) });
@@ -109,9 +126,9 @@ fn send_throughput(c: &mut Criterion) {
 }
 
 /// `ASKS` requests one after the other: each waits for its answer.
-fn ask_round_trip(c: &mut Criterion) {
-    let rt = runtime();
-    let mut group = c.benchmark_group("actor_ask");
+fn ask_round_trip(c: &mut Criterion, multi_thread: bool) {
+    let rt = runtime(multi_thread);
+    let mut group = c.benchmark_group(group_name("actor_ask", multi_thread));
     group.throughput(Throughput::Elements(ASKS));
 
     let addr = rt.block_on(async { actor::spawn(Counter(0)) });
@@ -134,5 +151,12 @@ fn ask_round_trip(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, send_throughput, ask_round_trip);
-criterion_main!(benches);
+fn benches(c: &mut Criterion) {
+    for multi_thread in [false, true] {
+        send_throughput(c, multi_thread);
+        ask_round_trip(c, multi_thread);
+    }
+}
+
+criterion_group!(actor_benches, benches);
+criterion_main!(actor_benches);
