@@ -126,14 +126,11 @@ async fn main() {
     pears.stop();
     apples.join().await.unwrap();
     pears.join().await.unwrap();
+    // A stopped actor refuses new messages and hands them back.
     if let Err(refused) = apples.send(CountMsg::Add(1)).await {
-        println!(
-            "apples is stopped; the message came back: Add({})",
-            match refused.into_inner() {
-                CountMsg::Add(n) => n,
-                CountMsg::Get(_) => unreachable!(),
-            }
-        );
+        if let CountMsg::Add(n) = refused.into_inner() {
+            println!("apples is stopped; Add({n}) came back to the sender");
+        }
     }
 
     // The counters are gone; the logger has handled all of their lines.
