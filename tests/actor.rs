@@ -624,3 +624,62 @@ fn queued_requests_fail_when_the_runtime_shuts_down() {
             .is_cancelled()
     );
 }
+
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("dropped badly");
+    }
+}
+
+impl Actor for PanicsOnDrop {
+    type Message = ();
+
+    async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+}
+
+#[tokio::test]
+async fn panic_while_dropping_the_actor_is_reported() {
+    let addr = actor::spawn(PanicsOnDrop);
+    addr.send(()).await.unwrap();
+    addr.stop();
+    let err = addr.join().await.unwrap_err();
+    assert_eq!(err.to_string(), "actor panicked in `drop`: dropped badly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asks_racing_a_stop_never_hang() {
+    for round in 0..20 {
+        let addr = actor::spawn_with_mailbox(Recorder { log: log() }, 2);
+        let askers: Vec<_> = (0..4)
+            .map(|_| {
+                let addr = addr.clone();
+                tokio::spawn(async move {
+                    let mut answered = 0;
+                    loop {
+                        match addr.ask(Msg::Get).await {
+                            Ok(_) => answered += 1,
+                            Err(AskError::Closed) => return answered,
+                            Err(AskError::NoReply) => panic!("a graceful stop answers queued asks"),
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for _ in 0..round {
+            tokio::task::yield_now().await;
+        }
+        addr.stop();
+        let all = async {
+            for asker in askers {
+                asker.await.unwrap();
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), all)
+            .await
+            .expect("an ask hung");
+        addr.join().await.unwrap();
+    }
+}

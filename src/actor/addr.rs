@@ -251,6 +251,28 @@ impl<A: Actor> Addr<A> {
 
     /// Whether the mailbox is closed: the actor is stopping or has ended,
     /// and every send fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// struct Idle;
+    ///
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///
+    ///     async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let idle = actor::spawn(Idle);
+    /// assert!(!idle.is_closed());
+    /// idle.stop();
+    /// assert!(idle.is_closed());
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.tx.is_closed()
     }

@@ -150,6 +150,34 @@ impl ActorError {
     ///
     /// Gives `self` back when the actor did not panic, or when another clone
     /// of this error (from another `join`) has already taken the payload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// struct Picky;
+    ///
+    /// impl Actor for Picky {
+    ///     type Message = u8;
+    ///
+    ///     async fn handle(&mut self, n: u8, _ctx: &mut Context<Self>) {
+    ///         std::panic::panic_any(n);
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let addr = actor::spawn(Picky);
+    /// addr.send(7).await.unwrap();
+    /// let err = addr.join().await.unwrap_err();
+    /// let again = err.clone();
+    /// let payload = err.try_into_panic().unwrap();
+    /// assert_eq!(payload.downcast_ref::<u8>(), Some(&7));
+    /// // The payload is handed out once.
+    /// assert!(again.try_into_panic().is_err());
+    /// # }
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, ActorError> {
         let taken = match &self.repr {
             Repr::Panicked { payload, .. } => payload
