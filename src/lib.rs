@@ -82,6 +82,7 @@
 #[allow(dead_code, unused_imports)]
 mod loom;
 
+pub mod actor;
 pub mod event;
 pub mod pool;
 pub mod prelude;

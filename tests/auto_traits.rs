@@ -111,3 +111,57 @@ fn queue_auto_traits() {
     send::<RecvTimeoutError>();
     static_::<RecvError>();
 }
+
+#[test]
+fn actor_auto_traits() {
+    use async_patterns::actor::{
+        Actor, ActorError, Addr, Ask, AskError, Context, Join, Reply, SendError, TrySendError,
+    };
+
+    struct Probe;
+    enum ProbeMsg {
+        Text(String),
+        Ask(Reply<String>),
+    }
+    impl Actor for Probe {
+        type Message = ProbeMsg;
+        async fn handle(&mut self, msg: ProbeMsg, _ctx: &mut Context<Self>) {
+            if let ProbeMsg::Ask(reply) = msg {
+                reply.send(String::new());
+            }
+        }
+    }
+
+    send::<Addr<Probe>>();
+    sync::<Addr<Probe>>();
+    unpin::<Addr<Probe>>();
+    static_::<Addr<Probe>>();
+    send::<Context<Probe>>();
+    sync::<Context<Probe>>();
+    send::<Reply<String>>();
+    sync::<Reply<String>>();
+    unpin::<Reply<String>>();
+    send::<Join>();
+    send::<Ask<'static, Probe, String>>();
+    sync::<Ask<'static, Probe, String>>();
+    unpin::<Ask<'static, Probe, String>>();
+    sync::<Join>();
+    unpin::<Join>();
+    static_::<Join>();
+    send::<ActorError>();
+    sync::<ActorError>();
+    send::<AskError>();
+    sync::<AskError>();
+    send::<SendError<Reply<String>>>();
+    send::<TrySendError<Reply<String>>>();
+
+    fn send_future<F: std::future::Future + Send>(_: F) {}
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let addr = async_patterns::actor::spawn(Probe);
+    send_future(addr.send(ProbeMsg::Text(String::new())));
+    send_future(addr.ask(ProbeMsg::Ask));
+    send_future(addr.join());
+}

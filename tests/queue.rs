@@ -745,3 +745,23 @@ fn recv_many_respects_limit_and_zero() {
     assert_eq!(buf, [100, 0, 1, 2, 3, 4]);
     assert_eq!(rx.unfinished(), 0);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_busy_receiver_yields_to_the_runtime() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (tx, rx) = queue::unbounded();
+    for i in 0..10_000 {
+        tx.try_send(i).unwrap();
+    }
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&ran);
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let mut seen_other_task = false;
+    for i in 0..10_000 {
+        assert_eq!(rx.recv().await, Ok(i));
+        seen_other_task |= ran.load(Ordering::SeqCst);
+    }
+    assert!(seen_other_task, "recv never yielded to the scheduler");
+}

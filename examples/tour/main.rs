@@ -6,6 +6,7 @@
 //! cargo run --example tour
 //! ```
 
+mod actor;
 mod event;
 mod pool;
 mod queue;
@@ -45,5 +46,11 @@ async fn main() {
     )
     .await;
     section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
+    section(
+        "actors (asyncio.Queue + task per actor)",
+        "async_patterns::actor",
+        actor::run(),
+    )
+    .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
 use super::waiters::{SlotState, WaiterList, WakeList};
-use crate::loom::{Mutex, MutexGuard, lock};
+use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
 /// Everything the lock protects.
 ///
@@ -35,8 +35,6 @@ pub(crate) struct State<T> {
     pub(crate) reserved: usize,
     /// Set once, never cleared.
     pub(crate) closed: bool,
-    /// Items accepted and not yet finished: queued items plus live `Job`s.
-    pub(crate) unfinished: usize,
     /// Live `Sender` handles; the last one dropping closes the queue.
     pub(crate) senders: usize,
     /// Live `Receiver` handles; the last one dropping closes the queue.
@@ -52,13 +50,23 @@ pub(crate) struct State<T> {
     pub(crate) recv_notified: usize,
     /// `closed()` futures, all woken on close.
     pub(crate) close_waiters: WaiterList<()>,
-    /// `join()` futures, all woken when `unfinished` reaches zero.
+    /// `join()` futures, all woken when the queue is empty and no `Job` is
+    /// alive.
     pub(crate) join_waiters: WaiterList<()>,
 }
 
 /// The shared core; handles hold it in an `Arc`.
+///
+/// Work tracking: the unfinished count is `queue.len() + jobs`. Queued items
+/// are counted under the lock; live `Job`s in an atomic, so that dropping a
+/// `Job` only takes the lock when it was the last one (to wake `join()`).
 pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
+    /// Live `Job`s. Incremented under the lock when a job is handed out;
+    /// decremented without it on drop. A `join()` waiter registers under the
+    /// lock after reading it, and the drop that takes it to zero then locks
+    /// before waking `join_waiters`, so that wakeup cannot be missed.
+    jobs: AtomicUsize,
 }
 
 impl<T> Chan<T> {
@@ -69,7 +77,6 @@ impl<T> Chan<T> {
                 capacity,
                 reserved: 0,
                 closed: false,
-                unfinished: 0,
                 senders: 1,
                 receivers: 1,
                 send_waiters: WaiterList::new(),
@@ -78,6 +85,7 @@ impl<T> Chan<T> {
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
             }),
+            jobs: AtomicUsize::new(0),
         }
     }
 
@@ -162,21 +170,15 @@ impl<T> Chan<T> {
         })
     }
 
-    /// Withdraws a send/reserve registration (drop or timeout). Returns what
-    /// became of it: `Ok(None)` if it had been served (a reserve that had been
-    /// granted gives its slot back unless `keep_grant`), `Err(item)` if it had
-    /// not (or was closed), with the item for the caller to drop or return
-    /// outside the lock.
-    pub(crate) fn cancel_send(
-        &self,
-        key: usize,
-        reserve: bool,
-        keep_grant: bool,
-    ) -> Result<(), (Option<T>, bool)> {
+    /// Withdraws a send/reserve registration (drop or timeout). Returns
+    /// `Ok(())` if it had been served (a granted reserve gives its slot on to
+    /// the next waiter), or `Err((item, closed))` if it had not, with the
+    /// item for the caller to drop or return outside the lock.
+    pub(crate) fn cancel_send(&self, key: usize, reserve: bool) -> Result<(), (Option<T>, bool)> {
         self.with(|st, wake| match st.send_waiters.state(key) {
             SlotState::Notified => {
                 st.send_waiters.remove(key);
-                if reserve && !keep_grant {
+                if reserve {
                     st.reserved -= 1;
                     st.rebalance(wake);
                 }
@@ -192,7 +194,6 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.reserved -= 1;
             st.queue.push_back(item);
-            st.unfinished += 1;
             st.rebalance(wake);
         });
     }
@@ -219,7 +220,7 @@ impl<T> Chan<T> {
             if st.queue.is_empty() {
                 return Err(st.closed);
             }
-            Ok(st.take(out, max, track, wake))
+            Ok(self.take(st, out, max, track, wake))
         })
     }
 
@@ -248,7 +249,7 @@ impl<T> Chan<T> {
                 served = true;
             }
             if !st.queue.is_empty() {
-                return Poll::Ready(Some(st.take(out, max, track, wake)));
+                return Poll::Ready(Some(self.take(st, out, max, track, wake)));
             }
             if st.closed {
                 return Poll::Ready(None);
@@ -286,14 +287,48 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.close(wake);
             let items: Vec<T> = st.queue.drain(..).collect();
-            st.finish(items.len(), wake);
+            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
             items
         })
     }
 
-    /// Marks `n` handed-out items done.
-    pub(crate) fn finish(&self, n: usize) {
-        self.with(|st, wake| st.finish(n, wake));
+    /// Number of accepted items not finished yet.
+    pub(crate) fn unfinished(&self) -> usize {
+        let st = self.lock();
+        st.queue.len() + self.jobs.load(Ordering::Acquire)
+    }
+
+    /// Marks one handed-out `Job` done.
+    pub(crate) fn finish_job(&self) {
+        if self.jobs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.with(|st, wake| st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake));
+        }
+    }
+
+    /// Moves up to `max` items into `out`; with `track` they become live
+    /// `Job`s, otherwise they are finished on delivery.
+    fn take(
+        &self,
+        st: &mut State<T>,
+        out: &mut impl Extend<T>,
+        max: usize,
+        track: bool,
+        wake: &mut WakeList,
+    ) -> usize {
+        let n = max.max(1).min(st.queue.len());
+        if n == 1 {
+            out.extend(st.queue.pop_front());
+        } else {
+            out.extend(st.queue.drain(..n));
+        }
+        if track {
+            self.jobs.fetch_add(n, Ordering::AcqRel);
+        }
+        st.rebalance(wake);
+        if st.queue.is_empty() {
+            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
+        }
+        n
     }
 
     /// Polls a `closed()` (`join == false`) or `join()` (`join == true`).
@@ -306,7 +341,10 @@ impl<T> Chan<T> {
         let mut st = self.lock();
         let st = &mut *st;
         let (done, list) = if join {
-            (st.unfinished == 0, &mut st.join_waiters)
+            (
+                st.queue.is_empty() && self.jobs.load(Ordering::Acquire) == 0,
+                &mut st.join_waiters,
+            )
         } else {
             (st.closed, &mut st.close_waiters)
         };
@@ -390,30 +428,7 @@ impl<T> State<T> {
     /// only I2 may need a receiver woken.
     fn accept(&mut self, item: T, wake: &mut WakeList) {
         self.queue.push_back(item);
-        self.unfinished += 1;
         self.wake_receivers(wake);
-    }
-
-    /// Moves up to `max` items into `out`; without `track` they are finished
-    /// on delivery.
-    fn take(
-        &mut self,
-        out: &mut impl Extend<T>,
-        max: usize,
-        track: bool,
-        wake: &mut WakeList,
-    ) -> usize {
-        let n = max.max(1).min(self.queue.len());
-        if n == 1 {
-            out.extend(self.queue.pop_front());
-        } else {
-            out.extend(self.queue.drain(..n));
-        }
-        if !track {
-            self.finish(n, wake);
-        }
-        self.rebalance(wake);
-        n
     }
 
     /// Restores I1 (grant free slots to parked senders, FIFO) and I2.
@@ -423,10 +438,7 @@ impl<T> State<T> {
                 break;
             };
             match self.send_waiters.take_value(k) {
-                Some(item) => {
-                    self.queue.push_back(item);
-                    self.unfinished += 1;
-                }
+                Some(item) => self.queue.push_back(item),
                 None => self.reserved += 1,
             }
         }
@@ -443,13 +455,9 @@ impl<T> State<T> {
         }
     }
 
-    fn finish(&mut self, n: usize, wake: &mut WakeList) {
-        if n == 0 {
-            return;
-        }
-        debug_assert!(self.unfinished >= n, "more jobs finished than accepted");
-        self.unfinished -= n;
-        if self.unfinished == 0 {
+    /// Wakes every `join()` if nothing is unfinished (`jobs` live jobs).
+    fn wake_joiners_if_idle(&mut self, jobs: usize, wake: &mut WakeList) {
+        if jobs == 0 && self.queue.is_empty() {
             self.join_waiters.notify_all(SlotState::Notified, wake);
         }
     }

@@ -28,7 +28,7 @@ impl<T> Drop for SendWaiter<'_, T> {
         if let Some(k) = self.key.take() {
             // A blocked item is taken back out of the list (it is never
             // queued later) and dropped here, outside the lock.
-            drop(self.chan.cancel_send(k, self.reserve, false));
+            drop(self.chan.cancel_send(k, self.reserve));
         }
     }
 }
@@ -73,6 +73,21 @@ impl<T> Extend<T> for One<T> {
             self.0 = Some(item);
         }
     }
+}
+
+/// Runs one queue operation under tokio's cooperative-scheduling budget, so
+/// a task that always finds items (or space) still yields to the runtime now
+/// and then. Outside a tokio runtime the budget is unlimited. A poll that
+/// returns `Pending` because the budget ran out has not touched the queue.
+#[inline]
+pub(crate) fn coop<R>(
+    cx: &mut Context<'_>,
+    op: impl FnOnce(&mut Context<'_>) -> Poll<R>,
+) -> Poll<R> {
+    let budget = ready!(tokio::task::coop::poll_proceed(cx));
+    let r = ready!(op(cx));
+    budget.made_progress();
+    Poll::Ready(r)
 }
 
 fn deadline_after(d: Duration) -> Instant {
@@ -130,7 +145,8 @@ impl<T> Future for SendFuture<'_, T> {
             w.key.is_some() || this.item.is_some(),
             "SendFuture polled after completion"
         );
-        match ready!(w.chan.poll_send(&mut w.key, this.item, false, cx)) {
+        let item = this.item;
+        match ready!(coop(cx, |cx| w.chan.poll_send(&mut w.key, item, false, cx))) {
             Ok(()) => Poll::Ready(Ok(())),
             Err(item) => Poll::Ready(Err(SendError(
                 item.expect("a closed send waiter keeps its item"),
@@ -186,10 +202,14 @@ impl<T> Future for SendTimeout<'_, T> {
             return Poll::Pending;
         }
         let w = &mut this.inner.waiter;
-        let key = w.key.take().expect("a pending send is registered");
+        let Some(key) = w.key.take() else {
+            // Pending before registering (the task's budget ran out).
+            let item = this.inner.item.take().expect("an unsent item");
+            return Poll::Ready(Err(SendTimeoutError::Timeout(item)));
+        };
         // Decided under the lock: the item was either moved into the queue
         // already (success) or is still ours to give back.
-        Poll::Ready(match w.chan.cancel_send(key, false, false) {
+        Poll::Ready(match w.chan.cancel_send(key, false) {
             Ok(()) => Ok(()),
             Err((item, closed)) => {
                 let item = item.expect("a waiting send keeps its item");
@@ -242,7 +262,10 @@ impl<'a, T> Future for Reserve<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let w = self.project().waiter;
         let mut none = None;
-        match ready!(w.chan.poll_send(&mut w.key, &mut none, true, cx)) {
+        match ready!(coop(cx, |cx| w
+            .chan
+            .poll_send(&mut w.key, &mut none, true, cx)))
+        {
             Ok(()) => Poll::Ready(Ok(Permit::new(w.chan))),
             Err(_) => Poll::Ready(Err(SendError(()))),
         }
@@ -281,7 +304,9 @@ impl<'a, T> Recv<'a, T> {
     fn poll_item(&mut self, track: bool, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let w = &mut self.waiter;
         let mut one = One(None);
-        ready!(w.chan.poll_recv_into(&mut w.key, &mut one, 1, track, cx));
+        ready!(coop(cx, |cx| w
+            .chan
+            .poll_recv_into(&mut w.key, &mut one, 1, track, cx)));
         Poll::Ready(one.0)
     }
 }
@@ -430,10 +455,10 @@ impl<T> Future for RecvMany<'_, '_, T> {
             return Poll::Ready(0);
         }
         let w = this.waiter;
-        let n = ready!(
-            w.chan
-                .poll_recv_into(&mut w.key, *this.buf, *this.limit, false, cx)
-        );
+        let (buf, limit) = (this.buf, *this.limit);
+        let n = ready!(coop(cx, |cx| w
+            .chan
+            .poll_recv_into(&mut w.key, *buf, limit, false, cx)));
         Poll::Ready(n.unwrap_or(0))
     }
 }

@@ -46,7 +46,7 @@ struct DoneGuard<T> {
 
 impl<T> Drop for DoneGuard<T> {
     fn drop(&mut self) {
-        self.chan.finish(1);
+        self.chan.finish_job();
     }
 }
 

@@ -239,10 +239,8 @@ impl<T> Stream for Receiver<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let mut one = One(None);
-        match this
-            .chan
-            .poll_recv_into(&mut this.stream_key, &mut one, 1, false, cx)
-        {
+        let (chan, key) = (&this.chan, &mut this.stream_key);
+        match super::future::coop(cx, |cx| chan.poll_recv_into(key, &mut one, 1, false, cx)) {
             Poll::Ready(_) => Poll::Ready(one.0),
             Poll::Pending => Poll::Pending,
         }

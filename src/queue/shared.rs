@@ -143,7 +143,7 @@ macro_rules! shared_methods {
         /// # }
         /// ```
         pub fn unfinished(&self) -> usize {
-            self.chan.lock().unfinished
+            self.chan.unfinished()
         }
 
         /// Number of queued items.
