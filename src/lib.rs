@@ -83,6 +83,7 @@ mod loom;
 pub mod event;
 pub mod prelude;
 pub mod rate_limit;
+pub mod retry;
 pub mod timeout;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.

@@ -77,3 +77,34 @@ fn rate_limit_auto_traits() {
     error_is_std_error::<NotUntil>();
     error_is_std_error::<InsufficientCapacity>();
 }
+
+#[test]
+fn retry_auto_traits() {
+    use async_patterns::retry::{
+        AttemptTimeout, Backoff, DefaultRetry, Jitter, NoAttemptTimeout, RetryEvent, RetryPolicy,
+    };
+    use std::future::Ready;
+    use std::time::Duration;
+
+    type Op = fn() -> Ready<Result<(), std::io::Error>>;
+    type R = DefaultRetry<Backoff, Op, Ready<Result<(), std::io::Error>>, std::io::Error>;
+
+    send::<Backoff>();
+    sync::<Backoff>();
+    unpin::<Backoff>();
+    static_::<Backoff>();
+    send::<Jitter>();
+    sync::<Jitter>();
+    send::<RetryPolicy>();
+    sync::<RetryPolicy>();
+    send::<RetryPolicy<Backoff, AttemptTimeout>>();
+    sync::<RetryPolicy<Backoff, NoAttemptTimeout>>();
+    unpin::<RetryPolicy>();
+    send::<RetryEvent<'_, std::io::Error>>();
+    sync::<RetryEvent<'_, std::io::Error>>();
+    send::<R>();
+    sync::<R>();
+    static_::<R>();
+    send::<std::vec::IntoIter<Duration>>();
+    // `Retry` holds a tokio `Sleep` (`!Unpin`) while it waits.
+}
