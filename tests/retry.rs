@@ -2,6 +2,7 @@
 //! paused clock.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -204,7 +205,8 @@ enum KindCfg {
 }
 
 fn reference(kind: KindCfg, initial: u128, n: usize, cap: Option<u128>) -> Vec<u128> {
-    let max = Duration::MAX.as_nanos();
+    // Saturation happens at u64::MAX nanoseconds, which means Duration::MAX.
+    let max = u128::from(u64::MAX);
     let mut out = Vec::new();
     let (mut a, mut b) = (initial, initial);
     let mut cur = initial;
@@ -222,7 +224,12 @@ fn reference(kind: KindCfg, initial: u128, n: usize, cap: Option<u128>) -> Vec<u
                 d
             }
         };
-        out.push(cap.map_or(d, |c| d.min(c)));
+        let d = cap.map_or(d, |c| d.min(c));
+        out.push(if d == max {
+            Duration::MAX.as_nanos()
+        } else {
+            d
+        });
     }
     out
 }
@@ -676,4 +683,88 @@ fn debug_output_is_useful() {
     let text = format!("{fut:?}");
     assert!(text.contains("max_elapsed: Some(9s)"), "{text}");
     assert!(format!("{:?}", Backoff::constant(secs(1))).contains("Constant"));
+}
+
+// ---- allocations ----
+
+/// Counts the allocations made by the current thread, so that the tests
+/// running in parallel on other threads do not disturb the count.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+// The only `unsafe` in the crate's targets: a global allocator cannot be
+// written without it, and this one only forwards to `System`.
+#[allow(unsafe_code)]
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the
+// `GlobalAlloc` contract; the counter does not allocate.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocations(f: impl FnOnce()) -> usize {
+    let before = ALLOCS.with(Cell::get);
+    f();
+    ALLOCS.with(Cell::get) - before
+}
+
+/// Polls a future that must be ready at once, without a runtime.
+fn poll_once<F: Future>(fut: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(fut).poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("not ready"),
+    }
+}
+
+#[test]
+fn happy_path_allocates_nothing() {
+    // The counter works.
+    assert_eq!(allocations(|| drop(std::hint::black_box(Box::new(1)))), 1);
+    let schedule = Backoff::exponential(ms(10)).jitter(Jitter::Full);
+    let policy = RetryPolicy::new(schedule.clone()).max_elapsed(secs(10));
+    // Warm up thread locals (the clock, the ambient deadline).
+    let _ = poll_once(policy.retry(|| async { Ok::<u32, io::Error>(1) }));
+    let n = allocations(|| {
+        for i in 0..1000u32 {
+            let out = poll_once(retry(schedule.clone(), || async move {
+                Ok::<u32, io::Error>(i)
+            }));
+            assert_eq!(out.unwrap(), i);
+            let out = poll_once(
+                policy
+                    .retry(|| async move { Ok::<u32, io::Error>(i) })
+                    .when(|_| true)
+                    .notify(|_| {}),
+            );
+            assert_eq!(out.unwrap(), i);
+        }
+    });
+    assert_eq!(n, 0, "allocations in 2000 happy-path retries");
+}
+
+#[test]
+fn schedules_allocate_nothing() {
+    let n = allocations(|| {
+        for d in Backoff::decorrelated(ms(1), secs(1))
+            .jitter(Jitter::Equal)
+            .max_retries(100)
+        {
+            assert!(d <= secs(1));
+        }
+    });
+    assert_eq!(n, 0);
 }

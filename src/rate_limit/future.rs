@@ -101,8 +101,11 @@ impl<'a> Waiter<'a> {
         loop {
             match inner.try_take(self.permits, inner.now()) {
                 Ok(()) => {
-                    inner.dequeue(&mut queue, id);
+                    let next = inner.dequeue(&mut queue, id);
                     drop(queue);
+                    if let Some(next) = next {
+                        next.wake();
+                    }
                     self.state = State::Done;
                     sleep.set(None);
                     return Poll::Ready(());
@@ -129,7 +132,11 @@ impl Drop for Waiter<'_> {
             // Nothing was taken from the rate yet, so leaving the queue is
             // all there is to give back.
             let mut queue = super::gcra::lock(&self.inner.queue);
-            self.inner.dequeue(&mut queue, id);
+            let next = self.inner.dequeue(&mut queue, id);
+            drop(queue);
+            if let Some(next) = next {
+                next.wake();
+            }
         }
     }
 }

@@ -169,20 +169,21 @@ impl Inner {
         (id, queue.entries.len() == 1)
     }
 
-    /// Removes the waiter `id`; if that uncovers a new head, wakes it (and
-    /// only it) so that it starts its own timer.
-    pub(crate) fn dequeue(&self, queue: &mut Queue, id: u64) {
-        let Some(pos) = queue.entries.iter().position(|e| e.id == id) else {
-            return;
-        };
+    /// Removes the waiter `id`. If that uncovers a new head, returns its
+    /// waker: the caller wakes it (and only it), after unlocking, so that it
+    /// arms its own timer. The new head is still in the queue until it is
+    /// polled, so a wakeup cannot be lost between the unlock and the wake.
+    #[must_use]
+    pub(crate) fn dequeue(&self, queue: &mut Queue, id: u64) -> Option<Waker> {
+        let pos = queue.entries.iter().position(|e| e.id == id)?;
         if let Some(entry) = queue.entries.remove(pos) {
             self.queued
                 .fetch_sub(u64::from(entry.permits), Ordering::Release);
         }
         if pos == 0 {
-            if let Some(head) = queue.entries.front() {
-                head.waker.wake_by_ref();
-            }
+            queue.entries.front().map(|head| head.waker.clone())
+        } else {
+            None
         }
     }
 }

@@ -1,15 +1,28 @@
 use std::time::Duration;
 
 use super::Jitter;
-use super::jitter::{nanos_to_duration, u128_to_duration};
 
 /// The growth rule of a [`Backoff`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Constant,
     Exponential,
     Fibonacci,
-    Decorrelated { cap: Duration },
+    Decorrelated,
+}
+
+/// A `Duration` as saturating nanoseconds: `u64::MAX` stands for
+/// `Duration::MAX` (and for anything beyond 584 years).
+fn to_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn from_nanos(n: u64) -> Duration {
+    if n == u64::MAX {
+        Duration::MAX
+    } else {
+        Duration::from_nanos(n)
+    }
 }
 
 /// A backoff schedule: the delays to wait between attempts, as an
@@ -26,7 +39,8 @@ enum Kind {
 ///
 /// All arithmetic saturates: a huge initial delay or factor gives
 /// [`Duration::MAX`] (or the `max_delay` ceiling), never a panic or a
-/// wrap-around.
+/// wrap-around. (Delays are computed in whole nanoseconds; anything from
+/// 584 years up counts as `Duration::MAX`.)
 ///
 /// # Default
 ///
@@ -52,41 +66,57 @@ enum Kind {
 ///     .collect();
 /// assert_eq!(capped, [secs(1), secs(3), secs(9)]);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Backoff {
+    // Kept small (it is moved into every `Retry`): durations are stored as
+    // saturating nanoseconds (see `to_nanos`).
     kind: Kind,
-    initial: Duration,
-    factor: f64,
-    max_delay: Option<Duration>,
+    /// `false`: `max_retries` is ignored and the schedule never ends.
+    limited: bool,
     jitter: Jitter,
-    /// `None`: unlimited.
-    max_retries: Option<usize>,
-    seed: Option<u64>,
+    initial: u64,
+    /// Decorrelated: the cap of the AWS formula.
+    cap: u64,
+    factor: f64,
+    /// Hard ceiling after jitter; `u64::MAX` when unset.
+    max_delay: u64,
+    max_retries: usize,
     /// Delays yielded so far.
     yielded: usize,
-    /// Exponential: the next delay before the ceiling, in nanoseconds
-    /// (saturating; `u128` holds every `Duration`).
-    next_nanos: u128,
-    /// Fibonacci: the next two delays. Decorrelated: `.0` is the previous
-    /// delay.
-    fib: (Duration, Duration),
-    /// Created on first use, from `seed` or from fresh entropy.
-    rng: Option<fastrand::Rng>,
+    /// Exponential: the next delay before the ceiling. Fibonacci: the next
+    /// delay (`b` the one after). Decorrelated: the previous delay.
+    a: u64,
+    b: u64,
+    /// The state of the random number generator: set by `seed`, else
+    /// drawn from fresh entropy on first use (so clones of an unused,
+    /// unseeded schedule jitter independently).
+    rng: Option<u64>,
+}
+
+impl Clone for Backoff {
+    // Every field is plain data: an inlinable copy (cloning a schedule is on
+    // the happy path of `RetryPolicy::retry`).
+    #[inline]
+    fn clone(&self) -> Self {
+        Self { ..*self }
+    }
 }
 
 impl Backoff {
-    const fn new(kind: Kind, initial: Duration) -> Self {
+    fn new(kind: Kind, initial: Duration, cap: Duration) -> Self {
+        let initial = to_nanos(initial);
         Self {
             kind,
-            initial,
-            factor: 2.0,
-            max_delay: None,
+            limited: true,
             jitter: Jitter::None,
-            max_retries: Some(3),
-            seed: None,
+            initial,
+            cap: to_nanos(cap),
+            factor: 2.0,
+            max_delay: u64::MAX,
+            max_retries: 3,
             yielded: 0,
-            next_nanos: initial.as_nanos(),
-            fib: (initial, initial),
+            a: initial,
+            b: initial,
             rng: None,
         }
     }
@@ -104,8 +134,8 @@ impl Backoff {
     /// assert_eq!(delays, [ms(100), ms(100), ms(100)]);
     /// ```
     #[must_use]
-    pub const fn constant(delay: Duration) -> Self {
-        Self::new(Kind::Constant, delay)
+    pub fn constant(delay: Duration) -> Self {
+        Self::new(Kind::Constant, delay, Duration::MAX)
     }
 
     /// `initial`, then each delay [`factor`](Self::factor) times the one
@@ -126,8 +156,8 @@ impl Backoff {
     /// assert_eq!(delays, [ms(100), ms(200), ms(400)]);
     /// ```
     #[must_use]
-    pub const fn exponential(initial: Duration) -> Self {
-        Self::new(Kind::Exponential, initial)
+    pub fn exponential(initial: Duration) -> Self {
+        Self::new(Kind::Exponential, initial, Duration::MAX)
     }
 
     /// Fibonacci growth: `initial` × 1, 1, 2, 3, 5, 8, ... (slower than
@@ -144,8 +174,8 @@ impl Backoff {
     /// assert_eq!(delays, [secs(1), secs(1), secs(2), secs(3), secs(5), secs(8)]);
     /// ```
     #[must_use]
-    pub const fn fibonacci(initial: Duration) -> Self {
-        Self::new(Kind::Fibonacci, initial)
+    pub fn fibonacci(initial: Duration) -> Self {
+        Self::new(Kind::Fibonacci, initial, Duration::MAX)
     }
 
     /// AWS's "decorrelated jitter": each delay is uniform in
@@ -168,8 +198,8 @@ impl Backoff {
     /// }
     /// ```
     #[must_use]
-    pub const fn decorrelated(base: Duration, cap: Duration) -> Self {
-        Self::new(Kind::Decorrelated { cap }, base)
+    pub fn decorrelated(base: Duration, cap: Duration) -> Self {
+        Self::new(Kind::Decorrelated, base, cap)
     }
 
     /// The growth factor of [`exponential`](Self::exponential) backoff
@@ -223,8 +253,8 @@ impl Backoff {
     /// }
     /// ```
     #[must_use]
-    pub const fn max_delay(mut self, max: Duration) -> Self {
-        self.max_delay = Some(max);
+    pub fn max_delay(mut self, max: Duration) -> Self {
+        self.max_delay = to_nanos(max);
         self
     }
 
@@ -276,7 +306,8 @@ impl Backoff {
     /// ```
     #[must_use]
     pub const fn max_retries(mut self, n: usize) -> Self {
-        self.max_retries = Some(n);
+        self.limited = true;
+        self.max_retries = n;
         self
     }
 
@@ -294,7 +325,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub const fn unlimited(mut self) -> Self {
-        self.max_retries = None;
+        self.limited = false;
         self
     }
 
@@ -317,46 +348,48 @@ impl Backoff {
     /// assert_eq!(a, b);
     /// ```
     #[must_use]
-    pub const fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.rng = Some(seed);
         self
     }
 
-    fn rng(&mut self) -> &mut fastrand::Rng {
-        let seed = self.seed;
-        self.rng.get_or_insert_with(|| match seed {
-            Some(seed) => fastrand::Rng::with_seed(seed),
-            None => fastrand::Rng::new(),
-        })
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        let state = self
+            .rng
+            .get_or_insert_with(|| fastrand::Rng::new().get_seed());
+        let mut rng = fastrand::Rng::with_seed(*state);
+        let unit = rng.f64();
+        *state = rng.get_seed();
+        unit
     }
 
-    /// The next delay before the ceiling and jitter.
-    fn next_base(&mut self) -> Duration {
+    /// The next delay before the ceiling and jitter, in nanoseconds.
+    fn next_base(&mut self) -> u64 {
         match self.kind {
             Kind::Constant => self.initial,
             Kind::Exponential => {
-                let delay = u128_to_duration(self.next_nanos);
+                let delay = self.a;
                 // Whole factors multiply exactly; others go through `f64`,
-                // whose cast back saturates (and maps `inf * 0 = NaN` to 0).
-                let next = if self.factor.fract() == 0.0 && self.factor <= 1e18 {
-                    self.next_nanos.saturating_mul(self.factor as u128)
+                // whose cast back saturates (and maps NaN to 0).
+                self.a = if self.factor.fract() == 0.0 && self.factor < 1.8e19 {
+                    delay.saturating_mul(self.factor as u64)
                 } else {
-                    (self.next_nanos as f64 * self.factor) as u128
+                    (delay as f64 * self.factor) as u64
                 };
-                self.next_nanos = next.min(Duration::MAX.as_nanos());
                 delay
             }
             Kind::Fibonacci => {
-                let (a, b) = self.fib;
-                self.fib = (b, a.saturating_add(b));
-                a
+                let delay = self.a;
+                (self.a, self.b) = (self.b, self.a.saturating_add(self.b));
+                delay
             }
-            Kind::Decorrelated { cap } => {
-                let low = self.initial.as_nanos() as f64;
-                let high = self.fib.0.as_nanos() as f64 * 3.0;
-                let unit = self.rng().f64();
-                let delay = nanos_to_duration(low + (high - low) * unit).min(cap);
-                self.fib.0 = delay;
+            Kind::Decorrelated => {
+                let low = self.initial as f64;
+                let high = self.a as f64 * 3.0;
+                let unit = self.unit();
+                let delay = ((low + (high - low) * unit) as u64).min(self.cap);
+                self.a = delay;
                 delay
             }
         }
@@ -367,24 +400,22 @@ impl Iterator for Backoff {
     type Item = Duration;
 
     fn next(&mut self) -> Option<Duration> {
-        if self.max_retries.is_some_and(|max| self.yielded >= max) {
+        if self.limited && self.yielded >= self.max_retries {
             return None;
         }
         self.yielded += 1;
-        let ceiling = self.max_delay.unwrap_or(Duration::MAX);
-        let base = self.next_base().min(ceiling);
+        let base = from_nanos(self.next_base().min(self.max_delay));
         let jitter = self.jitter;
-        let delay = jitter.apply(base, || self.rng().f64());
-        Some(delay.min(ceiling))
+        let delay = jitter.apply(base, || self.unit());
+        Some(delay.min(from_nanos(self.max_delay)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.max_retries {
-            Some(max) => {
-                let left = max.saturating_sub(self.yielded);
-                (left, Some(left))
-            }
-            None => (usize::MAX, None),
+        if self.limited {
+            let left = self.max_retries.saturating_sub(self.yielded);
+            (left, Some(left))
+        } else {
+            (usize::MAX, None)
         }
     }
 }

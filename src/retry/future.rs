@@ -8,7 +8,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use super::RetryEvent;
-use crate::timeout::{Deadline, Elapsed, Timeout};
+use crate::timeout::{Deadline, Elapsed};
 
 /// The type of the `when` hook of a [`Retry`] that has none (every error
 /// is retried).
@@ -72,7 +72,9 @@ where
         attempt_timeout: None,
         max_elapsed: None,
         start: None,
+        timer_armed: false,
         attempt: 0,
+        sleep: None,
         state: State::Idle,
     }
 }
@@ -82,10 +84,10 @@ pin_project! {
     enum State<Fut> {
         // The next attempt is due.
         Idle,
+        // An attempt; with `attempt_timeout`, raced against `Retry::sleep`.
         Running { #[pin] fut: Fut },
-        // An attempt raced against `attempt_timeout`.
-        Timed { #[pin] fut: Timeout<Fut> },
-        Sleeping { #[pin] sleep: Sleep },
+        // Between attempts, on `Retry::sleep`.
+        Sleeping,
         Done,
     }
 }
@@ -124,11 +126,22 @@ pin_project! {
         // through `attempt_timeout`, which requires `E: From<Elapsed>`.
         attempt_timeout: Option<(Duration, fn(Elapsed) -> E)>,
         max_elapsed: Option<Duration>,
-        // Read from the clock on the first poll, and only when something
-        // needs it (`max_elapsed`, `notify`): the happy path stays clock-free.
+        // When the first attempt started, read from the clock only when
+        // something needs it (`max_elapsed`, `notify`), and only once the
+        // first attempt returns `Pending` or fails: a first attempt that
+        // succeeds at once stays clock-free. (The time the first poll spends
+        // before that is not counted.)
         start: Option<Instant>,
+        // Whether `sleep` is armed as the current attempt's deadline.
+        timer_armed: bool,
         // Attempts started so far.
         attempt: usize,
+        // The one timer: between attempts it ends the delay; during an
+        // attempt with `attempt_timeout` it is that attempt's deadline (the
+        // two never overlap). Boxed, created on first use and then reset, so
+        // that the happy path neither builds nor moves a (large) tokio
+        // `Sleep`.
+        sleep: Option<Pin<Box<Sleep>>>,
         #[pin]
         state: State<Fut>,
     }
@@ -150,7 +163,9 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
             attempt_timeout: self.attempt_timeout,
             max_elapsed: self.max_elapsed,
             start: self.start,
+            timer_armed: self.timer_armed,
             attempt: self.attempt,
+            sleep: self.sleep,
             state: self.state,
         }
     }
@@ -263,6 +278,11 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// dropped and counts as a failure with the error `E::from(Elapsed)`
     /// (which [`when`](Self::when) sees like any other error).
     ///
+    /// The limit runs from the attempt's first poll that returns `Pending`
+    /// (an attempt that is ready at once never touches the timer), and an
+    /// attempt that is ready wins over an expired limit, as with
+    /// [`timeout`](crate::timeout::timeout).
+    ///
     /// # Examples
     ///
     /// ```
@@ -331,6 +351,13 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     }
 }
 
+/// Reads the clock into `start` the first time it is `needed`.
+fn start_clock(start: &mut Option<Instant>, needed: bool) {
+    if needed && start.is_none() {
+        *start = Some(Instant::now());
+    }
+}
+
 /// Whether the loop may sleep `delay` and try again (non-generic).
 fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
     if let (Some(max), Some(start)) = (max_elapsed, start) {
@@ -342,8 +369,24 @@ fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Du
     deadline == Deadline::never() || deadline.remaining() > delay
 }
 
-fn sleep_for(delay: Duration) -> Sleep {
-    tokio::time::sleep(delay)
+/// Polls the armed timer, unconstrained by tokio's cooperative budget: an
+/// attempt that used the budget up must not keep its deadline from firing.
+fn poll_timer(sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> Poll<()> {
+    match sleep {
+        Some(sleep) => std::pin::pin!(tokio::task::coop::unconstrained(sleep.as_mut())).poll(cx),
+        None => Poll::Pending,
+    }
+}
+
+/// Sets the timer to fire `delay` from now (non-generic).
+fn arm(sleep: &mut Option<Pin<Box<Sleep>>>, delay: Duration) {
+    let at = Instant::now()
+        .checked_add(delay)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30));
+    match sleep {
+        Some(sleep) => sleep.as_mut().reset(at),
+        None => *sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+    }
 }
 
 impl<S, F, Fut, T, E, W, N, A> Future for Retry<S, F, Fut, E, W, N, A>
@@ -362,46 +405,51 @@ where
         loop {
             let error = match this.state.as_mut().project() {
                 StateProj::Idle => {
-                    if this.start.is_none() && (this.max_elapsed.is_some() || this.notify.is_some())
-                    {
-                        *this.start = Some(Instant::now());
-                    }
                     *this.attempt += 1;
+                    *this.timer_armed = false;
                     let fut = (this.op)();
-                    match this.attempt_timeout {
-                        Some((limit, _)) => this.state.set(State::Timed {
-                            fut: crate::timeout::timeout(*limit, fut),
-                        }),
-                        None => this.state.set(State::Running { fut }),
-                    }
+                    this.state.set(State::Running { fut });
                     continue;
                 }
-                StateProj::Running { fut } => match ready!(fut.poll(cx)) {
-                    Ok(value) => {
+                StateProj::Running { fut } => match fut.poll(cx) {
+                    Poll::Ready(Ok(value)) => {
                         this.state.set(State::Done);
                         return Poll::Ready(Ok(value));
                     }
-                    Err(error) => error,
-                },
-                StateProj::Timed { fut } => match ready!(fut.poll(cx)) {
-                    Ok(Ok(value)) => {
-                        this.state.set(State::Done);
-                        return Poll::Ready(Ok(value));
+                    Poll::Ready(Err(error)) => error,
+                    Poll::Pending => {
+                        // Time only starts to matter once an attempt has to
+                        // wait: an attempt that succeeds on its first poll
+                        // never reads the clock.
+                        start_clock(
+                            this.start,
+                            this.max_elapsed.is_some() || this.notify.is_some(),
+                        );
+                        let Some((limit, convert)) = *this.attempt_timeout else {
+                            return Poll::Pending;
+                        };
+                        if !*this.timer_armed {
+                            arm(this.sleep, limit);
+                            *this.timer_armed = true;
+                        }
+                        // As with `timeout`: the attempt was polled first, so
+                        // one that is ready wins over an expired limit.
+                        ready!(poll_timer(this.sleep, cx));
+                        convert(Elapsed::new(limit))
                     }
-                    Ok(Err(error)) => error,
-                    Err(elapsed) => match this.attempt_timeout {
-                        Some((_, convert)) => convert(elapsed),
-                        None => unreachable!("a timed attempt has a timeout"),
-                    },
                 },
-                StateProj::Sleeping { sleep } => {
-                    ready!(sleep.poll(cx));
+                StateProj::Sleeping => {
+                    ready!(poll_timer(this.sleep, cx));
                     this.state.set(State::Idle);
                     continue;
                 }
                 StateProj::Done => panic!("`Retry` polled after completion"),
             };
 
+            start_clock(
+                this.start,
+                this.max_elapsed.is_some() || this.notify.is_some(),
+            );
             let retryable = this.when.as_mut().is_none_or(|when| when(&error));
             let scheduled = if retryable {
                 this.schedule.next()
@@ -433,9 +481,8 @@ where
             if delay.is_zero() {
                 this.state.set(State::Idle);
             } else {
-                this.state.set(State::Sleeping {
-                    sleep: sleep_for(delay),
-                });
+                arm(this.sleep, delay);
+                this.state.set(State::Sleeping);
             }
         }
     }
@@ -445,8 +492,8 @@ impl<S, F, Fut, E, W, N, A> fmt::Debug for Retry<S, F, Fut, E, W, N, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
             State::Idle => "idle",
-            State::Running { .. } | State::Timed { .. } => "running",
-            State::Sleeping { .. } => "sleeping",
+            State::Running { .. } => "running",
+            State::Sleeping => "sleeping",
             State::Done => "done",
         };
         f.debug_struct("Retry")
