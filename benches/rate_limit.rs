@@ -32,6 +32,18 @@ fn uncontended(c: &mut Criterion) {
         b.iter(|| black_box(theirs.check().is_ok()));
     });
 
+    // The clocks, for reference: the limiter reads `tokio::time::Instant`
+    // once per call (so that paused test time drives it). Benches build
+    // tokio with `test-util` (a dev-dependency feature), which adds a
+    // paused-clock check to every read; without it, the tokio clock is the
+    // std clock. governor reads its own (quanta) clock.
+    group.bench_function("clock_tokio_instant_now", |b| {
+        b.iter(|| black_box(tokio::time::Instant::now()));
+    });
+    group.bench_function("clock_std_instant_now", |b| {
+        b.iter(|| black_box(Instant::now()));
+    });
+
     // Exhausted limiters: every check is refused.
     let ours = RateLimiter::new(1, Duration::from_secs(3600));
     ours.try_acquire().unwrap();

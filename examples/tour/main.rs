@@ -7,6 +7,8 @@
 //! ```
 
 mod event;
+mod rate_limit;
+mod retry;
 mod timeout;
 
 use std::future::Future;
@@ -34,6 +36,13 @@ async fn main() {
         "asyncio.wait_for / asyncio.timeout",
         "async_patterns::timeout",
         timeout::run(),
+    )
+    .await;
+    section("tenacity @retry", "async_patterns::retry", retry::run()).await;
+    section(
+        "aiolimiter.AsyncLimiter",
+        "async_patterns::rate_limit::RateLimiter",
+        rate_limit::run(),
     )
     .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
