@@ -105,6 +105,7 @@ fn retry_auto_traits() {
     send::<R>();
     sync::<R>();
     static_::<R>();
+    // The timer is boxed, so `Retry` is `Unpin` when the operation's future is.
+    unpin::<R>();
     send::<std::vec::IntoIter<Duration>>();
-    // `Retry` holds a tokio `Sleep` (`!Unpin`) while it waits.
 }

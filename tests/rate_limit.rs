@@ -371,3 +371,74 @@ async fn works_across_threads() {
     // 200 permits: 10 at once, then 190 at 1 ms each.
     assert_eq!(start.elapsed(), ms(190));
 }
+
+#[tokio::test(start_paused = true)]
+async fn dropped_owned_waiter_gives_its_place_up() {
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut a = spawn(limiter.clone().acquire_owned());
+    let mut b = spawn(limiter.clone().acquire_owned());
+    assert_pending!(a.poll());
+    assert_pending!(b.poll());
+    drop(a);
+    assert!(b.is_woken());
+    assert_pending!(b.poll());
+    advance(ms(100)).await;
+    assert_ready!(b.poll());
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// GCRA's guarantee: in any window, at most `burst` permits plus one
+        /// per elapsed interval; and a refusal's `wait()` is exact: after
+        /// waiting that long, a permit is there.
+        #[test]
+        fn never_more_than_the_rate_allows(
+            permits in 1u32..50,
+            burst in 1u32..6,
+            steps in proptest::collection::vec(0u64..300, 1..60),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let limiter = RateLimiter::new(permits, Duration::from_secs(1)).burst(burst);
+                let interval = limiter.interval();
+                let start = Instant::now();
+                let mut grants: Vec<Duration> = Vec::new();
+                for step in steps {
+                    advance(ms(step)).await;
+                    loop {
+                        match limiter.try_acquire() {
+                            Ok(()) => grants.push(start.elapsed()),
+                            Err(not_until) => {
+                                let wait = not_until.wait();
+                                prop_assert!(wait > Duration::ZERO);
+                                prop_assert!(wait <= interval);
+                                break;
+                            }
+                        }
+                    }
+                }
+                for i in 0..grants.len() {
+                    for j in i..grants.len() {
+                        let span = grants[j] - grants[i];
+                        let allowed = u128::from(burst) + span.as_nanos() / interval.as_nanos();
+                        prop_assert!((j - i + 1) as u128 <= allowed, "{} grants in {span:?}", j - i + 1);
+                    }
+                }
+                let wait = limiter.try_acquire().err().map_or(Duration::ZERO, |e| e.wait());
+                advance(wait).await;
+                prop_assert!(limiter.try_acquire().is_ok() || wait.is_zero());
+                Ok(())
+            })?;
+        }
+    }
+}

@@ -37,8 +37,10 @@
 //!   inside [`Deadline::scope`](crate::timeout::Deadline::scope), it gives
 //!   up with the last error instead of sleeping past the deadline.
 //! - Dropping the future cancels it at once, between or during attempts.
-//! - The happy path (success on the first call) reads no clock, allocates
-//!   nothing and costs about as much as awaiting the operation directly.
+//! - The happy path (success on the first poll) allocates nothing and reads
+//!   no clock: its fixed cost is a few tens of nanoseconds, less than
+//!   `backon`'s (see `benches/retry.rs`). The timer is allocated once, on
+//!   the first retry or the first pending attempt with an attempt timeout.
 //!
 //! # Examples
 //!
