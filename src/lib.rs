@@ -11,6 +11,7 @@
 //! |---|---|
 //! | signal "ready" / "stop" to any number of tasks | [`event::Event`] |
 //! | bound how long one call, or a whole request, may take | [`timeout`]: [`timeout::timeout`], [`timeout::Deadline`] |
+//! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`] |
 //!
 //! # Python asyncio → async-patterns
 //!
@@ -21,6 +22,7 @@
 //! | `async with asyncio.timeout(5):` | [`Deadline::after(d).scope(fut)`](timeout::Deadline::scope) |
 //! | `asyncio.timeout_at(when)`, `cm.reschedule(when)` | [`timeout::timeout_at`], [`Timeout::reset`](timeout::Timeout::reset) |
 //! | `except asyncio.TimeoutError` | [`timeout::Elapsed`] (converts into `io::Error` `TimedOut`) |
+//! | `async with pool.acquire() as conn:` | [`pool::Pool::get`] → [`pool::Pooled`] guard, returned on drop |
 //!
 //! # Events
 //!
@@ -81,7 +83,9 @@
 mod loom;
 
 pub mod event;
+pub mod pool;
 pub mod prelude;
+pub mod queue;
 pub mod rate_limit;
 pub mod retry;
 pub mod timeout;

@@ -109,3 +109,66 @@ fn retry_auto_traits() {
     unpin::<R>();
     send::<std::vec::IntoIter<Duration>>();
 }
+
+#[test]
+fn pool_auto_traits() {
+    use async_patterns::pool::{Get, GetTimeout, Pool, Pooled};
+
+    send::<Pool<String>>();
+    sync::<Pool<String>>();
+    unpin::<Pool<String>>();
+    static_::<Pool<String>>();
+    send::<Pooled<String>>();
+    sync::<Pooled<String>>();
+    unpin::<Pooled<String>>();
+    static_::<Pooled<String>>();
+    send::<Get<'static, String>>();
+    unpin::<Get<'static, String>>();
+    send::<GetTimeout<'static, String>>();
+}
+
+#[test]
+fn queue_auto_traits() {
+    use async_patterns::queue::*;
+    type T = std::cell::Cell<u8>; // Send, not Sync
+
+    send::<Sender<T>>();
+    sync::<Sender<T>>();
+    unpin::<Sender<T>>();
+    static_::<Sender<T>>();
+    send::<Receiver<T>>();
+    sync::<Receiver<T>>();
+    unpin::<Receiver<T>>();
+    static_::<Receiver<T>>();
+    send::<Job<T>>();
+    unpin::<Job<T>>();
+    send::<Permit<'static, T>>();
+    sync::<Permit<'static, T>>();
+
+    send::<SendFuture<'static, T>>();
+    unpin::<SendFuture<'static, T>>();
+    send::<SendTimeout<'static, T>>();
+    send::<Reserve<'static, T>>();
+    unpin::<Reserve<'static, T>>();
+    send::<Recv<'static, T>>();
+    sync::<Recv<'static, T>>();
+    unpin::<Recv<'static, T>>();
+    send::<RecvJob<'static, T>>();
+    unpin::<RecvJob<'static, T>>();
+    send::<RecvTimeout<'static, T>>();
+    send::<RecvMany<'static, 'static, T>>();
+    unpin::<RecvMany<'static, 'static, T>>();
+    send::<Closed<'static, T>>();
+    sync::<Closed<'static, T>>();
+    send::<Join<'static, T>>();
+    sync::<Join<'static, T>>();
+
+    send::<SendError<T>>();
+    send::<TrySendError<T>>();
+    send::<SendTimeoutError<T>>();
+    send::<RecvError>();
+    sync::<RecvError>();
+    send::<TryRecvError>();
+    send::<RecvTimeoutError>();
+    static_::<RecvError>();
+}

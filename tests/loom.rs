@@ -85,3 +85,152 @@ mod event {
         });
     }
 }
+
+mod queue {
+    use async_patterns::queue::{self, RecvError, SendError, TryRecvError};
+    use loom::future::block_on;
+    use loom::thread;
+
+    /// A sender blocks on a full bounded(1) queue while a receiver takes
+    /// items: both items arrive, in order, and nobody sleeps forever.
+    #[test]
+    fn blocked_send_is_woken_by_recv() {
+        loom::model(|| {
+            let (tx, rx) = queue::bounded(1);
+            let t = thread::spawn(move || {
+                block_on(tx.send(1)).unwrap();
+                block_on(tx.send(2)).unwrap();
+            });
+            assert_eq!(block_on(rx.recv()), Ok(1));
+            assert_eq!(block_on(rx.recv()), Ok(2));
+            t.join().unwrap();
+            assert_eq!(block_on(rx.recv()), Err(RecvError));
+        });
+    }
+
+    /// Two senders block on a bounded(1) queue while the main thread
+    /// receives: every item arrives exactly once, each sender's in order.
+    #[test]
+    fn two_blocked_senders_one_receiver() {
+        loom::model(|| {
+            let (tx, rx) = queue::bounded(1);
+            let senders: Vec<_> = [10u8, 20]
+                .into_iter()
+                .map(|base| {
+                    let tx = tx.clone();
+                    thread::spawn(move || {
+                        block_on(tx.send(base)).unwrap();
+                        block_on(tx.send(base + 1)).unwrap();
+                    })
+                })
+                .collect();
+            drop(tx);
+            let mut got = Vec::new();
+            while let Ok(v) = block_on(rx.recv()) {
+                got.push(v);
+            }
+            for s in senders {
+                s.join().unwrap();
+            }
+            let a: Vec<_> = got.iter().filter(|v| **v < 20).copied().collect();
+            let b: Vec<_> = got.iter().filter(|v| **v >= 20).copied().collect();
+            assert_eq!((a, b), (vec![10, 11], vec![20, 21]));
+        });
+    }
+
+    /// Two receivers wait for one item sent from a third thread and then a
+    /// close: exactly one gets the item, the other sees the close.
+    #[test]
+    fn two_receivers_one_item_then_close() {
+        loom::model(|| {
+            let (tx, rx) = queue::unbounded::<u8>();
+            let rx2 = rx.clone();
+            let t = thread::spawn(move || block_on(rx2.recv()));
+            let tx2 = tx.clone();
+            let s = thread::spawn(move || {
+                tx2.try_send(7).unwrap();
+                drop(tx2);
+            });
+            drop(tx);
+            let mine = block_on(rx.recv());
+            let theirs = t.join().unwrap();
+            s.join().unwrap();
+            let mut got: Vec<_> = [mine, theirs].into_iter().filter_map(Result::ok).collect();
+            got.sort();
+            assert_eq!(got, [7]);
+        });
+    }
+
+    /// Close races a blocked send: the send either lands (and is received)
+    /// or fails with its value back; never both, never lost.
+    #[test]
+    fn close_races_blocked_send() {
+        loom::model(|| {
+            let (tx, rx) = queue::bounded(1);
+            tx.try_send(1).unwrap();
+            let rx2 = rx.clone();
+            let closer = thread::spawn(move || {
+                rx2.close();
+            });
+            let r = block_on(tx.send(2));
+            closer.join().unwrap();
+            match r {
+                // The send can only have completed if a slot freed: none did
+                // (nobody received), so it must fail with its value.
+                Ok(()) => panic!("send completed with no free slot"),
+                Err(SendError(v)) => assert_eq!(v, 2),
+            }
+            assert_eq!(rx.try_recv(), Ok(1));
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        });
+    }
+
+    /// A receive whose future is dropped after it may have been woken
+    /// passes the wakeup on: the other receiver still gets the item.
+    #[test]
+    fn dropped_woken_receiver_passes_wakeup() {
+        use std::future::Future;
+        use std::pin::pin;
+        use std::task::{Context, Waker};
+
+        loom::model(|| {
+            let (tx, rx) = queue::unbounded::<u8>();
+            let rx2 = rx.clone();
+            let other = thread::spawn(move || block_on(rx2.recv()));
+            {
+                let mut mine = pin!(rx.recv());
+                let mut cx = Context::from_waker(Waker::noop());
+                if let std::task::Poll::Ready(v) = mine.as_mut().poll(&mut cx) {
+                    // We took it before registering; give it back for `other`.
+                    tx.try_send(v.unwrap()).unwrap();
+                }
+                let sender = thread::spawn({
+                    let tx = tx.clone();
+                    move || tx.try_send(5).unwrap()
+                });
+                sender.join().unwrap();
+                // `mine` is dropped here, registered and possibly woken.
+            }
+            let got = other.join().unwrap();
+            assert_eq!(got, Ok(5));
+            drop(tx);
+        });
+    }
+
+    /// Work tracking across threads: `join()` resolves only after the job
+    /// received on another thread is dropped.
+    #[test]
+    fn join_waits_for_job_on_other_thread() {
+        loom::model(|| {
+            let (tx, rx) = queue::bounded(1);
+            tx.try_send(1u8).unwrap();
+            let t = thread::spawn(move || {
+                let job = block_on(rx.recv_job()).unwrap();
+                assert_eq!(*job, 1);
+            });
+            block_on(tx.join());
+            assert_eq!(tx.unfinished(), 0);
+            t.join().unwrap();
+        });
+    }
+}

@@ -7,6 +7,8 @@
 //! ```
 
 mod event;
+mod pool;
+mod queue;
 mod rate_limit;
 mod retry;
 mod timeout;
@@ -45,5 +47,12 @@ async fn main() {
         rate_limit::run(),
     )
     .await;
+    section(
+        "async with pool.acquire() (async resource pool)",
+        "async_patterns::pool::Pool",
+        pool::run(),
+    )
+    .await;
+    section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }

@@ -1,0 +1,90 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+
+use super::{Pool, Pooled};
+use crate::timeout::{Elapsed, Timeout, timeout};
+
+type BoxedGet<'a, T> = Pin<Box<dyn Future<Output = Pooled<T>> + Send + 'a>>;
+
+/// Future returned by [`Pool::get`]; resolves to a [`Pooled`] guard.
+///
+/// It waits for a place in line (FIFO), then reuses an idle object or runs
+/// the factory. One allocation per call holds that state machine.
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct Get<'a, T> {
+    inner: BoxedGet<'a, T>,
+}
+
+impl<'a, T: Send + 'static> Get<'a, T> {
+    pub(super) fn new(pool: &'a Pool<T>) -> Self {
+        let shared = &pool.shared;
+        Self {
+            inner: Box::pin(async move {
+                let permit = shared
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("the pool never closes its semaphore");
+                let object = match shared.take_idle() {
+                    Some(object) => object,
+                    // Cancelled here: `permit` drops and frees the place.
+                    None => (shared.factory)().await,
+                };
+                permit.forget();
+                Pooled::new(shared.clone(), object)
+            }),
+        }
+    }
+}
+
+impl<T> Future for Get<'_, T> {
+    type Output = Pooled<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Pooled<T>> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl<T> fmt::Debug for Get<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Get").finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future returned by [`Pool::get_timeout`].
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct GetTimeout<'a, T> {
+        #[pin]
+        inner: Timeout<Get<'a, T>>,
+    }
+}
+
+impl<'a, T: Send + 'static> GetTimeout<'a, T> {
+    pub(super) fn new(pool: &'a Pool<T>, limit: Duration) -> Self {
+        Self {
+            inner: timeout(limit, pool.get()),
+        }
+    }
+}
+
+impl<T> Future for GetTimeout<'_, T> {
+    type Output = Result<Pooled<T>, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
+    }
+}
+
+impl<T> fmt::Debug for GetTimeout<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetTimeout")
+            .field("expires_at", &self.inner.expires_at())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,508 @@
+//! The shared state behind every handle: one lock around the items, the
+//! counters and the waiter lists.
+//!
+//! Every operation takes the lock once, changes the state, restores the
+//! invariants below with [`State::rebalance`], collects the wakers to wake and
+//! wakes them after unlocking. Because each waiter checks and registers under
+//! the same lock that producers and consumers use to change the state, a
+//! wakeup cannot fall between a waiter's check and its registration.
+
+use std::collections::VecDeque;
+use std::task::{Context, Poll};
+
+use super::waiters::{SlotState, WaiterList, WakeList};
+use crate::loom::{Mutex, MutexGuard, lock};
+
+/// Everything the lock protects.
+///
+/// Invariants, true whenever the lock is released:
+/// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
+///   and has no free slot (`queue.len() + reserved == capacity`).
+/// - I2 (receivers): if `recv_waiters` has a parked waiter, the queue is open
+///   and every queued item is already promised to a woken receiver
+///   (`recv_notified >= queue.len()`).
+///
+/// So nobody sleeps while there is something they could do, and a woken
+/// waiter that stalls (is neither polled nor dropped) holds no slot and no
+/// item: the next item or slot goes to the next waiter.
+pub(crate) struct State<T> {
+    /// Accepted items, oldest first.
+    pub(crate) queue: VecDeque<T>,
+    /// Maximum of `queue.len() + reserved`; `None` for unbounded.
+    pub(crate) capacity: Option<usize>,
+    /// Slots held by granted [`Permit`](super::Permit)s (and by `Notified`
+    /// reserve waiters that have not collected theirs yet).
+    pub(crate) reserved: usize,
+    /// Set once, never cleared.
+    pub(crate) closed: bool,
+    /// Items accepted and not yet finished: queued items plus live `Job`s.
+    pub(crate) unfinished: usize,
+    /// Live `Sender` handles; the last one dropping closes the queue.
+    pub(crate) senders: usize,
+    /// Live `Receiver` handles; the last one dropping closes the queue.
+    pub(crate) receivers: usize,
+    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
+    /// served FIFO: the head gets the next free slot, its item moved straight
+    /// into the queue.
+    pub(crate) send_waiters: WaiterList<T>,
+    /// Blocked receivers, served FIFO.
+    pub(crate) recv_waiters: WaiterList<()>,
+    /// Receivers woken by an item (or close) that have not yet polled or
+    /// dropped their registration.
+    pub(crate) recv_notified: usize,
+    /// `closed()` futures, all woken on close.
+    pub(crate) close_waiters: WaiterList<()>,
+    /// `join()` futures, all woken when `unfinished` reaches zero.
+    pub(crate) join_waiters: WaiterList<()>,
+}
+
+/// The shared core; handles hold it in an `Arc`.
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(capacity: Option<usize>) -> Self {
+        Self {
+            state: Mutex::new(State {
+                queue: VecDeque::with_capacity(capacity.unwrap_or(0).min(1024)),
+                capacity,
+                reserved: 0,
+                closed: false,
+                unfinished: 0,
+                senders: 1,
+                receivers: 1,
+                send_waiters: WaiterList::new(),
+                recv_waiters: WaiterList::new(),
+                recv_notified: 0,
+                close_waiters: WaiterList::new(),
+                join_waiters: WaiterList::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+
+    /// Runs `f` under the lock, then wakes what it collected.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State<T>, &mut WakeList) -> R) -> R {
+        let mut wake = WakeList::new();
+        let r = {
+            let mut st = self.lock();
+            f(&mut st, &mut wake)
+        };
+        wake.wake();
+        r
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.lock().capacity
+    }
+
+    // ---- senders -------------------------------------------------------
+
+    /// `Ok` if accepted; otherwise the item back with whether it was closed.
+    pub(crate) fn try_send(&self, item: T) -> Result<(), (T, bool)> {
+        self.with(|st, wake| {
+            if st.closed {
+                Err((item, true))
+            } else if st.has_space() {
+                st.accept(item, wake);
+                Ok(())
+            } else {
+                Err((item, false))
+            }
+        })
+    }
+
+    /// Polls a `send` (`item` is `Some` until it is handed to the list) or a
+    /// `reserve` (`item` is `None`). Ready(Ok) once the item is queued (or a
+    /// slot reserved); Ready(Err(item)) if the queue closed first.
+    pub(crate) fn poll_send(
+        &self,
+        key: &mut Option<usize>,
+        item: &mut Option<T>,
+        reserve: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Option<T>>> {
+        self.with(|st, wake| {
+            if let Some(k) = *key {
+                return match st.send_waiters.state(k) {
+                    SlotState::Waiting => {
+                        st.send_waiters.set_waker(k, cx.waker());
+                        Poll::Pending
+                    }
+                    SlotState::Notified => {
+                        *key = None;
+                        st.send_waiters.remove(k);
+                        Poll::Ready(Ok(()))
+                    }
+                    SlotState::Closed | SlotState::Free => {
+                        *key = None;
+                        Poll::Ready(Err(st.send_waiters.remove(k)))
+                    }
+                };
+            }
+            if st.closed {
+                return Poll::Ready(Err(item.take()));
+            }
+            if st.has_space() {
+                if reserve {
+                    st.reserved += 1;
+                } else if let Some(v) = item.take() {
+                    st.accept(v, wake);
+                }
+                return Poll::Ready(Ok(()));
+            }
+            // I1: no free slot, so parking cannot miss one; whoever frees a
+            // slot grants it to the head of `send_waiters` under this lock.
+            *key = Some(st.send_waiters.push_back(cx.waker(), item.take()));
+            Poll::Pending
+        })
+    }
+
+    /// Withdraws a send/reserve registration (drop or timeout). Returns what
+    /// became of it: `Ok(None)` if it had been served (a reserve that had been
+    /// granted gives its slot back unless `keep_grant`), `Err(item)` if it had
+    /// not (or was closed), with the item for the caller to drop or return
+    /// outside the lock.
+    pub(crate) fn cancel_send(
+        &self,
+        key: usize,
+        reserve: bool,
+        keep_grant: bool,
+    ) -> Result<(), (Option<T>, bool)> {
+        self.with(|st, wake| match st.send_waiters.state(key) {
+            SlotState::Notified => {
+                st.send_waiters.remove(key);
+                if reserve && !keep_grant {
+                    st.reserved -= 1;
+                    st.rebalance(wake);
+                }
+                Ok(())
+            }
+            SlotState::Closed => Err((st.send_waiters.remove(key), true)),
+            _ => Err((st.send_waiters.remove(key), false)),
+        })
+    }
+
+    /// Sends through a permit's reserved slot.
+    pub(crate) fn send_reserved(&self, item: T) {
+        self.with(|st, wake| {
+            st.reserved -= 1;
+            st.queue.push_back(item);
+            st.unfinished += 1;
+            st.rebalance(wake);
+        });
+    }
+
+    /// Gives back an unused permit's slot.
+    pub(crate) fn release_reserved(&self) {
+        self.with(|st, wake| {
+            st.reserved -= 1;
+            st.rebalance(wake);
+        });
+    }
+
+    // ---- receivers -----------------------------------------------------
+
+    /// Takes up to `max` items (at least 1) if any are queued.
+    /// `Err(true)` if closed and drained, `Err(false)` if empty.
+    pub(crate) fn try_recv_into(
+        &self,
+        out: &mut impl Extend<T>,
+        max: usize,
+        track: bool,
+    ) -> Result<usize, bool> {
+        self.with(|st, wake| {
+            if st.queue.is_empty() {
+                return Err(st.closed);
+            }
+            Ok(st.take(out, max, track, wake))
+        })
+    }
+
+    /// Polls a receive of up to `max` items into `out`. Ready(Some(n)) with
+    /// `n >= 1`, or Ready(None) once the queue is closed and drained.
+    pub(crate) fn poll_recv_into(
+        &self,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        max: usize,
+        track: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
+        self.with(|st, wake| {
+            let mut served = false;
+            if let Some(k) = *key {
+                if st.recv_waiters.state(k) == SlotState::Waiting {
+                    // I2: every queued item is promised to a woken receiver
+                    // ahead of us, so there is nothing for us yet.
+                    st.recv_waiters.set_waker(k, cx.waker());
+                    return Poll::Pending;
+                }
+                *key = None;
+                st.recv_waiters.remove(k);
+                st.recv_notified -= 1;
+                served = true;
+            }
+            if !st.queue.is_empty() {
+                return Poll::Ready(Some(st.take(out, max, track, wake)));
+            }
+            if st.closed {
+                return Poll::Ready(None);
+            }
+            // Empty and open: park. A receiver that was woken and lost its
+            // item to a competitor keeps its place at the front.
+            *key = Some(if served {
+                st.recv_waiters.push_front(cx.waker(), None)
+            } else {
+                st.recv_waiters.push_back(cx.waker(), None)
+            });
+            Poll::Pending
+        })
+    }
+
+    /// Withdraws a receive registration. A receiver that had been woken
+    /// passes its wakeup to the next parked receiver if an item is waiting.
+    pub(crate) fn cancel_recv(&self, key: usize) {
+        self.with(|st, wake| {
+            if st.recv_waiters.state(key) != SlotState::Waiting {
+                st.recv_notified -= 1;
+            }
+            st.recv_waiters.remove(key);
+            st.rebalance(wake);
+        });
+    }
+
+    // ---- closing, tracking ---------------------------------------------
+
+    pub(crate) fn close(&self) -> bool {
+        self.with(|st, wake| st.close(wake))
+    }
+
+    pub(crate) fn shutdown(&self) -> Vec<T> {
+        self.with(|st, wake| {
+            st.close(wake);
+            let items: Vec<T> = st.queue.drain(..).collect();
+            st.finish(items.len(), wake);
+            items
+        })
+    }
+
+    /// Marks `n` handed-out items done.
+    pub(crate) fn finish(&self, n: usize) {
+        self.with(|st, wake| st.finish(n, wake));
+    }
+
+    /// Polls a `closed()` (`join == false`) or `join()` (`join == true`).
+    pub(crate) fn poll_event(
+        &self,
+        key: &mut Option<usize>,
+        join: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        let mut st = self.lock();
+        let st = &mut *st;
+        let (done, list) = if join {
+            (st.unfinished == 0, &mut st.join_waiters)
+        } else {
+            (st.closed, &mut st.close_waiters)
+        };
+        if let Some(k) = *key {
+            if done || list.state(k) != SlotState::Waiting {
+                *key = None;
+                list.remove(k);
+                return Poll::Ready(());
+            }
+            list.set_waker(k, cx.waker());
+            return Poll::Pending;
+        }
+        if done {
+            return Poll::Ready(());
+        }
+        *key = Some(list.push_back(cx.waker(), None));
+        Poll::Pending
+    }
+
+    pub(crate) fn cancel_event(&self, key: usize, join: bool) {
+        let mut st = self.lock();
+        if join {
+            st.join_waiters.remove(key);
+        } else {
+            st.close_waiters.remove(key);
+        }
+    }
+
+    // ---- handles -------------------------------------------------------
+
+    pub(crate) fn add_sender(&self) {
+        self.lock().senders += 1;
+    }
+
+    pub(crate) fn add_receiver(&self) {
+        self.lock().receivers += 1;
+    }
+
+    /// Drops a sender; the last one closes the queue.
+    pub(crate) fn drop_sender(&self) {
+        self.with(|st, wake| {
+            st.senders -= 1;
+            if st.senders == 0 {
+                st.close(wake);
+            }
+        });
+    }
+
+    /// Drops a receiver (and its stream registration); the last one closes
+    /// the queue. Queued items stay until a `shutdown()` or the last handle.
+    pub(crate) fn drop_receiver(&self, key: Option<usize>) {
+        self.with(|st, wake| {
+            if let Some(k) = key {
+                if st.recv_waiters.state(k) != SlotState::Waiting {
+                    st.recv_notified -= 1;
+                }
+                st.recv_waiters.remove(k);
+            }
+            st.receivers -= 1;
+            if st.receivers == 0 {
+                st.close(wake);
+            }
+            st.rebalance(wake);
+        });
+    }
+}
+
+impl<T> State<T> {
+    pub(crate) fn has_space(&self) -> bool {
+        match self.capacity {
+            None => true,
+            Some(cap) => self.queue.len() + self.reserved < cap,
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        !self.has_space()
+    }
+
+    /// Queues an accepted item. The caller checked `has_space`, so I1 holds;
+    /// only I2 may need a receiver woken.
+    fn accept(&mut self, item: T, wake: &mut WakeList) {
+        self.queue.push_back(item);
+        self.unfinished += 1;
+        self.wake_receivers(wake);
+    }
+
+    /// Moves up to `max` items into `out`; without `track` they are finished
+    /// on delivery.
+    fn take(
+        &mut self,
+        out: &mut impl Extend<T>,
+        max: usize,
+        track: bool,
+        wake: &mut WakeList,
+    ) -> usize {
+        let n = max.max(1).min(self.queue.len());
+        if n == 1 {
+            out.extend(self.queue.pop_front());
+        } else {
+            out.extend(self.queue.drain(..n));
+        }
+        if !track {
+            self.finish(n, wake);
+        }
+        self.rebalance(wake);
+        n
+    }
+
+    /// Restores I1 (grant free slots to parked senders, FIFO) and I2.
+    fn rebalance(&mut self, wake: &mut WakeList) {
+        while self.send_waiters.has_waiting() && self.has_space() {
+            let Some(k) = self.send_waiters.notify_front(wake) else {
+                break;
+            };
+            match self.send_waiters.take_value(k) {
+                Some(item) => {
+                    self.queue.push_back(item);
+                    self.unfinished += 1;
+                }
+                None => self.reserved += 1,
+            }
+        }
+        self.wake_receivers(wake);
+    }
+
+    /// Restores I2: wakes parked receivers until every queued item has one.
+    fn wake_receivers(&mut self, wake: &mut WakeList) {
+        while self.recv_notified < self.queue.len() {
+            if self.recv_waiters.notify_front(wake).is_none() {
+                break;
+            }
+            self.recv_notified += 1;
+        }
+    }
+
+    fn finish(&mut self, n: usize, wake: &mut WakeList) {
+        if n == 0 {
+            return;
+        }
+        debug_assert!(self.unfinished >= n, "more jobs finished than accepted");
+        self.unfinished -= n;
+        if self.unfinished == 0 {
+            self.join_waiters.notify_all(SlotState::Notified, wake);
+        }
+    }
+
+    fn close(&mut self, wake: &mut WakeList) -> bool {
+        if self.closed {
+            return false;
+        }
+        self.closed = true;
+        // Parked senders keep their items in their slots and take them back.
+        self.send_waiters.notify_all(SlotState::Closed, wake);
+        self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+        self.close_waiters.notify_all(SlotState::Notified, wake);
+        true
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn dropped_recv_registrations_leave_no_storage() {
+        let chan = Chan::<u32>::new(Some(4));
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..100_000 {
+            let mut key = None;
+            let mut out = Vec::new();
+            assert!(
+                chan.poll_recv_into(&mut key, &mut out, 1, false, &mut cx)
+                    .is_pending()
+            );
+            chan.cancel_recv(key.unwrap());
+        }
+        assert_eq!(chan.lock().recv_waiters.allocated(), 1);
+        let keys: Vec<_> = (0..100_000)
+            .map(|_| {
+                let mut key = None;
+                let mut out = Vec::new();
+                assert!(
+                    chan.poll_recv_into(&mut key, &mut out, 1, false, &mut cx)
+                        .is_pending()
+                );
+                key.unwrap()
+            })
+            .collect();
+        for k in keys {
+            chan.cancel_recv(k);
+        }
+        let st = chan.lock();
+        assert_eq!(st.recv_waiters.allocated(), 0);
+        assert_eq!(st.recv_waiters.in_use(), 0);
+        assert_eq!(st.recv_notified, 0);
+    }
+}

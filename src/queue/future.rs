@@ -1,0 +1,532 @@
+//! The futures returned by [`Sender`](super::Sender) and
+//! [`Receiver`](super::Receiver).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+use super::core::Chan;
+use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
+use super::job::Job;
+use super::sender::Permit;
+use crate::loom::Arc;
+
+/// A send or reserve registration in `send_waiters`, withdrawn on drop.
+pub(crate) struct SendWaiter<'a, T> {
+    chan: &'a Chan<T>,
+    key: Option<usize>,
+    reserve: bool,
+}
+
+impl<T> Drop for SendWaiter<'_, T> {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            // A blocked item is taken back out of the list (it is never
+            // queued later) and dropped here, outside the lock.
+            drop(self.chan.cancel_send(k, self.reserve, false));
+        }
+    }
+}
+
+/// A receive registration in `recv_waiters`, withdrawn on drop (passing a
+/// wakeup it had been given to the next receiver).
+pub(crate) struct RecvWaiter<'a, T> {
+    chan: &'a Arc<Chan<T>>,
+    key: Option<usize>,
+}
+
+impl<T> Drop for RecvWaiter<'_, T> {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            self.chan.cancel_recv(k);
+        }
+    }
+}
+
+/// A `closed()` or `join()` registration, withdrawn on drop.
+pub(crate) struct EventWaiter<'a, T> {
+    chan: &'a Chan<T>,
+    key: Option<usize>,
+    join: bool,
+}
+
+impl<T> Drop for EventWaiter<'_, T> {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            self.chan.cancel_event(k, self.join);
+        }
+    }
+}
+
+/// Collects exactly one received item.
+pub(crate) struct One<T>(pub(crate) Option<T>);
+
+impl<T> Extend<T> for One<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for item in iter {
+            debug_assert!(self.0.is_none());
+            self.0 = Some(item);
+        }
+    }
+}
+
+fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
+
+/// Polls the lazily created timer; true once the deadline passed.
+fn poll_timer(mut sleep: Pin<&mut Option<Sleep>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
+    if sleep.is_none() {
+        sleep.set(Some(tokio::time::sleep_until(deadline)));
+    }
+    match sleep.as_pin_mut() {
+        Some(s) => s.poll(cx).is_ready(),
+        None => false,
+    }
+}
+
+pin_project! {
+    /// Future of [`Sender::send`](super::Sender::send).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before it completes drops the item: it is never queued
+    /// later. Use [`Sender::reserve`](super::Sender::reserve) or
+    /// [`Sender::send_timeout`](super::Sender::send_timeout) to keep it.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct SendFuture<'a, T> {
+        waiter: SendWaiter<'a, T>,
+        item: Option<T>,
+    }
+}
+
+impl<'a, T> SendFuture<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, item: T) -> Self {
+        Self {
+            waiter: SendWaiter {
+                chan,
+                key: None,
+                reserve: false,
+            },
+            item: Some(item),
+        }
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let w = this.waiter;
+        assert!(
+            w.key.is_some() || this.item.is_some(),
+            "SendFuture polled after completion"
+        );
+        match ready!(w.chan.poll_send(&mut w.key, this.item, false, cx)) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(item) => Poll::Ready(Err(SendError(
+                item.expect("a closed send waiter keeps its item"),
+            ))),
+        }
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &self.waiter.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future of [`Sender::send_timeout`](super::Sender::send_timeout).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before it completes drops the item (like
+    /// [`SendFuture`]); awaiting it to the end always either queues the item
+    /// or gives it back.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct SendTimeout<'a, T> {
+        inner: SendFuture<'a, T>,
+        deadline: Instant,
+        #[pin]
+        sleep: Option<Sleep>,
+    }
+}
+
+impl<'a, T> SendTimeout<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>, item: T, d: Duration) -> Self {
+        Self {
+            inner: SendFuture::new(chan, item),
+            deadline: deadline_after(d),
+            sleep: None,
+        }
+    }
+}
+
+impl<T> Future for SendTimeout<'_, T> {
+    type Output = Result<(), SendTimeoutError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(r) = Pin::new(&mut *this.inner).poll(cx) {
+            return Poll::Ready(r.map_err(|e| SendTimeoutError::Closed(e.0)));
+        }
+        if !poll_timer(this.sleep, *this.deadline, cx) {
+            return Poll::Pending;
+        }
+        let w = &mut this.inner.waiter;
+        let key = w.key.take().expect("a pending send is registered");
+        // Decided under the lock: the item was either moved into the queue
+        // already (success) or is still ours to give back.
+        Poll::Ready(match w.chan.cancel_send(key, false, false) {
+            Ok(()) => Ok(()),
+            Err((item, closed)) => {
+                let item = item.expect("a waiting send keeps its item");
+                Err(if closed {
+                    SendTimeoutError::Closed(item)
+                } else {
+                    SendTimeoutError::Timeout(item)
+                })
+            }
+        })
+    }
+}
+
+impl<T> fmt::Debug for SendTimeout<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendTimeout")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future of [`Sender::reserve`](super::Sender::reserve).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it loses nothing: no item is involved, and a slot that had
+    /// already been granted to it goes to the next waiting sender.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Reserve<'a, T> {
+        waiter: SendWaiter<'a, T>,
+    }
+}
+
+impl<'a, T> Reserve<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        Self {
+            waiter: SendWaiter {
+                chan,
+                key: None,
+                reserve: true,
+            },
+        }
+    }
+}
+
+impl<'a, T> Future for Reserve<'a, T> {
+    type Output = Result<Permit<'a, T>, SendError<()>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let w = self.project().waiter;
+        let mut none = None;
+        match ready!(w.chan.poll_send(&mut w.key, &mut none, true, cx)) {
+            Ok(()) => Poll::Ready(Ok(Permit::new(w.chan))),
+            Err(_) => Poll::Ready(Err(SendError(()))),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Reserve<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reserve")
+            .field("waiting", &self.waiter.key.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future of [`Receiver::recv`](super::Receiver::recv).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it loses no item: items are only taken in the poll that
+    /// returns them, and a wakeup it had been given passes to the next
+    /// waiting receiver.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Recv<'a, T> {
+        waiter: RecvWaiter<'a, T>,
+    }
+}
+
+impl<'a, T> Recv<'a, T> {
+    pub(crate) fn new(chan: &'a Arc<Chan<T>>) -> Self {
+        Self {
+            waiter: RecvWaiter { chan, key: None },
+        }
+    }
+
+    fn poll_item(&mut self, track: bool, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let w = &mut self.waiter;
+        let mut one = One(None);
+        ready!(w.chan.poll_recv_into(&mut w.key, &mut one, 1, track, cx));
+        Poll::Ready(one.0)
+    }
+}
+
+impl<T> Future for Recv<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut()
+            .poll_item(false, cx)
+            .map(|o| o.ok_or(RecvError))
+    }
+}
+
+impl<T> fmt::Debug for Recv<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recv")
+            .field("waiting", &self.waiter.key.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future of [`Receiver::recv_job`](super::Receiver::recv_job).
+    ///
+    /// # Cancel safety
+    ///
+    /// The same as [`Recv`]: dropping it loses no item and no wakeup.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct RecvJob<'a, T> {
+        inner: Recv<'a, T>,
+    }
+}
+
+impl<'a, T> RecvJob<'a, T> {
+    pub(crate) fn new(chan: &'a Arc<Chan<T>>) -> Self {
+        Self {
+            inner: Recv::new(chan),
+        }
+    }
+}
+
+impl<T> Future for RecvJob<'_, T> {
+    type Output = Result<Job<T>, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        let item = ready!(inner.poll_item(true, cx));
+        let chan = inner.waiter.chan;
+        Poll::Ready(item.map(|v| Job::new(v, Arc::clone(chan))).ok_or(RecvError))
+    }
+}
+
+impl<T> fmt::Debug for RecvJob<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvJob")
+            .field("waiting", &self.inner.waiter.key.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future of [`Receiver::recv_timeout`](super::Receiver::recv_timeout).
+    ///
+    /// # Cancel safety
+    ///
+    /// The same as [`Recv`]: dropping it loses no item and no wakeup.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct RecvTimeout<'a, T> {
+        inner: Recv<'a, T>,
+        deadline: Instant,
+        #[pin]
+        sleep: Option<Sleep>,
+    }
+}
+
+impl<'a, T> RecvTimeout<'a, T> {
+    pub(crate) fn new(chan: &'a Arc<Chan<T>>, d: Duration) -> Self {
+        Self {
+            inner: Recv::new(chan),
+            deadline: deadline_after(d),
+            sleep: None,
+        }
+    }
+}
+
+impl<T> Future for RecvTimeout<'_, T> {
+    type Output = Result<T, RecvTimeoutError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(r) = this.inner.poll_item(false, cx) {
+            return Poll::Ready(r.ok_or(RecvTimeoutError::Closed));
+        }
+        if !poll_timer(this.sleep, *this.deadline, cx) {
+            return Poll::Pending;
+        }
+        // Withdraw now (passing on any wakeup) rather than when dropped.
+        let w = &mut this.inner.waiter;
+        if let Some(k) = w.key.take() {
+            w.chan.cancel_recv(k);
+        }
+        Poll::Ready(Err(RecvTimeoutError::Timeout))
+    }
+}
+
+impl<T> fmt::Debug for RecvTimeout<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvTimeout")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future of [`Receiver::recv_many`](super::Receiver::recv_many).
+    ///
+    /// # Cancel safety
+    ///
+    /// The same as [`Recv`]: items are moved into the buffer only in the
+    /// poll that returns their count, so dropping it loses nothing.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct RecvMany<'a, 'b, T> {
+        waiter: RecvWaiter<'a, T>,
+        buf: &'b mut Vec<T>,
+        limit: usize,
+    }
+}
+
+impl<'a, 'b, T> RecvMany<'a, 'b, T> {
+    pub(crate) fn new(chan: &'a Arc<Chan<T>>, buf: &'b mut Vec<T>, limit: usize) -> Self {
+        Self {
+            waiter: RecvWaiter { chan, key: None },
+            buf,
+            limit,
+        }
+    }
+}
+
+impl<T> Future for RecvMany<'_, '_, T> {
+    type Output = usize;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let this = self.project();
+        if *this.limit == 0 {
+            return Poll::Ready(0);
+        }
+        let w = this.waiter;
+        let n = ready!(
+            w.chan
+                .poll_recv_into(&mut w.key, *this.buf, *this.limit, false, cx)
+        );
+        Poll::Ready(n.unwrap_or(0))
+    }
+}
+
+impl<T> fmt::Debug for RecvMany<'_, '_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvMany")
+            .field("waiting", &self.waiter.key.is_some())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future of `closed()` on [`Sender`](super::Sender::closed) and
+    /// [`Receiver`](super::Receiver::closed).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it loses nothing.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Closed<'a, T> {
+        waiter: EventWaiter<'a, T>,
+    }
+}
+
+pin_project! {
+    /// Future of `join()` on [`Sender`](super::Sender::join) and
+    /// [`Receiver`](super::Receiver::join).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it loses nothing.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Join<'a, T> {
+        waiter: EventWaiter<'a, T>,
+    }
+}
+
+impl<'a, T> Closed<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        Self {
+            waiter: EventWaiter {
+                chan,
+                key: None,
+                join: false,
+            },
+        }
+    }
+}
+
+impl<'a, T> Join<'a, T> {
+    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+        Self {
+            waiter: EventWaiter {
+                chan,
+                key: None,
+                join: true,
+            },
+        }
+    }
+}
+
+impl<T> Future for Closed<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let w = self.project().waiter;
+        w.chan.poll_event(&mut w.key, false, cx)
+    }
+}
+
+impl<T> Future for Join<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let w = self.project().waiter;
+        w.chan.poll_event(&mut w.key, true, cx)
+    }
+}
+
+impl<T> fmt::Debug for Closed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed")
+            .field("waiting", &self.waiter.key.is_some())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Join<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join")
+            .field("waiting", &self.waiter.key.is_some())
+            .finish()
+    }
+}

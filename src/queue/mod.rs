@@ -1,0 +1,179 @@
+//! A closeable multi-producer multi-consumer queue with work tracking:
+//! `asyncio.Queue`, made safe.
+//!
+//! [`bounded`] and [`unbounded`] return a ([`Sender`], [`Receiver`]) pair.
+//! Both handles are `Clone`, `Send` and `Sync`; each item goes to exactly
+//! one receiver, oldest first. Blocked senders and blocked receivers are
+//! served first come, first served.
+//!
+//! - **Closing.** [`close()`](Sender::close) (from either side, or the last
+//!   `Sender` or the last `Receiver` dropping) is graceful: sends fail and give
+//!   their item back, receivers drain what is queued and then get
+//!   [`RecvError`]. [`shutdown()`](Sender::shutdown) is immediate: it closes
+//!   and hands every queued item to the caller.
+//! - **Work tracking.** Every accepted item is *unfinished* until it is
+//!   delivered by [`recv`](Receiver::recv), or, when received with
+//!   [`recv_job`](Receiver::recv_job), until its [`Job`] guard is dropped.
+//!   [`join()`](Sender::join) waits for zero. A worker that panics drops its
+//!   `Job`, so `join()` cannot hang on forgotten `task_done()` calls.
+//! - **Cancel safety.** Every receiving future can be dropped (in `select!`,
+//!   by a timeout) without losing an item or a wakeup. A dropped `send`
+//!   drops its item and never queues it later; [`reserve`](Sender::reserve)
+//!   and [`send_timeout`](Sender::send_timeout) keep it.
+//! - **Mixed worlds.** [`send_blocking`](Sender::send_blocking) and
+//!   [`recv_blocking`](Receiver::recv_blocking) serve plain threads.
+//!
+//! # From `asyncio.Queue`
+//!
+//! | asyncio | async-patterns |
+//! |---|---|
+//! | `q = asyncio.Queue(maxsize=n)` | `let (tx, rx) = queue::bounded(n);` |
+//! | `q = asyncio.Queue()` | `let (tx, rx) = queue::unbounded();` |
+//! | `await q.put(x)` | `tx.send(x).await?` |
+//! | `q.put_nowait(x)` (`QueueFull`) | `tx.try_send(x)` ([`TrySendError::Full`]) |
+//! | `await asyncio.wait_for(q.put(x), t)` | `tx.send_timeout(x, t).await` (the item comes back) |
+//! | `x = await q.get()` then `q.task_done()` | `let job = rx.recv_job().await?;` (done when `job` drops) |
+//! | `x = await q.get()` (no tracking) | `let x = rx.recv().await?;` |
+//! | `q.get_nowait()` (`QueueEmpty`) | `rx.try_recv()` ([`TryRecvError::Empty`]) |
+//! | `await asyncio.wait_for(q.get(), t)` | `rx.recv_timeout(t).await` |
+//! | `await q.join()` | `tx.join().await` / `rx.join().await` |
+//! | `q.shutdown()` (3.13) | `tx.close()` (graceful) |
+//! | `q.shutdown(immediate=True)` (3.13) | `let left = tx.shutdown();` (items returned, not dropped) |
+//! | `QueueShutDown` | [`SendError`] / [`RecvError`] |
+//! | `q.qsize()`, `q.empty()`, `q.full()`, `q.maxsize` | `len()`, `is_empty()`, `is_full()`, `capacity()` |
+//! | `async for` over a queue (hand-written loop) | `while let Ok(x) = rx.recv().await`, or `rx` as a `Stream` |
+//! | a thread calling `asyncio.run_coroutine_threadsafe(q.put(x), loop)` | `tx.send_blocking(x)` |
+//!
+//! Unlike asyncio, a consumer cannot forget `task_done()` (the `Job` guard
+//! does it), closing is built in, and the queue is shared across threads.
+//!
+//! # Compared with other channels
+//!
+//! `tokio::sync::mpsc` has one consumer; `async-channel` and `flume` have no
+//! work tracking; `kanal` is faster in some benchmarks but its receive
+//! futures are not cancel safe (an item can be lost when one is dropped),
+//! which this queue guarantees.
+//!
+//! # Examples
+//!
+//! A producer, a pool of workers and `join()`:
+//!
+//! ```
+//! use async_patterns::queue;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (tx, rx) = queue::bounded(8);
+//! let workers: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let rx = rx.clone();
+//!         tokio::spawn(async move {
+//!             let mut done = 0;
+//!             while let Ok(job) = rx.recv_job().await {
+//!                 let _n: u32 = *job; // work on it
+//!                 done += 1;
+//!             }
+//!             done
+//!         })
+//!     })
+//!     .collect();
+//! drop(rx);
+//! for n in 0..20 {
+//!     tx.send(n).await.unwrap();
+//! }
+//! tx.join().await; // every job finished
+//! tx.close(); // workers drain and stop
+//! let mut total = 0;
+//! for w in workers {
+//!     total += w.await.unwrap();
+//! }
+//! assert_eq!(total, 20);
+//! # }
+//! ```
+
+mod core;
+mod error;
+mod future;
+mod job;
+mod receiver;
+mod sender;
+mod shared;
+mod waiters;
+
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use future::{
+    Closed, Join, Recv, RecvJob, RecvMany, RecvTimeout, Reserve, SendFuture, SendTimeout,
+};
+pub use job::Job;
+pub use receiver::Receiver;
+pub use sender::{Permit, Sender};
+
+use self::core::Chan;
+use crate::loom::Arc;
+
+/// Creates a queue that holds at most `capacity` items; senders wait (or
+/// `try_send` fails with `Full`) while it is full.
+///
+/// # Panics
+///
+/// Panics if `capacity` is 0 (use [`unbounded`] for no limit).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, rx) = async_patterns::queue::bounded(2);
+/// tx.send(1).await.unwrap();
+/// tx.send(2).await.unwrap();
+/// assert!(tx.try_send(3).unwrap_err().is_full());
+/// assert_eq!(rx.recv().await, Ok(1));
+/// # }
+/// ```
+#[track_caller]
+pub fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(
+        capacity > 0,
+        "queue::bounded: capacity must be at least 1, got 0 (use queue::unbounded() for no limit)"
+    );
+    pair(Some(capacity))
+}
+
+/// Creates a queue without a capacity limit: sends never wait.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = async_patterns::queue::unbounded();
+/// for i in 0..1000 {
+///     tx.try_send(i).unwrap();
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.capacity(), None);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    pair(None)
+}
+
+fn pair<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(capacity));
+    (Sender::new(Arc::clone(&chan)), Receiver::new(chan))
+}
+
+/// Panics if the caller is inside a tokio runtime, where blocking the
+/// thread could deadlock it.
+#[track_caller]
+fn assert_not_async(what: &str, instead: &str) {
+    #[cfg(not(loom))]
+    if tokio::runtime::Handle::try_current().is_ok() {
+        panic!(
+            "queue::{what} called inside a tokio runtime: it would block a runtime thread \
+             (and can deadlock it); use `.{instead}` in async code, or call it from \
+             `tokio::task::spawn_blocking` or a plain thread"
+        );
+    }
+    #[cfg(loom)]
+    let _ = (what, instead);
+}

@@ -1,0 +1,281 @@
+//! The receiving handle.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::stream::{FusedStream, Stream};
+
+use super::core::Chan;
+use super::error::{RecvError, TryRecvError};
+use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
+use super::shared::shared_methods;
+use crate::loom::Arc;
+
+/// The receiving half of a queue. Clone it for more consumers (each item
+/// goes to exactly one of them); the queue closes when the last `Receiver`
+/// is dropped. It is also a [`Stream`] of items that ends once the queue is
+/// closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let (tx, rx) = async_patterns::queue::unbounded();
+/// for i in 0..3 {
+///     tx.send(i).await.unwrap();
+/// }
+/// drop(tx);
+/// assert_eq!(rx.collect::<Vec<_>>().await, [0, 1, 2]);
+/// # }
+/// ```
+pub struct Receiver<T> {
+    chan: Arc<Chan<T>>,
+    /// The registration of this handle's `Stream` polls.
+    stream_key: Option<usize>,
+}
+
+impl<T> Receiver<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        Self {
+            chan,
+            stream_key: None,
+        }
+    }
+
+    /// Receives the oldest item, waiting if the queue is empty. Blocked
+    /// receivers are served first come, first served. The item counts as
+    /// finished on delivery (see [`recv_job`](Self::recv_job) to track it).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once the queue is closed and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses no item, even when it had
+    /// already been woken for one (the wakeup passes to the next waiting
+    /// receiver), so it can be used in `select!`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = async_patterns::queue::bounded(8);
+    /// tokio::spawn(async move { tx.send("hi").await.unwrap() });
+    /// assert_eq!(rx.recv().await, Ok("hi"));
+    /// assert!(rx.recv().await.is_err()); // the sender is gone
+    /// # }
+    /// ```
+    pub fn recv(&self) -> Recv<'_, T> {
+        Recv::new(&self.chan)
+    }
+
+    /// Receives the oldest item if there is one, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] if nothing is queued,
+    /// [`TryRecvError::Closed`] if the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::queue::{self, TryRecvError};
+    ///
+    /// let (tx, rx) = queue::unbounded();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut one = One(None);
+        match self.chan.try_recv_into(&mut one, 1, false) {
+            Ok(_) => Ok(one.0.expect("one item was taken")),
+            Err(true) => Err(TryRecvError::Closed),
+            Err(false) => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives the oldest item, waiting at most `timeout`. An item that
+    /// arrives before the deadline wins.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`](super::RecvTimeoutError::Timeout) if
+    /// nothing arrived in time,
+    /// [`RecvTimeoutError::Closed`](super::RecvTimeoutError::Closed) once
+    /// the queue is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// Polling it outside a tokio runtime with the time driver enabled
+    /// panics once it has to wait (it uses `tokio::time`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, rx) = async_patterns::queue::unbounded();
+    /// assert!(rx.recv_timeout(Duration::from_millis(10)).await.is_err());
+    /// tx.send(1).await.unwrap();
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(10)).await, Ok(1));
+    /// # }
+    /// ```
+    pub fn recv_timeout(&self, timeout: Duration) -> RecvTimeout<'_, T> {
+        RecvTimeout::new(&self.chan, timeout)
+    }
+
+    /// Receives from a plain thread, blocking it until an item arrives.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once the queue is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside a tokio runtime (an async task or
+    /// `block_on`), where blocking the thread could deadlock the runtime.
+    /// Use [`recv`](Self::recv) there, or call this from
+    /// `tokio::task::spawn_blocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = async_patterns::queue::unbounded();
+    /// let consumer = std::thread::spawn(move || rx.recv_blocking());
+    /// tx.send_blocking("work").unwrap();
+    /// assert_eq!(consumer.join().unwrap(), Ok("work"));
+    /// ```
+    #[track_caller]
+    pub fn recv_blocking(&self) -> Result<T, RecvError> {
+        super::assert_not_async("Receiver::recv_blocking", "recv().await");
+        futures::executor::block_on(self.recv())
+    }
+
+    /// Waits for at least one item, then moves up to `limit` queued items
+    /// (oldest first) to the end of `buf` and returns how many. Returns 0
+    /// only when the queue is closed and drained, or when `limit` is 0.
+    /// The items count as finished on delivery.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: items are moved into `buf` only in the poll that
+    /// completes, so dropping the future loses nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = async_patterns::queue::unbounded();
+    /// for i in 0..5 {
+    ///     tx.send(i).await.unwrap();
+    /// }
+    /// drop(tx);
+    /// let mut buf = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+    /// assert_eq!(rx.recv_many(&mut buf, 3).await, 2);
+    /// assert_eq!(rx.recv_many(&mut buf, 3).await, 0);
+    /// assert_eq!(buf, [0, 1, 2, 3, 4]);
+    /// # }
+    /// ```
+    pub fn recv_many<'a, 'b>(&'a self, buf: &'b mut Vec<T>, limit: usize) -> RecvMany<'a, 'b, T> {
+        RecvMany::new(&self.chan, buf, limit)
+    }
+
+    /// Receives the oldest item as a [`Job`](super::Job), which keeps it
+    /// counted as unfinished until the job is dropped or
+    /// [`done()`](super::Job::done), so [`join()`](Self::join) waits for the
+    /// work, not just the delivery (asyncio's `get()` + `task_done()`).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once the queue is closed and drained.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = async_patterns::queue::bounded(8);
+    /// tx.send(21).await.unwrap();
+    /// let worker = tokio::spawn(async move {
+    ///     while let Ok(job) = rx.recv_job().await {
+    ///         assert_eq!(*job * 2, 42);
+    ///     } // each job is finished as it drops
+    /// });
+    /// tx.join().await;
+    /// drop(tx);
+    /// worker.await.unwrap();
+    /// # }
+    /// ```
+    pub fn recv_job(&self) -> RecvJob<'_, T> {
+        RecvJob::new(&self.chan)
+    }
+
+    shared_methods!();
+}
+
+impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let mut one = One(None);
+        match this
+            .chan
+            .poll_recv_into(&mut this.stream_key, &mut one, 1, false, cx)
+        {
+            Poll::Ready(_) => Poll::Ready(one.0),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        let st = self.chan.lock();
+        st.closed && st.queue.is_empty()
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Self::new(Arc::clone(&self.chan))
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.chan.drop_receiver(self.stream_key.take());
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.chan.lock();
+        f.debug_struct("Receiver")
+            .field("len", &st.queue.len())
+            .field("capacity", &st.capacity)
+            .field("closed", &st.closed)
+            .finish()
+    }
+}
