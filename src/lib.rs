@@ -87,6 +87,8 @@ pub mod event;
 pub mod pool;
 pub mod prelude;
 pub mod queue;
+pub mod rate_limit;
+pub mod retry;
 pub mod timeout;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.

@@ -14,4 +14,5 @@
 //! # }
 //! ```
 
+pub use crate::retry::Retryable as _;
 pub use crate::timeout::TimeoutExt as _;

@@ -50,6 +50,67 @@ fn timeout_auto_traits() {
 }
 
 #[test]
+fn rate_limit_auto_traits() {
+    use async_patterns::rate_limit::{
+        Acquire, AcquireN, AcquireOwned, InsufficientCapacity, NotUntil, RateLimiter,
+    };
+
+    send::<RateLimiter>();
+    sync::<RateLimiter>();
+    unpin::<RateLimiter>();
+    static_::<RateLimiter>();
+    send::<Acquire<'_>>();
+    sync::<Acquire<'_>>();
+    send::<AcquireN<'_>>();
+    sync::<AcquireN<'_>>();
+    send::<AcquireOwned>();
+    sync::<AcquireOwned>();
+    static_::<AcquireOwned>();
+    send::<NotUntil>();
+    sync::<NotUntil>();
+    unpin::<NotUntil>();
+    send::<InsufficientCapacity>();
+    sync::<InsufficientCapacity>();
+    unpin::<InsufficientCapacity>();
+    // The acquire futures hold a tokio `Sleep` (`!Unpin`) once they wait.
+    fn error_is_std_error<E: std::error::Error + Send + Sync + 'static>() {}
+    error_is_std_error::<NotUntil>();
+    error_is_std_error::<InsufficientCapacity>();
+}
+
+#[test]
+fn retry_auto_traits() {
+    use async_patterns::retry::{
+        AttemptTimeout, Backoff, DefaultRetry, Jitter, NoAttemptTimeout, RetryEvent, RetryPolicy,
+    };
+    use std::future::Ready;
+    use std::time::Duration;
+
+    type Op = fn() -> Ready<Result<(), std::io::Error>>;
+    type R = DefaultRetry<Backoff, Op, Ready<Result<(), std::io::Error>>, std::io::Error>;
+
+    send::<Backoff>();
+    sync::<Backoff>();
+    unpin::<Backoff>();
+    static_::<Backoff>();
+    send::<Jitter>();
+    sync::<Jitter>();
+    send::<RetryPolicy>();
+    sync::<RetryPolicy>();
+    send::<RetryPolicy<Backoff, AttemptTimeout>>();
+    sync::<RetryPolicy<Backoff, NoAttemptTimeout>>();
+    unpin::<RetryPolicy>();
+    send::<RetryEvent<'_, std::io::Error>>();
+    sync::<RetryEvent<'_, std::io::Error>>();
+    send::<R>();
+    sync::<R>();
+    static_::<R>();
+    // The timer is boxed, so `Retry` is `Unpin` when the operation's future is.
+    unpin::<R>();
+    send::<std::vec::IntoIter<Duration>>();
+}
+
+#[test]
 fn pool_auto_traits() {
     use async_patterns::pool::{Get, GetTimeout, Pool, Pooled};
 

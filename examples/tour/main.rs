@@ -10,6 +10,8 @@ mod actor;
 mod event;
 mod pool;
 mod queue;
+mod rate_limit;
+mod retry;
 mod timeout;
 
 use std::future::Future;
@@ -37,6 +39,13 @@ async fn main() {
         "asyncio.wait_for / asyncio.timeout",
         "async_patterns::timeout",
         timeout::run(),
+    )
+    .await;
+    section("tenacity @retry", "async_patterns::retry", retry::run()).await;
+    section(
+        "aiolimiter.AsyncLimiter",
+        "async_patterns::rate_limit::RateLimiter",
+        rate_limit::run(),
     )
     .await;
     section(

@@ -1,0 +1,103 @@
+//! `RateLimiter::try_acquire` against governor's `check`, same workload,
+//! same run: uncontended (one thread), and contended (two threads hammering
+//! one shared limiter).
+//!
+//! ```text
+//! cargo bench --bench rate_limit -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_patterns::rate_limit::RateLimiter;
+use criterion::{Criterion, criterion_group, criterion_main};
+use governor::{Quota, RateLimiter as Governor};
+
+/// A rate no benchmark loop can reach, so every check succeeds.
+const HUGE: u32 = 1_000_000_000;
+
+fn uncontended(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rate_limit_uncontended");
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+
+    let ours = RateLimiter::per_second(HUGE).burst(HUGE);
+    let theirs = Governor::direct(Quota::per_second(NonZeroU32::new(HUGE).unwrap()));
+    group.bench_function("async_patterns_try_acquire_ok", |b| {
+        b.iter(|| black_box(ours.try_acquire().is_ok()));
+    });
+    group.bench_function("governor_check_ok", |b| {
+        b.iter(|| black_box(theirs.check().is_ok()));
+    });
+
+    // The clocks, for reference: the limiter reads `tokio::time::Instant`
+    // once per call (so that paused test time drives it). Benches build
+    // tokio with `test-util` (a dev-dependency feature), which adds a
+    // paused-clock check to every read; without it, the tokio clock is the
+    // std clock. governor reads its own (quanta) clock.
+    group.bench_function("clock_tokio_instant_now", |b| {
+        b.iter(|| black_box(tokio::time::Instant::now()));
+    });
+    group.bench_function("clock_std_instant_now", |b| {
+        b.iter(|| black_box(Instant::now()));
+    });
+
+    // Exhausted limiters: every check is refused.
+    let ours = RateLimiter::new(1, Duration::from_secs(3600));
+    ours.try_acquire().unwrap();
+    let theirs = Governor::direct(Quota::per_hour(NonZeroU32::new(1).unwrap()));
+    theirs.check().unwrap();
+    group.bench_function("async_patterns_try_acquire_refused", |b| {
+        b.iter(|| black_box(ours.try_acquire().is_err()));
+    });
+    group.bench_function("governor_check_refused", |b| {
+        b.iter(|| black_box(theirs.check().is_err()));
+    });
+    group.finish();
+}
+
+/// Runs `check` `iters` times split over two threads; returns the wall time.
+fn two_threads(iters: u64, check: Arc<dyn Fn() -> bool + Send + Sync>) -> Duration {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let check = check.clone();
+            std::thread::spawn(move || {
+                for _ in 0..iters / 2 {
+                    black_box(check());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    start.elapsed()
+}
+
+fn contended(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rate_limit_contended_2_threads");
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    let ours = RateLimiter::per_second(HUGE).burst(HUGE);
+    let theirs = Arc::new(Governor::direct(Quota::per_second(
+        NonZeroU32::new(HUGE).unwrap(),
+    )));
+    group.bench_function("async_patterns_try_acquire", |b| {
+        let ours = ours.clone();
+        let check: Arc<dyn Fn() -> bool + Send + Sync> =
+            Arc::new(move || ours.try_acquire().is_ok());
+        b.iter_custom(|iters| two_threads(iters, check.clone()));
+    });
+    group.bench_function("governor_check", |b| {
+        let theirs = theirs.clone();
+        let check: Arc<dyn Fn() -> bool + Send + Sync> = Arc::new(move || theirs.check().is_ok());
+        b.iter_custom(|iters| two_threads(iters, check.clone()));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, uncontended, contended);
+criterion_main!(benches);

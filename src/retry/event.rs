@@ -1,0 +1,50 @@
+use std::fmt;
+use std::time::Duration;
+
+/// What a [`notify`](super::Retry::notify) hook sees after a failed attempt
+/// that will be retried (tenacity's `before_sleep` / `RetryCallState`).
+///
+/// The hook is not called after the final failure: that error is what the
+/// [`Retry`](super::Retry) future returns.
+pub struct RetryEvent<'a, E> {
+    pub(crate) attempt: usize,
+    pub(crate) error: &'a E,
+    pub(crate) delay: Duration,
+    pub(crate) elapsed: Duration,
+}
+
+impl<'a, E> RetryEvent<'a, E> {
+    /// The 1-based number of the attempt that failed.
+    #[must_use]
+    pub const fn attempt(&self) -> usize {
+        self.attempt
+    }
+
+    /// The error that attempt failed with.
+    #[must_use]
+    pub const fn error(&self) -> &'a E {
+        self.error
+    }
+
+    /// How long the retry loop sleeps before the next attempt.
+    #[must_use]
+    pub const fn delay(&self) -> Duration {
+        self.delay
+    }
+
+    /// Time since the first attempt started, attempts and sleeps included.
+    #[must_use]
+    pub const fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
+
+impl<E> fmt::Debug for RetryEvent<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryEvent")
+            .field("attempt", &self.attempt)
+            .field("delay", &self.delay)
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
+}

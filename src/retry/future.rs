@@ -1,0 +1,509 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+use super::RetryEvent;
+use crate::timeout::{Deadline, Elapsed};
+
+/// The type of the `when` hook of a [`Retry`] that has none (every error
+/// is retried).
+pub type RetryAll<E> = fn(&E) -> bool;
+/// The type of the `notify` hook of a [`Retry`] that has none.
+pub type NoNotify<E> = for<'a, 'b> fn(&'a RetryEvent<'b, E>);
+/// The type of the `retry_after` hook of a [`Retry`] that has none.
+pub type NoRetryAfter<E> = fn(&E) -> Option<Duration>;
+/// A [`Retry`] without hooks yet, as [`retry`] returns it.
+pub type DefaultRetry<S, F, Fut, E> =
+    Retry<S, F, Fut, E, RetryAll<E>, NoNotify<E>, NoRetryAfter<E>>;
+
+/// Retries `op` on error, waiting between attempts as `schedule` says.
+///
+/// `schedule` is a [`Backoff`](super::Backoff) or any
+/// `IntoIterator<Item = Duration>` (each item is the delay before one more
+/// attempt, so a schedule of `n` delays allows `n + 1` attempts). The
+/// returned [`Retry`] future resolves to the first `Ok`, or to the last
+/// error once the schedule (or [`when`](Retry::when),
+/// [`max_elapsed`](Retry::max_elapsed), or the ambient
+/// [`Deadline`]) says to stop.
+///
+/// The same as [`op.retry(schedule)`](super::Retryable::retry).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::retry::{Backoff, retry};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let mut calls = 0;
+/// let result = retry(Backoff::exponential(Duration::from_millis(10)), || {
+///     calls += 1;
+///     let ok = calls == 3;
+///     async move { if ok { Ok("done") } else { Err("flaky") } }
+/// })
+/// .await;
+/// assert_eq!(result, Ok("done"));
+/// assert_eq!(calls, 3);
+/// # }
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping the future stops the loop at once: the attempt in flight (if
+/// any) is dropped, and no further attempt is made.
+pub fn retry<B, F, Fut, T, E>(schedule: B, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
+where
+    B: IntoIterator<Item = Duration>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    Retry {
+        schedule: schedule.into_iter(),
+        op,
+        when: None,
+        notify: None,
+        retry_after: None,
+        attempt_timeout: None,
+        max_elapsed: None,
+        start: None,
+        timer_armed: false,
+        attempt: 0,
+        sleep: None,
+        state: State::Idle,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<Fut> {
+        // The next attempt is due.
+        Idle,
+        // An attempt; with `attempt_timeout`, raced against `Retry::sleep`.
+        Running { #[pin] fut: Fut },
+        // Between attempts, on `Retry::sleep`.
+        Sleeping,
+        Done,
+    }
+}
+
+pin_project! {
+    /// The future of [`retry`] and [`Retryable::retry`](super::Retryable::retry):
+    /// runs the operation until it succeeds or the retries run out, and
+    /// resolves to its `Ok` value or its last error.
+    ///
+    /// Configure it before awaiting with [`when`](Self::when),
+    /// [`notify`](Self::notify), [`retry_after`](Self::retry_after),
+    /// [`attempt_timeout`](Self::attempt_timeout) and
+    /// [`max_elapsed`](Self::max_elapsed).
+    ///
+    /// It never sleeps past the ambient [`Deadline`] (see
+    /// [`Deadline::scope`]): when the next delay would end at or after it, the
+    /// loop gives up with the last error instead.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it stops at once: the attempt in flight (if any) is dropped
+    /// and no further attempt is made.
+    ///
+    /// # Panics
+    ///
+    /// Polling it after it returned `Ready` panics. It needs a tokio runtime
+    /// with the time driver once it sleeps or races an attempt timeout.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Retry<S, F, Fut, E, W, N, A> {
+        schedule: S,
+        op: F,
+        when: Option<W>,
+        notify: Option<N>,
+        retry_after: Option<A>,
+        // The limit and the conversion of its error (`E::from`), set only
+        // through `attempt_timeout`, which requires `E: From<Elapsed>`.
+        attempt_timeout: Option<(Duration, fn(Elapsed) -> E)>,
+        max_elapsed: Option<Duration>,
+        // When the first attempt started, read from the clock only when
+        // something needs it (`max_elapsed`, `notify`), and only once the
+        // first attempt returns `Pending` or fails: a first attempt that
+        // succeeds at once stays clock-free. (The time the first poll spends
+        // before that is not counted.)
+        start: Option<Instant>,
+        // Whether `sleep` is armed as the current attempt's deadline.
+        timer_armed: bool,
+        // Attempts started so far.
+        attempt: usize,
+        // The one timer: between attempts it ends the delay; during an
+        // attempt with `attempt_timeout` it is that attempt's deadline (the
+        // two never overlap). Boxed, created on first use and then reset, so
+        // that the happy path neither builds nor moves a (large) tokio
+        // `Sleep`.
+        sleep: Option<Pin<Box<Sleep>>>,
+        #[pin]
+        state: State<Fut>,
+    }
+}
+
+impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
+    fn map_hooks<W2, N2, A2>(
+        self,
+        when: impl FnOnce(Option<W>) -> Option<W2>,
+        notify: impl FnOnce(Option<N>) -> Option<N2>,
+        retry_after: impl FnOnce(Option<A>) -> Option<A2>,
+    ) -> Retry<S, F, Fut, E, W2, N2, A2> {
+        Retry {
+            schedule: self.schedule,
+            op: self.op,
+            when: when(self.when),
+            notify: notify(self.notify),
+            retry_after: retry_after(self.retry_after),
+            attempt_timeout: self.attempt_timeout,
+            max_elapsed: self.max_elapsed,
+            start: self.start,
+            timer_armed: self.timer_armed,
+            attempt: self.attempt,
+            sleep: self.sleep,
+            state: self.state,
+        }
+    }
+
+    /// Retries only the errors for which `when` returns `true`; any other
+    /// error is returned at once, after exactly one call (tenacity's
+    /// `retry=retry_if_exception(...)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut calls = 0;
+    /// let result: Result<(), io::Error> = retry(Backoff::constant(Duration::from_secs(1)), || {
+    ///     calls += 1;
+    ///     async { Err(io::Error::from(io::ErrorKind::PermissionDenied)) }
+    /// })
+    /// .when(|e| e.kind() == io::ErrorKind::TimedOut)
+    /// .await;
+    /// assert!(result.is_err());
+    /// assert_eq!(calls, 1);
+    /// # }
+    /// ```
+    pub fn when<W2>(self, when: W2) -> Retry<S, F, Fut, E, W2, N, A>
+    where
+        W2: FnMut(&E) -> bool,
+    {
+        self.map_hooks(|_| Some(when), |n| n, |a| a)
+    }
+
+    /// Calls `notify` after each failed attempt that will be retried, with
+    /// the attempt number, the error, the coming delay and the time elapsed
+    /// (tenacity's `before_sleep`). It is not called after the final
+    /// failure: that error is the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut log = Vec::new();
+    /// let schedule = Backoff::exponential(Duration::from_secs(1)).max_retries(2);
+    /// let result: Result<(), &str> = retry(schedule, || async { Err("down") })
+    ///     .notify(|event| log.push((event.attempt(), *event.error(), event.delay())))
+    ///     .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(
+    ///     log,
+    ///     [(1, "down", Duration::from_secs(1)), (2, "down", Duration::from_secs(2))]
+    /// );
+    /// # }
+    /// ```
+    pub fn notify<N2>(self, notify: N2) -> Retry<S, F, Fut, E, W, N2, A>
+    where
+        N2: FnMut(&RetryEvent<'_, E>),
+    {
+        self.map_hooks(|w| w, |_| Some(notify), |a| a)
+    }
+
+    /// Lets the error say how long to wait (a server's `Retry-After`): when
+    /// `hint` returns `Some(d)`, the loop waits `d` instead of the scheduled
+    /// delay. The retry still counts against the schedule's
+    /// [`max_retries`](super::Backoff::max_retries), and a hint that would
+    /// end at or past [`max_elapsed`](Self::max_elapsed) or the ambient
+    /// [`Deadline`] makes the loop give up with that error, as any delay
+    /// would.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    /// use tokio::time::Instant;
+    ///
+    /// struct Busy { retry_after: Option<Duration> }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let start = Instant::now();
+    /// let mut calls = 0;
+    /// let result = retry(Backoff::constant(Duration::from_millis(10)), || {
+    ///     calls += 1;
+    ///     let first = calls == 1;
+    ///     async move {
+    ///         if first { Err(Busy { retry_after: Some(Duration::from_secs(5)) }) } else { Ok(()) }
+    ///     }
+    /// })
+    /// .retry_after(|e| e.retry_after)
+    /// .await;
+    /// assert!(result.is_ok());
+    /// assert_eq!(start.elapsed(), Duration::from_secs(5));
+    /// # }
+    /// ```
+    pub fn retry_after<A2>(self, hint: A2) -> Retry<S, F, Fut, E, W, N, A2>
+    where
+        A2: FnMut(&E) -> Option<Duration>,
+    {
+        self.map_hooks(|w| w, |n| n, |_| Some(hint))
+    }
+
+    /// Races every attempt against `limit`; an attempt that takes longer is
+    /// dropped and counts as a failure with the error `E::from(Elapsed)`
+    /// (which [`when`](Self::when) sees like any other error).
+    ///
+    /// The limit runs from the attempt's first poll that returns `Pending`
+    /// (an attempt that is ready at once never touches the timer), and an
+    /// attempt that is ready wins over an expired limit, as with
+    /// [`timeout`](crate::timeout::timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut calls = 0;
+    /// let result: io::Result<u32> = retry(Backoff::constant(Duration::from_millis(100)), || {
+    ///     calls += 1;
+    ///     let hang = calls < 3;
+    ///     async move {
+    ///         if hang { std::future::pending::<()>().await }
+    ///         Ok(calls)
+    ///     }
+    /// })
+    /// .attempt_timeout(Duration::from_secs(1))
+    /// .await;
+    /// assert_eq!(result.unwrap(), 3);
+    /// # }
+    /// ```
+    pub fn attempt_timeout(mut self, limit: Duration) -> Self
+    where
+        E: From<Elapsed>,
+    {
+        self.attempt_timeout = Some((limit, E::from));
+        self
+    }
+
+    /// Gives up (with the last error) rather than start an attempt `limit`
+    /// or more after the first one started: the budget counts the attempts
+    /// as well as the sleeps (tenacity's `stop_after_delay`). A running
+    /// attempt is not interrupted; combine with
+    /// [`attempt_timeout`](Self::attempt_timeout) or a [`Deadline`] for that.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = retry(Backoff::constant(Duration::from_secs(1)).unlimited(), || {
+    ///     calls += 1;
+    ///     async { Err("down") }
+    /// })
+    /// .max_elapsed(Duration::from_millis(3_500))
+    /// .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 4); // at 0, 1, 2 and 3 s
+    /// # }
+    /// ```
+    pub fn max_elapsed(mut self, limit: Duration) -> Self {
+        self.max_elapsed = Some(limit);
+        self
+    }
+
+    /// The number of attempts started so far.
+    #[must_use]
+    pub fn attempts(&self) -> usize {
+        self.attempt
+    }
+}
+
+/// Reads the clock into `start` the first time it is `needed`.
+fn start_clock(start: &mut Option<Instant>, needed: bool) {
+    if needed && start.is_none() {
+        *start = Some(Instant::now());
+    }
+}
+
+/// Whether the loop may sleep `delay` and try again (non-generic).
+fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
+    if let (Some(max), Some(start)) = (max_elapsed, start) {
+        if start.elapsed().saturating_add(delay) >= max {
+            return false;
+        }
+    }
+    let deadline = Deadline::current();
+    deadline == Deadline::never() || deadline.remaining() > delay
+}
+
+/// Polls the armed timer, unconstrained by tokio's cooperative budget: an
+/// attempt that used the budget up must not keep its deadline from firing.
+fn poll_timer(sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> Poll<()> {
+    match sleep {
+        Some(sleep) => std::pin::pin!(tokio::task::coop::unconstrained(sleep.as_mut())).poll(cx),
+        None => Poll::Pending,
+    }
+}
+
+/// Sets the timer to fire `delay` from now (non-generic).
+fn arm(sleep: &mut Option<Pin<Box<Sleep>>>, delay: Duration) {
+    let at = Instant::now()
+        .checked_add(delay)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30));
+    match sleep {
+        Some(sleep) => sleep.as_mut().reset(at),
+        None => *sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+    }
+}
+
+impl<S, F, Fut, T, E, W, N, A> Future for Retry<S, F, Fut, E, W, N, A>
+where
+    S: Iterator<Item = Duration>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    W: FnMut(&E) -> bool,
+    N: FnMut(&RetryEvent<'_, E>),
+    A: FnMut(&E) -> Option<Duration>,
+{
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let error = match this.state.as_mut().project() {
+                StateProj::Idle => {
+                    *this.attempt += 1;
+                    *this.timer_armed = false;
+                    let fut = (this.op)();
+                    this.state.set(State::Running { fut });
+                    continue;
+                }
+                StateProj::Running { fut } => match fut.poll(cx) {
+                    Poll::Ready(Ok(value)) => {
+                        this.state.set(State::Done);
+                        return Poll::Ready(Ok(value));
+                    }
+                    Poll::Ready(Err(error)) => error,
+                    Poll::Pending => {
+                        // Time only starts to matter once an attempt has to
+                        // wait: an attempt that succeeds on its first poll
+                        // never reads the clock.
+                        start_clock(
+                            this.start,
+                            this.max_elapsed.is_some() || this.notify.is_some(),
+                        );
+                        let Some((limit, convert)) = *this.attempt_timeout else {
+                            return Poll::Pending;
+                        };
+                        if !*this.timer_armed {
+                            arm(this.sleep, limit);
+                            *this.timer_armed = true;
+                        }
+                        // As with `timeout`: the attempt was polled first, so
+                        // one that is ready wins over an expired limit.
+                        ready!(poll_timer(this.sleep, cx));
+                        convert(Elapsed::new(limit))
+                    }
+                },
+                StateProj::Sleeping => {
+                    ready!(poll_timer(this.sleep, cx));
+                    this.state.set(State::Idle);
+                    continue;
+                }
+                StateProj::Done => panic!("`Retry` polled after completion"),
+            };
+
+            start_clock(
+                this.start,
+                this.max_elapsed.is_some() || this.notify.is_some(),
+            );
+            let retryable = this.when.as_mut().is_none_or(|when| when(&error));
+            let scheduled = if retryable {
+                this.schedule.next()
+            } else {
+                None
+            };
+            let Some(scheduled) = scheduled else {
+                this.state.set(State::Done);
+                return Poll::Ready(Err(error));
+            };
+            let delay = this
+                .retry_after
+                .as_mut()
+                .and_then(|hint| hint(&error))
+                .unwrap_or(scheduled);
+            if !budget_allows(delay, *this.start, *this.max_elapsed) {
+                this.state.set(State::Done);
+                return Poll::Ready(Err(error));
+            }
+            if let Some(notify) = this.notify.as_mut() {
+                notify(&RetryEvent {
+                    attempt: *this.attempt,
+                    error: &error,
+                    delay,
+                    elapsed: this.start.map(|s| s.elapsed()).unwrap_or_default(),
+                });
+            }
+            drop(error);
+            if delay.is_zero() {
+                this.state.set(State::Idle);
+            } else {
+                arm(this.sleep, delay);
+                this.state.set(State::Sleeping);
+            }
+        }
+    }
+}
+
+impl<S, F, Fut, E, W, N, A> fmt::Debug for Retry<S, F, Fut, E, W, N, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Idle => "idle",
+            State::Running { .. } => "running",
+            State::Sleeping => "sleeping",
+            State::Done => "done",
+        };
+        f.debug_struct("Retry")
+            .field("attempt", &self.attempt)
+            .field("state", &state)
+            .field("attempt_timeout", &self.attempt_timeout.map(|(d, _)| d))
+            .field("max_elapsed", &self.max_elapsed)
+            .field("when", &self.when.is_some())
+            .field("notify", &self.notify.is_some())
+            .field("retry_after", &self.retry_after.is_some())
+            .finish_non_exhaustive()
+    }
+}

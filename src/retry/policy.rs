@@ -1,0 +1,162 @@
+use std::future::Future;
+use std::time::Duration;
+
+#[cfg(doc)]
+use super::Retry;
+use super::future::DefaultRetry;
+use super::{Backoff, retry};
+use crate::timeout::Elapsed;
+
+/// The marker of a [`RetryPolicy`] without a per-attempt timeout.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAttemptTimeout;
+
+/// The marker of a [`RetryPolicy`] that races each attempt against a
+/// timeout (so its [`retry`](RetryPolicy::retry) needs `E: From<Elapsed>`).
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptTimeout(Duration);
+
+/// A reusable retry configuration: a schedule plus the
+/// [`max_elapsed`](Self::max_elapsed) and
+/// [`attempt_timeout`](Self::attempt_timeout) budgets. `Clone`, so one
+/// policy can serve every call site and every task; each
+/// [`retry`](Self::retry) starts from a fresh copy of the schedule (with
+/// fresh jitter unless seeded).
+///
+/// The per-call hooks ([`when`](Retry::when), [`notify`](Retry::notify),
+/// [`retry_after`](Retry::retry_after)) are added on the returned [`Retry`].
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use async_patterns::retry::{Backoff, Jitter, RetryPolicy};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let policy = RetryPolicy::new(
+///     Backoff::exponential(Duration::from_millis(100))
+///         .jitter(Jitter::Full)
+///         .max_delay(Duration::from_secs(5)),
+/// )
+/// .max_elapsed(Duration::from_secs(30))
+/// .attempt_timeout(Duration::from_secs(2));
+///
+/// let mut calls = 0;
+/// let value: io::Result<u32> = policy
+///     .retry(|| {
+///         calls += 1;
+///         async move { if calls < 2 { Err(io::ErrorKind::ConnectionReset.into()) } else { Ok(7) } }
+///     })
+///     .await;
+/// assert_eq!(value.unwrap(), 7);
+/// assert_eq!(calls, 2);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RetryPolicy<B = Backoff, Tm = NoAttemptTimeout> {
+    schedule: B,
+    max_elapsed: Option<Duration>,
+    attempt_timeout: Tm,
+}
+
+impl<B> RetryPolicy<B, NoAttemptTimeout> {
+    /// A policy that retries as `schedule` says (a [`Backoff`] or any
+    /// `Clone + IntoIterator<Item = Duration>`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)));
+    /// let per_service = policy.clone().max_elapsed(Duration::from_secs(10));
+    /// # let _ = per_service;
+    /// ```
+    #[must_use]
+    pub const fn new(schedule: B) -> Self {
+        Self {
+            schedule,
+            max_elapsed: None,
+            attempt_timeout: NoAttemptTimeout,
+        }
+    }
+
+    /// Races each attempt against `limit`; see
+    /// [`Retry::attempt_timeout`]. The policy's [`retry`](RetryPolicy::retry)
+    /// then needs `E: From<Elapsed>`.
+    #[must_use]
+    pub fn attempt_timeout(self, limit: Duration) -> RetryPolicy<B, AttemptTimeout> {
+        RetryPolicy {
+            schedule: self.schedule,
+            max_elapsed: self.max_elapsed,
+            attempt_timeout: AttemptTimeout(limit),
+        }
+    }
+
+    /// Retries `op` under this policy.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future stops at once: the attempt in flight
+    /// is dropped and no further attempt is made.
+    pub fn retry<F, Fut, T, E>(&self, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
+    where
+        B: IntoIterator<Item = Duration> + Clone,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let r = retry(self.schedule.clone(), op);
+        match self.max_elapsed {
+            Some(limit) => r.max_elapsed(limit),
+            None => r,
+        }
+    }
+}
+
+impl<B> RetryPolicy<B, AttemptTimeout> {
+    /// Retries `op` under this policy, racing each attempt against the
+    /// policy's attempt timeout.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future stops at once: the attempt in flight
+    /// is dropped and no further attempt is made.
+    pub fn retry<F, Fut, T, E>(&self, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
+    where
+        B: IntoIterator<Item = Duration> + Clone,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Elapsed>,
+    {
+        let r = retry(self.schedule.clone(), op).attempt_timeout(self.attempt_timeout.0);
+        match self.max_elapsed {
+            Some(limit) => r.max_elapsed(limit),
+            None => r,
+        }
+    }
+
+    /// The per-attempt timeout.
+    #[must_use]
+    pub const fn attempt_limit(&self) -> Duration {
+        self.attempt_timeout.0
+    }
+}
+
+impl<B, Tm> RetryPolicy<B, Tm> {
+    /// Gives up rather than start an attempt `limit` or more after the
+    /// first; see [`Retry::max_elapsed`].
+    #[must_use]
+    pub fn max_elapsed(mut self, limit: Duration) -> Self {
+        self.max_elapsed = Some(limit);
+        self
+    }
+
+    /// The schedule each retry starts from.
+    #[must_use]
+    pub const fn schedule(&self) -> &B {
+        &self.schedule
+    }
+}
