@@ -12,4 +12,5 @@
 #[allow(dead_code, unused_imports)]
 mod loom;
 
+pub mod executor;
 pub mod prelude;
