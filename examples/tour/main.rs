@@ -6,6 +6,8 @@
 //! cargo run --example tour
 //! ```
 
+mod executor;
+
 use std::future::Future;
 use std::time::Instant;
 
@@ -22,5 +24,11 @@ async fn section<F: Future<Output = ()>>(asyncio: &str, ours: &str, body: F) {
 async fn main() {
     let start = Instant::now();
     section("(skeleton)", "async-patterns", async {}).await;
+    section(
+        "asyncio.gather + Semaphore / TaskGroup",
+        "async_patterns::executor",
+        executor::run(),
+    )
+    .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
 }
