@@ -109,9 +109,9 @@ struct State<T> {
     /// Set by `try_join_all`: which outputs count as failures. A failure
     /// closes the group and aborts the rest (see `Shared::set_fail_fast`).
     fail_fast: Option<fn(&T) -> bool>,
-    /// The runtime runners are spawned on: the one current at the first
-    /// spawn. Runners may finish on blocking threads or inside `Drop`,
-    /// where no runtime context can be assumed.
+    /// The runtime the last runner was spawned on (or the one current at
+    /// creation). Runners hand their slot on from blocking threads or from
+    /// `Drop`, where no runtime context can be assumed, so they use this.
     runtime: Option<Handle>,
 }
 
@@ -190,14 +190,17 @@ impl<T: Send + 'static> Shared<T> {
             st.closed = false;
         }
         if st.runners.len() < self.limit {
-            let runtime = match &st.runtime {
-                Some(rt) => rt.clone(),
-                None => match Handle::try_current() {
-                    Ok(rt) => {
-                        st.runtime = Some(rt.clone());
-                        rt
-                    }
-                    Err(_) => {
+            // Prefer the caller's runtime (a group may outlive the runtime
+            // it was created on); fall back to the recorded one for callers
+            // outside any runtime, such as plain threads holding a handle.
+            let runtime = match Handle::try_current() {
+                Ok(rt) => {
+                    st.runtime = Some(rt.clone());
+                    rt
+                }
+                Err(_) => match &st.runtime {
+                    Some(rt) => rt.clone(),
+                    None => {
                         drop(st);
                         panic!(
                             "TaskGroup: spawning needs a tokio runtime (call it from within one)"

@@ -59,8 +59,9 @@ use super::shared::{Job, Shared};
 /// # Panics
 ///
 /// [`new`](Self::new) panics if `limit` is 0. Spawning panics when the group
-/// has no tokio runtime to spawn on (it records the runtime current when it
-/// is created or when it first spawns).
+/// has no tokio runtime to spawn on: it spawns on the runtime current at the
+/// call, or else on the last runtime it used (so a [`GroupHandle`] works from
+/// plain threads once the group has spawned, or was created, inside one).
 ///
 /// # Examples
 ///
@@ -129,8 +130,8 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// # Panics
     ///
-    /// Panics if the group must spawn and no tokio runtime was current when
-    /// it was created, nor is now.
+    /// Panics if the group must spawn now, no tokio runtime is current, and
+    /// the group never saw one (at creation or at an earlier spawn).
     ///
     /// # Examples
     ///

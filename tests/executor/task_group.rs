@@ -562,3 +562,26 @@ async fn many_tasks_from_several_submitters() {
     assert_eq!(out.len(), 10_000);
     assert_eq!(total.load(Ordering::Relaxed), 10_000);
 }
+
+#[test]
+fn a_group_outliving_its_runtime_spawns_on_the_current_one() {
+    let mut group = TaskGroup::new(1);
+    {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async { group.spawn(std::future::pending::<u8>()) });
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let results = rt.block_on(async {
+        group.spawn(async { 5 });
+        let mut out = Vec::new();
+        while let Some(r) = group.join_next().await {
+            out.push(r.ok());
+        }
+        out
+    });
+    assert_eq!(results, [None, Some(5)]);
+}
