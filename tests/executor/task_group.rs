@@ -585,3 +585,76 @@ fn a_group_outliving_its_runtime_spawns_on_the_current_one() {
     });
     assert_eq!(results, [None, Some(5)]);
 }
+
+#[tokio::test]
+async fn a_rejected_future_is_dropped_not_leaked() {
+    let dropped = counter();
+    let mut group = TaskGroup::<()>::new(1);
+    let handle = group.handle();
+    group.shutdown().await;
+    let guard = DropCount(dropped.clone());
+    let rejected = handle.spawn(async move {
+        let _guard = guard;
+    });
+    assert!(matches!(rejected, Err(SpawnError { .. })));
+    assert_eq!(get(&dropped), 1);
+    let guard = DropCount(dropped.clone());
+    drop(group);
+    assert!(
+        handle
+            .spawn_blocking(move || {
+                let _guard = guard;
+            })
+            .is_err()
+    );
+    assert_eq!(get(&dropped), 2);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_task_is_joined_once_and_the_limit_holds(
+            delays in proptest::collection::vec(0_u64..15, 0..40),
+            children in proptest::collection::vec(0_usize..3, 40),
+            limit in 1_usize..6,
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let gauge = Gauge::default();
+            let mut group = TaskGroup::new(limit);
+            let handle = group.handle();
+            let mut expected = delays.len();
+            for (i, &d) in delays.iter().enumerate() {
+                let (gauge, handle, kids) = (gauge.clone(), handle.clone(), children[i]);
+                expected += kids;
+                rt.block_on(async {
+                    group.spawn(async move {
+                        let _in = gauge.enter();
+                        sleep(Duration::from_millis(d)).await;
+                        for k in 0..kids {
+                            let gauge = gauge.clone();
+                            handle.spawn(async move {
+                                let _in = gauge.enter();
+                                sleep(Duration::from_millis(k as u64)).await;
+                            }).unwrap();
+                        }
+                    });
+                });
+                prop_assert!(group.running() <= limit);
+            }
+            let results = rt.block_on(group.join_all());
+            prop_assert_eq!(results.len(), expected);
+            prop_assert!(results.iter().all(Result::is_ok));
+            prop_assert!(gauge.max() <= limit);
+            prop_assert_eq!(gauge.now(), 0);
+        }
+    }
+}
