@@ -231,8 +231,17 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// Returns `Poll::Ready(None)` when the group is empty. On `Pending`, the
     /// waker of `cx` (the most recent one only) is woken when a result is
     /// available or the group becomes empty.
+    ///
+    /// Like tokio's `JoinSet`, it takes part in tokio's cooperative
+    /// scheduling: a loop over many ready results yields to the runtime now
+    /// and then instead of starving the other tasks on its thread.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
-        self.shared.poll_join_next(cx)
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        let polled = self.shared.poll_join_next(cx);
+        if polled.is_ready() {
+            coop.made_progress();
+        }
+        polled
     }
 
     /// Waits for every task, including the ones submitted meanwhile by the

@@ -658,3 +658,28 @@ mod props {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn joining_many_ready_results_yields_to_other_tasks() {
+    // JoinSet's `join_set_coop`: the join loop must not starve the thread.
+    const TASKS: usize = 1_000;
+    let mut group = TaskGroup::new(8);
+    for _ in 0..TASKS {
+        group.spawn(async {});
+    }
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(group.running(), 0);
+    let other_ran = Arc::new(AtomicBool::new(false));
+    let flag = other_ran.clone();
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let mut joined = 0;
+    let mut seen_before_end = false;
+    while group.join_next().await.is_some() {
+        joined += 1;
+        if joined < TASKS && other_ran.load(Ordering::SeqCst) {
+            seen_before_end = true;
+        }
+    }
+    assert_eq!(joined, TASKS);
+    assert!(seen_before_end, "join_next never yielded to the runtime");
+}
