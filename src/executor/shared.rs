@@ -39,6 +39,14 @@
 //!   woken, and tasks spawned or aborted only after it is released (spawning
 //!   onto a runtime that is shutting down drops the task, and with it a
 //!   `Slot` that takes this lock, synchronously).
+//! - A runner marked `abort_requested` (by `abort_all`) never picks up more
+//!   work: if a job waits when it finishes, the slot goes to a fresh runner,
+//!   so work submitted after an `abort_all` is not cancelled by it.
+//! - Fail-fast (`try_join_all`): the runner whose job failed closes the
+//!   group and aborts every other runner in the critical section that
+//!   delivers the failure, before the `Cancelled` results of the jobs it
+//!   drops, so siblings stop even if the joiner is slow to run and the
+//!   joiner sees the real failure first.
 //! - A runner's current job is exactly the work its slot stands for, so
 //!   `running() == runners.len()`, `waiting() == queue.len()`, and
 //!   `len() == running + waiting + done.len()`.
