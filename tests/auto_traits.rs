@@ -18,8 +18,8 @@ fn executor_auto_traits() {
     send::<Gather<V, Ready<u8>>>();
     sync::<Gather<V, Ready<u8>>>();
     unpin::<Gather<V, Ready<u8>>>();
-    send::<TryGather<R, Ready<Result<u8, ()>>, u8>>();
-    unpin::<TryGather<R, Ready<Result<u8, ()>>, u8>>();
+    send::<TryGather<R, Ready<Result<u8, ()>>, u8, ()>>();
+    unpin::<TryGather<R, Ready<Result<u8, ()>>, u8, ()>>();
 
     send::<TaskGroup<u8>>();
     sync::<TaskGroup<u8>>();

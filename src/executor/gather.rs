@@ -7,7 +7,7 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::core::Core;
+use super::core::{Core, store};
 
 /// Runs `futures` with at most `limit` of them in flight and resolves to all
 /// their outputs, **in input order**.
@@ -99,19 +99,13 @@ where
         let this = self.project();
         assert!(!*this.done, "`Gather` polled after completion");
         let results = this.results;
-        loop {
-            let next = this.core.poll_next(cx, |added| {
-                results.resize_with(results.len() + added, || None)
-            });
-            match ready!(next) {
-                Some((index, out)) => results[index] = Some(out),
-                None => {
-                    *this.done = true;
-                    let all = std::mem::take(results);
-                    return Poll::Ready(all.into_iter().flatten().collect());
-                }
-            }
-        }
+        ready!(this.core.poll_drive(cx, |index, out| {
+            store(results, index, out);
+            true
+        },));
+        *this.done = true;
+        let all = std::mem::take(results);
+        Poll::Ready(all.into_iter().flatten().collect())
     }
 }
 

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::core::Core;
+use super::core::{Core, store};
 
 /// Runs `futures` that return `Result` with at most `limit` in flight, and
 /// resolves to all their `Ok` values in input order, or to the first `Err`.
@@ -48,7 +48,7 @@ use super::core::Core;
 pub fn try_gather<I, T, E>(
     limit: usize,
     futures: I,
-) -> TryGather<I::IntoIter, <I::Item as IntoFuture>::IntoFuture, T>
+) -> TryGather<I::IntoIter, <I::Item as IntoFuture>::IntoFuture, T, E>
 where
     I: IntoIterator,
     I::Item: IntoFuture<Output = Result<T, E>>,
@@ -57,6 +57,7 @@ where
     let results = Vec::with_capacity(core.size_hint());
     TryGather {
         core,
+        error: None,
         results,
         done: false,
     }
@@ -71,15 +72,17 @@ pin_project! {
     /// Dropping it drops every future still in flight, the input iterator
     /// with the futures not started yet, and the values collected so far.
     #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct TryGather<I, F, T> {
+    pub struct TryGather<I, F, T, E> {
         core: Core<I, F>,
+        // The first error, between the poll that saw it and the return.
+        error: Option<E>,
         // `results[i]` is `Some` once input future `i` returned `Ok`.
         results: Vec<Option<T>>,
         done: bool,
     }
 }
 
-impl<I, F, T, E> Future for TryGather<I, F, T>
+impl<I, F, T, E> Future for TryGather<I, F, T, E>
 where
     I: Iterator,
     I::Item: IntoFuture<IntoFuture = F>,
@@ -91,29 +94,29 @@ where
         let this = self.project();
         assert!(!*this.done, "`TryGather` polled after completion");
         let results = this.results;
-        loop {
-            let next = this.core.poll_next(cx, |added| {
-                results.resize_with(results.len() + added, || None)
-            });
-            match ready!(next) {
-                Some((index, Ok(value))) => results[index] = Some(value),
-                Some((_, Err(error))) => {
-                    *this.done = true;
-                    this.core.cancel();
-                    *results = Vec::new();
-                    return Poll::Ready(Err(error));
-                }
-                None => {
-                    *this.done = true;
-                    let all = std::mem::take(results);
-                    return Poll::Ready(Ok(all.into_iter().flatten().collect()));
-                }
+        let error = this.error;
+        ready!(this.core.poll_drive(cx, |index, out| match out {
+            Ok(value) => {
+                store(results, index, value);
+                true
             }
+            Err(e) => {
+                *error = Some(e);
+                false
+            }
+        },));
+        *this.done = true;
+        if let Some(e) = error.take() {
+            this.core.cancel();
+            *results = Vec::new();
+            return Poll::Ready(Err(e));
         }
+        let all = std::mem::take(results);
+        Poll::Ready(Ok(all.into_iter().flatten().collect()))
     }
 }
 
-impl<I, F, T> fmt::Debug for TryGather<I, F, T> {
+impl<I, F, T, E> fmt::Debug for TryGather<I, F, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TryGather")
             .field("core", &self.core)

@@ -317,3 +317,90 @@ proptest! {
         prop_assert_eq!(gauge.now(), 0);
     }
 }
+
+/// Returns `Pending` and wakes itself at once until `flag` is set.
+struct SpinUntil(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Future for SpinUntil {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+#[tokio::test]
+async fn self_waking_futures_let_the_runtime_run() {
+    // The flag is set by another task: gather must hand the thread back to
+    // the runtime now and then even though its futures are always woken.
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let setter = flag.clone();
+    tokio::spawn(async move { setter.store(true, Ordering::SeqCst) });
+    let out = gather(
+        4,
+        (0..8).map(|i| {
+            let flag = flag.clone();
+            async move {
+                SpinUntil(flag).await;
+                i
+            }
+        }),
+    )
+    .await;
+    assert_eq!(out, (0..8).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wakeups_from_other_threads_are_not_lost() {
+    for _ in 0..20 {
+        let receivers: Vec<_> = (0..200_u32)
+            .map(|i| {
+                let (tx, rx) = oneshot::channel();
+                tokio::spawn(async move {
+                    tokio::task::yield_now().await;
+                    let _ = tx.send(i);
+                });
+                rx
+            })
+            .collect();
+        let out = gather(16, receivers).await;
+        let out: Vec<u32> = out.into_iter().map(Result::unwrap).collect();
+        assert_eq!(out, (0..200).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test]
+async fn stale_wakers_of_finished_futures_are_harmless() {
+    // Each future keeps its waker and wakes it after finishing, so slots are
+    // woken while a later future occupies them.
+    let wakers = std::sync::Arc::new(std::sync::Mutex::new(Vec::<std::task::Waker>::new()));
+    let polls = AtomicUsize::new(0);
+    let polls = &polls;
+    let out = gather(
+        2,
+        (0..50).map(|i| {
+            let wakers = wakers.clone();
+            async move {
+                std::future::poll_fn(|cx| {
+                    polls.fetch_add(1, Ordering::SeqCst);
+                    wakers.lock().unwrap().push(cx.waker().clone());
+                    for w in wakers.lock().unwrap().drain(..).collect::<Vec<_>>() {
+                        w.wake();
+                    }
+                    Poll::Ready(())
+                })
+                .await;
+                yield_once().await;
+                i
+            }
+        }),
+    )
+    .await;
+    assert_eq!(out, (0..50).collect::<Vec<_>>());
+    // Spurious polls stay bounded (a few per future).
+    assert!(polls.load(Ordering::SeqCst) <= 50 * 3);
+}
