@@ -84,6 +84,7 @@ mod loom;
 
 pub mod actor;
 pub mod event;
+pub mod executor;
 pub mod pool;
 pub mod prelude;
 pub mod queue;

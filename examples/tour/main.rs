@@ -8,6 +8,7 @@
 
 mod actor;
 mod event;
+mod executor;
 mod pool;
 mod queue;
 mod rate_limit;
@@ -30,6 +31,12 @@ async fn section<F: Future<Output = ()>>(asyncio: &str, ours: &str, body: F) {
 async fn main() {
     let start = Instant::now();
     section(
+        "asyncio.gather + Semaphore / TaskGroup / run_in_executor",
+        "async_patterns::executor",
+        executor::run(),
+    )
+    .await;
+    section(
         "asyncio.Event",
         "async_patterns::event::Event",
         event::run(),
@@ -39,6 +46,12 @@ async fn main() {
         "asyncio.wait_for / asyncio.timeout",
         "async_patterns::timeout",
         timeout::run(),
+    )
+    .await;
+    section(
+        "asyncio.Queue (task_done / join / shutdown)",
+        "async_patterns::queue",
+        queue::run(),
     )
     .await;
     section("tenacity @retry", "async_patterns::retry", retry::run()).await;
@@ -54,9 +67,8 @@ async fn main() {
         pool::run(),
     )
     .await;
-    section("asyncio.Queue", "async_patterns::queue", queue::run()).await;
     section(
-        "actors (asyncio.Queue + task per actor)",
+        "actors (asyncio.Queue + a task per actor)",
         "async_patterns::actor",
         actor::run(),
     )

@@ -1,0 +1,217 @@
+//! Errors of the executor module.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// Why a task of a [`TaskGroup`](super::TaskGroup) produced no value.
+///
+/// A task either panicked (the payload is kept: [`into_panic`](Self::into_panic)
+/// hands it back, for example to [`std::panic::resume_unwind`]) or was
+/// cancelled before it finished (by [`abort_all`](super::TaskGroup::abort_all),
+/// [`shutdown`](super::TaskGroup::shutdown), or the runtime shutting down).
+/// A cancelled task is never reported as a panic, and a panic is never
+/// re-raised by the group on its own.
+///
+/// `TaskError` is `Send + Sync` (the payload sits behind a lock that is only
+/// taken by [`into_panic`](Self::into_panic)), so it fits in `anyhow`-style
+/// error boxes.
+pub struct TaskError {
+    repr: Repr,
+}
+
+enum Repr {
+    Panicked {
+        /// The value the task panicked with. Only taken out by value.
+        payload: Mutex<Box<dyn Any + Send + 'static>>,
+        /// The panic message when the payload is a `&str` or a `String`.
+        message: Option<String>,
+    },
+    Cancelled,
+}
+
+impl TaskError {
+    pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        TaskError {
+            repr: Repr::Panicked {
+                payload: Mutex::new(payload),
+                message,
+            },
+        }
+    }
+
+    pub(crate) fn cancelled() -> Self {
+        TaskError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// Returns `true` if the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<()>::new(1);
+    /// group.spawn(async { panic!("boom") });
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.panic_message(), Some("boom"));
+    /// # }
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panicked { .. })
+    }
+
+    /// Returns `true` if the task was cancelled before it finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(std::future::pending::<()>());
+    /// group.abort_all();
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// # }
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The panic message, when the task panicked with a `&str` or a `String`
+    /// (what `panic!("...")` produces).
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panicked { message, .. } => message.as_deref(),
+            Repr::Cancelled => None,
+        }
+    }
+
+    /// Returns the panic payload.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task was cancelled rather than panicked; use
+    /// [`try_into_panic`](Self::try_into_panic) when that is possible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<()>::new(1);
+    /// group.spawn(async { std::panic::panic_any(42_u32) });
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// let payload = err.into_panic();
+    /// assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(_) => panic!("TaskError::into_panic called on a cancelled task"),
+        }
+    }
+
+    /// Returns the panic payload, or gives the error back if the task was
+    /// cancelled.
+    ///
+    /// # Errors
+    ///
+    /// Returns `Err(self)` if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
+        match self.repr {
+            Repr::Panicked { payload, .. } => {
+                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
+            Repr::Cancelled => Err(self),
+        }
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Panicked { message, .. } => f
+                .debug_struct("TaskError::Panicked")
+                .field("message", message)
+                .finish_non_exhaustive(),
+            Repr::Cancelled => f.write_str("TaskError::Cancelled"),
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Panicked {
+                message: Some(m), ..
+            } => write!(f, "task panicked: {m}"),
+            Repr::Panicked { message: None, .. } => f.write_str("task panicked"),
+            Repr::Cancelled => f.write_str("task was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// The first failure of a fail-fast
+/// [`try_join_all`](super::TaskGroup::try_join_all).
+///
+/// Both variants display as the failure they carry.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupError<E> {
+    /// A task returned `Err(E)`; this is that error.
+    #[error(transparent)]
+    Failed(E),
+    /// A task panicked or was cancelled.
+    #[error(transparent)]
+    Task(TaskError),
+}
+
+impl<E> GroupError<E> {
+    /// Returns the task's own error, if a task returned `Err`.
+    pub fn into_failed(self) -> Option<E> {
+        match self {
+            GroupError::Failed(e) => Some(e),
+            GroupError::Task(_) => None,
+        }
+    }
+
+    /// Returns the [`TaskError`], if a task panicked or was cancelled.
+    pub fn into_task_error(self) -> Option<TaskError> {
+        match self {
+            GroupError::Failed(_) => None,
+            GroupError::Task(e) => Some(e),
+        }
+    }
+
+    /// Returns `true` if a task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, GroupError::Task(e) if e.is_panic())
+    }
+}
+
+/// [`GroupHandle::spawn`](super::GroupHandle::spawn) was refused because the
+/// group is closing: it is shutting down, a fail-fast
+/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure, or the
+/// [`TaskGroup`](super::TaskGroup) was dropped. The rejected future has been
+/// dropped without being polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the task group is closed")]
+pub struct SpawnError(pub(crate) ());

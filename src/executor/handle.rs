@@ -1,0 +1,120 @@
+//! [`GroupHandle`]: submit work to a [`TaskGroup`](super::TaskGroup) from
+//! anywhere, including from its own tasks.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::error::SpawnError;
+use super::shared::{Job, Shared};
+
+/// A cloneable handle that submits work to a [`TaskGroup`](super::TaskGroup).
+///
+/// Get one with [`TaskGroup::handle`](super::TaskGroup::handle) and move
+/// clones into the group's own tasks, so that a running task can add more
+/// work (a crawler submitting the links it finds). Work submitted through a
+/// handle obeys the group's limit and is joined by the group's owner like
+/// any other.
+///
+/// A handle does not keep the group open: once the group is closing (its
+/// [`shutdown`](super::TaskGroup::shutdown) started, a fail-fast
+/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure, or the
+/// group was dropped), [`spawn`](Self::spawn) returns [`SpawnError`] and
+/// drops the future.
+pub struct GroupHandle<T> {
+    pub(crate) shared: Arc<Shared<T>>,
+}
+
+impl<T: Send + 'static> GroupHandle<T> {
+    /// Submits `fut` to the group: it starts at once if fewer than `limit`
+    /// tasks run, and waits in the group (unspawned) otherwise.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SpawnError`] if the group is closing; `fut` is then dropped
+    /// without being polled.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the group has never spawned anything and this is called
+    /// outside a tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// A crawler: each page may submit the pages it links to.
+    ///
+    /// ```
+    /// use async_patterns::executor::{GroupHandle, TaskGroup};
+    ///
+    /// fn visit(group: GroupHandle<u32>, depth: u32) {
+    ///     let child = group.clone();
+    ///     group
+    ///         .spawn(async move {
+    ///             if depth < 3 {
+    ///                 visit(child.clone(), depth + 1);
+    ///                 visit(child, depth + 1);
+    ///             }
+    ///             depth
+    ///         })
+    ///         .expect("the group is open");
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let group = TaskGroup::new(4);
+    /// visit(group.handle(), 0);
+    /// let pages = group.join_all().await;
+    /// assert_eq!(pages.len(), 1 + 2 + 4 + 8);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, fut: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.shared
+            .submit(Job::Async(Box::pin(fut)), false)
+            .map_err(|_rejected| SpawnError(()))
+    }
+
+    /// Submits a blocking closure to the group, like
+    /// [`TaskGroup::spawn_blocking`](super::TaskGroup::spawn_blocking).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SpawnError`] if the group is closing; `f` is then dropped
+    /// without being called.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the group has never spawned anything and this is called
+    /// outside a tokio runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F>(&self, f: F) -> Result<(), SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.shared
+            .submit(Job::Blocking(Box::new(f)), false)
+            .map_err(|_rejected| SpawnError(()))
+    }
+
+    /// Returns `true` if the group is closing and refuses new work.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}
+
+impl<T> Clone for GroupHandle<T> {
+    fn clone(&self) -> Self {
+        GroupHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> fmt::Debug for GroupHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupHandle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,559 @@
+//! The state a [`TaskGroup`](super::TaskGroup) shares with its handles and
+//! with the runtime tasks that run its work.
+//!
+//! # Design
+//!
+//! Work is run by *runners*. A runner holds one of the group's `limit`
+//! slots and is exactly one runtime task: an async task (from
+//! `Handle::spawn`) for futures, or a blocking-pool task (from
+//! `Handle::spawn_blocking`) for closures. Submitted work that finds every
+//! slot taken waits in [`State::queue`] as a boxed, unpolled future or
+//! closure; it is not a runtime task.
+//!
+//! When a runner finishes a job it delivers the result and, **under the same
+//! lock**, takes the next waiting job (FIFO). A job of its own kind it runs
+//! itself (an async runner loops, yielding to the scheduler through tokio's
+//! coop budget between jobs; a blocking runner loops on its thread); a job of
+//! the other kind is handed to a freshly spawned runner that inherits the
+//! slot. So queued work, including work submitted by the tasks themselves
+//! through a [`GroupHandle`](super::GroupHandle), starts as soon as a slot
+//! frees, whether or not anybody is awaiting `join_next`.
+//!
+//! # Invariants (all under `Shared::state`)
+//!
+//! - `runners.len() <= limit`: a slot is reserved (an entry inserted) before
+//!   its runtime task is spawned and released (the entry removed) in the same
+//!   critical section that delivers the runner's last result.
+//! - `!queue.is_empty()` implies `runners.len() == limit` (or the group is
+//!   closed, in which case the queue is empty): a slot is never released
+//!   while work waits. The one exception is a runtime shutting down, which
+//!   drops runners without running anything; `poll_join_next` then starts
+//!   runners for any work left waiting.
+//! - Every submitted job yields exactly one result in `done` (its output, a
+//!   panic, or `Cancelled`), unless the owner dropped the group (`detached`),
+//!   after which results are discarded. A runner's [`Slot`] guard reports
+//!   `Cancelled` for its current job if the runner is dropped before the job
+//!   finished (abort, runtime shutdown), so no job is ever lost.
+//! - No user code runs and no runtime task is spawned or aborted while the
+//!   lock is held: user futures, closures and outputs are dropped, wakers
+//!   woken, and tasks spawned or aborted only after it is released (spawning
+//!   onto a runtime that is shutting down drops the task, and with it a
+//!   `Slot` that takes this lock, synchronously).
+//! - A runner marked `abort_requested` (by `abort_all`) never picks up more
+//!   work: if a job waits when it finishes, the slot goes to a fresh runner,
+//!   so work submitted after an `abort_all` is not cancelled by it.
+//! - Fail-fast (`try_join_all`): the runner whose job failed closes the
+//!   group and aborts every other runner in the critical section that
+//!   delivers the failure, before the `Cancelled` results of the jobs it
+//!   drops, so siblings stop even if the joiner is slow to run and the
+//!   joiner sees the real failure first.
+//! - A runner's current job is exactly the work its slot stands for, so
+//!   `running() == runners.len()`, `waiting() == queue.len()`, and
+//!   `len() == running + waiting + done.len()`.
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use futures::FutureExt;
+use tokio::runtime::Handle;
+use tokio::task::AbortHandle;
+
+use super::error::TaskError;
+// Plain `std` types: the group is built on tokio tasks, which loom cannot
+// model, so this core is covered by the integration tests instead.
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+pub(crate) type BoxBlocking<T> = Box<dyn FnOnce() -> T + Send + 'static>;
+
+/// One unit of submitted work.
+pub(crate) enum Job<T> {
+    Async(BoxFuture<T>),
+    Blocking(BoxBlocking<T>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Async,
+    Blocking,
+}
+
+impl<T> Job<T> {
+    fn kind(&self) -> Kind {
+        match self {
+            Job::Async(_) => Kind::Async,
+            Job::Blocking(_) => Kind::Blocking,
+        }
+    }
+}
+
+pub(crate) struct Shared<T> {
+    /// The most runners (slots) alive at once; at least 1.
+    limit: usize,
+    state: Mutex<State<T>>,
+}
+
+struct State<T> {
+    /// Work submitted but not started, oldest first. Non-empty only while
+    /// every slot is taken (see the module invariants).
+    queue: VecDeque<Job<T>>,
+    /// One entry per slot taken, keyed by runner id; `len() <= limit`.
+    runners: HashMap<u64, Runner>,
+    /// The id the next runner gets; ids are never reused.
+    next_id: u64,
+    /// Results not yet joined, in completion order.
+    done: VecDeque<Result<T, TaskError>>,
+    /// The owner's task waiting in `poll_join_next`, woken on each result
+    /// and whenever the group becomes empty.
+    joiner: Option<Waker>,
+    /// Handles' submissions are refused (shutdown, fail-fast, owner gone).
+    closed: bool,
+    /// The owner dropped the group: results are discarded, not stored.
+    detached: bool,
+    /// Set by `try_join_all`: which outputs count as failures. A failure
+    /// closes the group and aborts the rest (see `Shared::set_fail_fast`).
+    fail_fast: Option<fn(&T) -> bool>,
+    /// The runtime the last runner was spawned on (or the one current at
+    /// creation). Runners hand their slot on from blocking threads or from
+    /// `Drop`, where no runtime context can be assumed, so they use this.
+    runtime: Option<Handle>,
+}
+
+/// The slot a runner holds.
+struct Runner {
+    /// Set once the runner's task is spawned (it is spawned after the slot
+    /// is reserved, outside the lock).
+    abort: Option<AbortHandle>,
+    /// `abort_all` asked this runner to stop: it must not pick up more work.
+    /// If `abort` was still `None`, whoever spawned it aborts it on
+    /// registering the handle.
+    abort_requested: bool,
+}
+
+/// Work to start after the lock is released: a reserved slot and its job.
+pub(crate) struct Start<T> {
+    runtime: Handle,
+    id: u64,
+    job: Job<T>,
+}
+
+/// Things to drop or wake after the lock is released.
+struct Deferred<T> {
+    waker: Option<Waker>,
+    discarded: Option<Result<T, TaskError>>,
+}
+
+thread_local! {
+    /// Set while a `Slot` being dropped starts a replacement runner. If the
+    /// runtime is shutting down, spawning drops the replacement (and its
+    /// `Slot`) at once; the flag stops that drop from spawning again, so a
+    /// long queue cannot recurse.
+    static IN_DROP_HANDOFF: Cell<bool> = const { Cell::new(false) };
+}
+
+impl<T: Send + 'static> Shared<T> {
+    pub(crate) fn new(limit: usize) -> Self {
+        Shared {
+            limit,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                runners: HashMap::new(),
+                next_id: 0,
+                done: VecDeque::new(),
+                joiner: None,
+                closed: false,
+                detached: false,
+                fail_fast: None,
+                runtime: Handle::try_current().ok(),
+            }),
+        }
+    }
+
+    /// Locks the state. No user code runs under this lock, so poisoning can
+    /// only come from a panic in this module's own bookkeeping; the state is
+    /// still consistent at every await-free step, so it is ignored.
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Submits a job: starts it if a slot is free, queues it otherwise.
+    /// `reopen` (the owner's `spawn`) reopens a closed group; otherwise a
+    /// closed group gives the job back.
+    #[track_caller]
+    pub(crate) fn submit(self: &Arc<Self>, job: Job<T>, reopen: bool) -> Result<(), Job<T>> {
+        let mut st = self.lock();
+        if st.closed {
+            if !reopen {
+                drop(st);
+                return Err(job);
+            }
+            st.closed = false;
+        }
+        if st.runners.len() < self.limit {
+            // Prefer the caller's runtime (a group may outlive the runtime
+            // it was created on); fall back to the recorded one for callers
+            // outside any runtime, such as plain threads holding a handle.
+            let runtime = match Handle::try_current() {
+                Ok(rt) => {
+                    st.runtime = Some(rt.clone());
+                    rt
+                }
+                Err(_) => match &st.runtime {
+                    Some(rt) => rt.clone(),
+                    None => {
+                        drop(st);
+                        panic!(
+                            "TaskGroup: spawning needs a tokio runtime (call it from within one)"
+                        )
+                    }
+                },
+            };
+            let id = st.reserve();
+            drop(st);
+            self.start(Start { runtime, id, job });
+        } else {
+            st.queue.push_back(job);
+        }
+        Ok(())
+    }
+
+    /// Spawns the runtime task for a reserved slot and registers its abort
+    /// handle. Must be called without the lock held.
+    fn start(self: &Arc<Self>, start: Start<T>) {
+        let Start { runtime, id, job } = start;
+        let slot = Slot {
+            shared: Arc::clone(self),
+            id,
+            armed: true,
+        };
+        let abort = match job {
+            Job::Async(fut) => runtime.spawn(run_async(slot, fut)).abort_handle(),
+            Job::Blocking(f) => runtime
+                .spawn_blocking(move || run_blocking(slot, f))
+                .abort_handle(),
+        };
+        let mut st = self.lock();
+        let abort_now = match st.runners.get_mut(&id) {
+            Some(runner) => {
+                runner.abort = Some(abort.clone());
+                runner.abort_requested
+            }
+            // The runner already finished and released its slot.
+            None => false,
+        };
+        drop(st);
+        if abort_now {
+            abort.abort();
+        }
+    }
+
+    /// `TaskGroup::poll_join_next`.
+    pub(crate) fn poll_join_next(
+        self: &Arc<Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<T, TaskError>>> {
+        let mut st = self.lock();
+        if let Some(result) = st.done.pop_front() {
+            return Poll::Ready(Some(result));
+        }
+        if st.runners.is_empty() && st.queue.is_empty() {
+            return Poll::Ready(None);
+        }
+        // Register before releasing the lock: every result and every slot
+        // release happens under the lock and takes this waker, so none is
+        // missed between the checks above and the return below.
+        match &mut st.joiner {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        // Self-healing for the one case where the queue can outlive free
+        // slots (runners dropped by a runtime shutting down).
+        let mut starts = Vec::new();
+        if !st.closed {
+            while st.runners.len() < self.limit {
+                let Some(runtime) = st.runtime.clone() else {
+                    break;
+                };
+                let Some(job) = st.queue.pop_front() else {
+                    break;
+                };
+                let id = st.reserve();
+                starts.push(Start { runtime, id, job });
+            }
+        }
+        drop(st);
+        for start in starts {
+            self.start(start);
+        }
+        Poll::Pending
+    }
+
+    /// Cancels every waiting job (each reports `Cancelled`) and aborts every
+    /// runner. With `close`, handles' submissions are refused from now on;
+    /// with `detach`, the owner is gone and every result is discarded.
+    pub(crate) fn abort_all(&self, close: bool, detach: bool) {
+        let mut st = self.lock();
+        st.closed |= close;
+        st.detached |= detach;
+        let stale: VecDeque<_> = if st.detached {
+            std::mem::take(&mut st.done)
+        } else {
+            VecDeque::new()
+        };
+        let aborted = st.abort_all(None);
+        drop(st);
+        aborted.run();
+        drop(stale);
+    }
+
+    /// Makes the group fail fast: from now on a task that panics, is
+    /// cancelled, or whose output `is_failure` says is a failure closes the
+    /// group and aborts every other task itself, in the critical section
+    /// that delivers its result, without waiting for the joiner to run.
+    pub(crate) fn set_fail_fast(&self, is_failure: fn(&T) -> bool) {
+        self.lock().fail_fast = Some(is_failure);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// `(running, waiting, joinable)`.
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
+        let st = self.lock();
+        (st.runners.len(), st.queue.len(), st.done.len())
+    }
+}
+
+/// What `State::abort_all` leaves to do once the lock is released.
+struct Aborted<T> {
+    dropped: Vec<Job<T>>,
+    aborts: Vec<AbortHandle>,
+    waker: Option<Waker>,
+}
+
+impl<T> Aborted<T> {
+    fn run(self) {
+        for abort in self.aborts {
+            abort.abort();
+        }
+        drop(self.dropped);
+        if let Some(waker) = self.waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// Drains the queue (each job reports `Cancelled` unless detached) and
+    /// marks every runner but `except` as abort-requested, returning the
+    /// jobs to drop and the tasks to abort once the lock is released.
+    fn abort_all(&mut self, except: Option<u64>) -> Aborted<T> {
+        let dropped: Vec<Job<T>> = self.queue.drain(..).collect();
+        if !self.detached {
+            for _ in 0..dropped.len() {
+                self.done.push_back(Err(TaskError::cancelled()));
+            }
+        }
+        let mut aborts = Vec::with_capacity(self.runners.len());
+        for (id, runner) in &mut self.runners {
+            if Some(*id) == except {
+                continue;
+            }
+            runner.abort_requested = true;
+            if let Some(abort) = &runner.abort {
+                aborts.push(abort.clone());
+            }
+        }
+        let waker = if dropped.is_empty() {
+            None
+        } else {
+            self.joiner.take()
+        };
+        Aborted {
+            dropped,
+            aborts,
+            waker,
+        }
+    }
+
+    /// Delivers `result` like `deliver`; then, with fail-fast on and
+    /// `result` a failure, closes the group and aborts everything but the
+    /// runner `except`. The failure is queued before the `Cancelled` results
+    /// of the jobs it drops, so the joiner sees it first.
+    fn deliver_checked(
+        &mut self,
+        result: Result<T, TaskError>,
+        except: u64,
+    ) -> (Deferred<T>, Option<Aborted<T>>) {
+        let failed = match (&result, self.fail_fast) {
+            (_, None) => false,
+            (Err(_), Some(_)) => true,
+            (Ok(value), Some(is_failure)) => is_failure(value),
+        };
+        let deferred = self.deliver(result);
+        if !failed || self.closed {
+            return (deferred, None);
+        }
+        self.closed = true;
+        (deferred, Some(self.abort_all(Some(except))))
+    }
+
+    /// Takes a slot for a new runner. The caller checked there is one.
+    fn reserve(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.runners.insert(
+            id,
+            Runner {
+                abort: None,
+                abort_requested: false,
+            },
+        );
+        id
+    }
+
+    /// Stores a result (or sets it aside to be dropped if the owner is
+    /// gone) and takes the joiner's waker.
+    fn deliver(&mut self, result: Result<T, TaskError>) -> Deferred<T> {
+        let discarded = if self.detached {
+            Some(result)
+        } else {
+            self.done.push_back(result);
+            None
+        };
+        Deferred {
+            waker: self.joiner.take(),
+            discarded,
+        }
+    }
+}
+
+impl<T> Deferred<T> {
+    fn run(self) {
+        drop(self.discarded);
+        if let Some(waker) = self.waker {
+            waker.wake();
+        }
+    }
+}
+
+/// A runner's hold on its slot. While armed, dropping it (the runner was
+/// aborted or dropped by the runtime) reports the current job as
+/// `Cancelled` and releases the slot, handing it to waiting work if any.
+struct Slot<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+    id: u64,
+    armed: bool,
+}
+
+impl<T: Send + 'static> Slot<T> {
+    /// Delivers the current job's result and returns the next job of `kind`
+    /// for this runner to run, or `None` if the runner must stop (its slot
+    /// was released or handed to a new runner started here).
+    fn finish(&mut self, result: Result<T, TaskError>, kind: Kind) -> Option<Job<T>> {
+        let shared = &self.shared;
+        let mut st = shared.lock();
+        let (deferred, aborted) = st.deliver_checked(result, self.id);
+        let abort_requested = st.runners.get(&self.id).is_some_and(|r| r.abort_requested);
+        let mut next = None;
+        let mut handoff = None;
+        match (st.closed, st.queue.pop_front(), st.runtime.clone()) {
+            (false, Some(job), _) if job.kind() == kind && !abort_requested => next = Some(job),
+            (false, Some(job), Some(runtime)) => {
+                st.runners.remove(&self.id);
+                let id = st.reserve();
+                handoff = Some(Start { runtime, id, job });
+            }
+            (_, job, _) => {
+                // Closed (the queue is empty then) or nothing waits, or no
+                // runtime recorded (cannot happen: this runner was spawned
+                // on it). Keep any job queued and release the slot.
+                if let Some(job) = job {
+                    st.queue.push_front(job);
+                }
+                st.runners.remove(&self.id);
+            }
+        }
+        if next.is_none() {
+            self.armed = false;
+        }
+        drop(st);
+        if let Some(aborted) = aborted {
+            aborted.run();
+        }
+        deferred.run();
+        if let Some(start) = handoff {
+            shared.start(start);
+        }
+        next
+    }
+}
+
+impl<T: Send + 'static> Drop for Slot<T> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let shared = &self.shared;
+        let mut st = shared.lock();
+        let (deferred, aborted) = st.deliver_checked(Err(TaskError::cancelled()), self.id);
+        st.runners.remove(&self.id);
+        let mut handoff = None;
+        if !st.closed && !IN_DROP_HANDOFF.with(Cell::get) {
+            if let Some(runtime) = st.runtime.clone() {
+                if let Some(job) = st.queue.pop_front() {
+                    let id = st.reserve();
+                    handoff = Some(Start { runtime, id, job });
+                }
+            }
+        }
+        drop(st);
+        if let Some(aborted) = aborted {
+            aborted.run();
+        }
+        deferred.run();
+        if let Some(start) = handoff {
+            IN_DROP_HANDOFF.with(|f| f.set(true));
+            shared.start(start);
+            IN_DROP_HANDOFF.with(|f| f.set(false));
+        }
+    }
+}
+
+/// An async runner: runs its first job, then waiting async jobs, one after
+/// another, until none is left for it.
+async fn run_async<T: Send + 'static>(mut slot: Slot<T>, mut fut: BoxFuture<T>) {
+    loop {
+        let result = AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .map_err(TaskError::panicked);
+        match slot.finish(result, Kind::Async) {
+            Some(Job::Async(next)) => fut = next,
+            _ => return,
+        }
+        // Jobs that are always ready must not monopolise the worker thread.
+        tokio::task::coop::consume_budget().await;
+    }
+}
+
+/// A blocking runner: runs its first closure, then waiting closures, on its
+/// blocking-pool thread.
+fn run_blocking<T: Send + 'static>(mut slot: Slot<T>, mut f: BoxBlocking<T>) {
+    loop {
+        let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::panicked);
+        match slot.finish(result, Kind::Blocking) {
+            Some(Job::Blocking(next)) => f = next,
+            _ => return,
+        }
+    }
+}

@@ -1,0 +1,570 @@
+//! [`TaskGroup`]: spawned tasks with a concurrency limit.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use pin_project_lite::pin_project;
+
+use super::error::{GroupError, TaskError};
+use super::handle::GroupHandle;
+use super::shared::{Job, Shared};
+
+/// A set of spawned tasks of which at most `limit` run at once
+/// (`asyncio.TaskGroup` with a `Semaphore`, or tokio's `JoinSet` with a
+/// limit).
+///
+/// [`spawn`](Self::spawn) starts the future as a tokio task if fewer than
+/// `limit` of the group's tasks run; otherwise it waits inside the group as
+/// an unspawned, boxed future and starts, oldest first, as soon as a running
+/// task finishes. So a million submitted futures cost a million boxed
+/// futures in memory, never a million runtime tasks, and the runtime never
+/// sees more than `limit` of them. [`spawn_blocking`](Self::spawn_blocking)
+/// (`loop.run_in_executor`) runs a closure on tokio's blocking pool and
+/// counts against the same limit.
+///
+/// Results come back in completion order through
+/// [`join_next`](Self::join_next), [`join_all`](Self::join_all), or the
+/// fail-fast [`try_join_all`](Self::try_join_all). A task that panics yields
+/// [`TaskError`] (`is_panic`, payload kept); it never takes down the group or
+/// the caller. A task stopped by [`abort_all`](Self::abort_all),
+/// [`shutdown`](Self::shutdown) or dropping the group yields a cancelled
+/// `TaskError` if it is still joined.
+///
+/// Running tasks submit more work through a [`GroupHandle`] (see
+/// [`handle`](Self::handle)); waiting work starts when a slot frees even if
+/// nobody is awaiting `join_next` at that moment, because the task that
+/// finishes picks up the next waiting job itself.
+///
+/// Dropping the group aborts every running task, drops every waiting
+/// future, and closes it to its handles.
+///
+/// # How the limit is kept
+///
+/// Each of the `limit` slots is one tokio task that runs a job, then the
+/// next waiting job of the same kind, and so on; a blocking closure runs on
+/// a blocking-pool thread that holds a slot the same way. A task's slot is
+/// released in its last poll, just before its runtime task returns, so the
+/// count of *user* futures and closures alive never exceeds `limit`.
+///
+/// # Blocking work
+///
+/// A closure from [`spawn_blocking`](Self::spawn_blocking) cannot be
+/// interrupted once it started: aborting or dropping the group only stops
+/// the closures that have not started yet, and [`shutdown`](Self::shutdown)
+/// waits for the running ones to return.
+///
+/// # Panics
+///
+/// [`new`](Self::new) panics if `limit` is 0. Spawning panics when the group
+/// has no tokio runtime to spawn on: it spawns on the runtime current at the
+/// call, or else on the last runtime it used (so a [`GroupHandle`] works from
+/// plain threads once the group has spawned, or was created, inside one).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::executor::TaskGroup;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut group = TaskGroup::new(3);
+/// for job in 0..10_u64 {
+///     group.spawn(async move {
+///         tokio::time::sleep(Duration::from_millis(job)).await;
+///         job * 2
+///     });
+/// }
+/// assert!(group.running() <= 3);
+/// let mut total = 0;
+/// while let Some(result) = group.join_next().await {
+///     total += result.expect("no task panicked");
+/// }
+/// assert_eq!(total, 90);
+/// # }
+/// ```
+pub struct TaskGroup<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T: Send + 'static> TaskGroup<T> {
+    /// Creates an empty group that runs at most `limit` tasks at once.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `limit` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// let group = TaskGroup::<()>::new(8);
+    /// assert!(group.is_empty());
+    /// assert_eq!(group.limit(), 8);
+    /// ```
+    #[track_caller]
+    pub fn new(limit: usize) -> Self {
+        assert!(
+            limit > 0,
+            "TaskGroup::new: the limit must be at least 1 (a limit of 0 could never run a task)"
+        );
+        TaskGroup {
+            shared: Arc::new(Shared::new(limit)),
+        }
+    }
+
+    /// The most tasks this group runs at once.
+    pub fn limit(&self) -> usize {
+        self.shared.limit()
+    }
+
+    /// Submits `fut`: it is spawned at once if fewer than `limit` tasks run,
+    /// and waits in the group otherwise. Its result is joined later.
+    ///
+    /// If a [`shutdown`](Self::shutdown) closed the group, this reopens it
+    /// (for its handles too).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the group must spawn now, no tokio runtime is current, and
+    /// the group never saw one (at creation or at an earlier spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { 2 });
+    /// assert_eq!((group.running(), group.waiting()), (1, 1));
+    /// let mut out: Vec<i32> = group.join_all().await.into_iter().map(Result::unwrap).collect();
+    /// out.sort();
+    /// assert_eq!(out, [1, 2]);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&mut self, fut: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        // With `reopen`, `submit` never gives the job back.
+        let _ = self.shared.submit(Job::Async(Box::pin(fut)), true);
+    }
+
+    /// Submits a blocking closure (`loop.run_in_executor(None, f)`): it runs
+    /// on tokio's blocking pool, counted against the same limit as the async
+    /// tasks.
+    ///
+    /// A running closure cannot be aborted; see the type-level docs.
+    ///
+    /// # Panics
+    ///
+    /// Like [`spawn`](Self::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// for n in [10_u64, 20, 30] {
+    ///     group.spawn_blocking(move || (1..=n).sum::<u64>());
+    /// }
+    /// let mut sums: Vec<u64> = group.join_all().await.into_iter().map(Result::unwrap).collect();
+    /// sums.sort();
+    /// assert_eq!(sums, [55, 210, 465]);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F)
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _ = self.shared.submit(Job::Blocking(Box::new(f)), true);
+    }
+
+    /// Returns a cloneable handle that submits work to this group, for its
+    /// own tasks to hold. See [`GroupHandle`].
+    pub fn handle(&self) -> GroupHandle<T> {
+        GroupHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Waits for the next task to finish and returns its result, in
+    /// completion order; `None` once the group is empty (nothing running,
+    /// waiting or unjoined).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a result is only taken out of the group in the poll that
+    /// returns it, so dropping the future loses nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// group.spawn(async { "done" });
+    /// assert_eq!(group.join_next().await.unwrap().unwrap(), "done");
+    /// assert!(group.join_next().await.is_none());
+    /// # }
+    /// ```
+    pub fn join_next(&mut self) -> JoinNext<'_, T> {
+        JoinNext { group: self }
+    }
+
+    /// Polls for the next finished task; see [`join_next`](Self::join_next).
+    ///
+    /// Returns `Poll::Ready(None)` when the group is empty. On `Pending`, the
+    /// waker of `cx` (the most recent one only) is woken when a result is
+    /// available or the group becomes empty.
+    ///
+    /// Like tokio's `JoinSet`, it takes part in tokio's cooperative
+    /// scheduling: a loop over many ready results yields to the runtime now
+    /// and then instead of starving the other tasks on its thread.
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        let polled = self.shared.poll_join_next(cx);
+        if polled.is_ready() {
+            coop.made_progress();
+        }
+        polled
+    }
+
+    /// Waits for every task, including the ones submitted meanwhile by the
+    /// tasks themselves, and returns every result in completion order.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group: running tasks are aborted,
+    /// waiting ones dropped, and the results collected so far are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(4);
+    /// group.spawn(async { Ok(1) });
+    /// group.spawn(async { Err("bad") });
+    /// let results = group.join_all().await;
+    /// assert_eq!(results.len(), 2); // every result, failures included
+    /// # }
+    /// ```
+    pub fn join_all(self) -> JoinAll<T> {
+        JoinAll {
+            group: self,
+            results: Vec::new(),
+        }
+    }
+
+    /// Aborts every running task and drops every waiting one, without
+    /// waiting. Each of them is then joined as a cancelled [`TaskError`]
+    /// (a task that finishes before the abort takes effect keeps its
+    /// result). Blocking closures already running are not interrupted.
+    ///
+    /// The group stays open: work submitted afterwards runs normally.
+    pub fn abort_all(&mut self) {
+        self.shared.abort_all(false, false);
+    }
+
+    /// Closes the group to its handles, aborts everything, and waits until
+    /// no task of the group runs any more; every result is discarded, so the
+    /// group is empty afterwards (`asyncio.TaskGroup` cancellation, tokio's
+    /// `JoinSet::shutdown`). Running blocking closures are waited for.
+    ///
+    /// The group stays closed to its handles until the owner submits work
+    /// again with [`spawn`](Self::spawn) or
+    /// [`spawn_blocking`](Self::spawn_blocking).
+    ///
+    /// # Cancel safety
+    ///
+    /// The group is closed and aborted on the first poll; dropping the future
+    /// afterwards only stops the waiting. The results not yet discarded stay
+    /// in the group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// let handle = group.handle();
+    /// for _ in 0..5 {
+    ///     group.spawn(std::future::pending::<()>());
+    /// }
+    /// group.shutdown().await;
+    /// assert!(group.is_empty());
+    /// assert!(handle.spawn(async {}).is_err());
+    /// # }
+    /// ```
+    pub fn shutdown(&mut self) -> Shutdown<'_, T> {
+        Shutdown {
+            group: self,
+            started: false,
+        }
+    }
+
+    /// Tasks submitted and not yet joined: running, waiting, and finished
+    /// but not yet returned by `join_next`.
+    pub fn len(&self) -> usize {
+        let (running, waiting, joinable) = self.shared.counts();
+        running + waiting + joinable
+    }
+
+    /// Returns `true` if [`len`](Self::len) is 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tasks spawned on the runtime right now (never more than `limit`).
+    pub fn running(&self) -> usize {
+        self.shared.counts().0
+    }
+
+    /// Tasks submitted and waiting, unspawned, for a free slot.
+    pub fn waiting(&self) -> usize {
+        self.shared.counts().1
+    }
+
+    /// Returns `true` if handles' submissions are refused (during and after
+    /// [`shutdown`](Self::shutdown), until the owner spawns again).
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> TaskGroup<Result<T, E>> {
+    /// Waits for every task, failing fast: at the first task that returns
+    /// `Err` or panics, the group is closed to its handles, every other task
+    /// is aborted (and waiting ones dropped), and once none of them runs any
+    /// more the failure is returned. Like `asyncio.TaskGroup`, but with the
+    /// first error returned rather than an exception group.
+    ///
+    /// On success the values come in completion order.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::Failed`] with the first task's `Err`, or
+    /// [`GroupError::Task`] if a task panicked (or was cancelled by a runtime
+    /// shutdown) before any returned `Err`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group: running tasks are aborted,
+    /// waiting ones dropped, and the values collected so far are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::{GroupError, TaskGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// group.spawn(async { Ok(1) });
+    /// group.spawn(async { Err("no route to host") });
+    /// group.spawn(std::future::pending()); // aborted by the failure
+    /// match group.try_join_all().await {
+    ///     Err(GroupError::Failed(e)) => assert_eq!(e, "no route to host"),
+    ///     other => panic!("unexpected {other:?}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn try_join_all(self) -> TryJoinAll<T, E> {
+        self.shared.set_fail_fast(Result::is_err);
+        TryJoinAll {
+            group: self,
+            values: Vec::new(),
+            failure: None,
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for TaskGroup<T> {
+    fn drop(&mut self) {
+        self.shared.abort_all(true, true);
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for TaskGroup<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (running, waiting, joinable) = self.shared.counts();
+        f.debug_struct("TaskGroup")
+            .field("limit", &self.limit())
+            .field("running", &running)
+            .field("waiting", &waiting)
+            .field("joinable", &joinable)
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future returned by [`TaskGroup::join_next`].
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct JoinNext<'a, T>
+    where
+        T: Send,
+        T: 'static,
+    {
+        group: &'a mut TaskGroup<T>,
+    }
+}
+
+impl<T: Send + 'static> Future for JoinNext<'_, T> {
+    type Output = Option<Result<T, TaskError>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().group.poll_join_next(cx)
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for JoinNext<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinNext")
+            .field("group", &self.group)
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future returned by [`TaskGroup::join_all`].
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct JoinAll<T>
+    where
+        T: Send,
+        T: 'static,
+    {
+        group: TaskGroup<T>,
+        results: Vec<Result<T, TaskError>>,
+    }
+}
+
+impl<T: Send + 'static> Future for JoinAll<T> {
+    type Output = Vec<Result<T, TaskError>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        while let Some(result) = ready!(this.group.poll_join_next(cx)) {
+            this.results.push(result);
+        }
+        Poll::Ready(std::mem::take(this.results))
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for JoinAll<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinAll")
+            .field("group", &self.group)
+            .field("collected", &self.results.len())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future returned by [`TaskGroup::try_join_all`].
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct TryJoinAll<T, E>
+    where
+        T: Send,
+        T: 'static,
+        E: Send,
+        E: 'static,
+    {
+        group: TaskGroup<Result<T, E>>,
+        values: Vec<T>,
+        // The first failure; once set, the group is aborted and drained.
+        failure: Option<GroupError<E>>,
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> Future for TryJoinAll<T, E> {
+    type Output = Result<Vec<T>, GroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        while let Some(result) = ready!(this.group.poll_join_next(cx)) {
+            if this.failure.is_some() {
+                continue;
+            }
+            let failure = match result {
+                Ok(Ok(value)) => {
+                    this.values.push(value);
+                    continue;
+                }
+                Ok(Err(e)) => GroupError::Failed(e),
+                Err(e) => GroupError::Task(e),
+            };
+            *this.failure = Some(failure);
+            this.values.clear();
+            this.group.shared.abort_all(true, false);
+        }
+        match this.failure.take() {
+            Some(failure) => Poll::Ready(Err(failure)),
+            None => Poll::Ready(Ok(std::mem::take(this.values))),
+        }
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> fmt::Debug for TryJoinAll<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryJoinAll")
+            .field("group", &self.group)
+            .field("collected", &self.values.len())
+            .field("failed", &self.failure.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future returned by [`TaskGroup::shutdown`].
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    pub struct Shutdown<'a, T>
+    where
+        T: Send,
+        T: 'static,
+    {
+        group: &'a mut TaskGroup<T>,
+        started: bool,
+    }
+}
+
+impl<T: Send + 'static> Future for Shutdown<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if !*this.started {
+            *this.started = true;
+            this.group.shared.abort_all(true, false);
+        }
+        while ready!(this.group.poll_join_next(cx)).is_some() {}
+        Poll::Ready(())
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for Shutdown<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shutdown")
+            .field("group", &self.group)
+            .field("started", &self.started)
+            .finish()
+    }
+}
