@@ -82,6 +82,7 @@ mod loom;
 
 pub mod event;
 pub mod prelude;
+pub mod stream;
 pub mod timeout;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.

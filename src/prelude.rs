@@ -14,4 +14,5 @@
 //! # }
 //! ```
 
+pub use crate::stream::StreamPatternsExt as _;
 pub use crate::timeout::TimeoutExt as _;
