@@ -204,6 +204,7 @@ impl Event {
     /// assert!(event.is_set());
     /// ```
     #[must_use]
+    #[inline]
     pub fn is_set(&self) -> bool {
         self.state.load(Ordering::Acquire) & SET != 0
     }
@@ -230,6 +231,7 @@ impl Event {
     ///
     /// Cancel safe: dropping the future only removes its registration; no
     /// `set` is consumed, and other waiters are unaffected.
+    #[inline]
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             event: self,
@@ -260,6 +262,7 @@ impl Event {
     /// # Cancel safety
     ///
     /// Cancel safe, as [`wait`](Self::wait).
+    #[inline]
     pub fn wait_owned(self: Arc<Self>) -> WaitOwned {
         let waiter = Waiter::new(&self);
         WaitOwned {
@@ -332,6 +335,7 @@ struct Waiter {
 }
 
 impl Waiter {
+    #[inline]
     fn new(event: &Event) -> Self {
         let state = event.state.load(Ordering::Acquire);
         Self {
@@ -343,10 +347,12 @@ impl Waiter {
         }
     }
 
+    #[inline]
     fn fired(&self, state: u64) -> bool {
         state & SET != 0 || state & !SET != self.generation
     }
 
+    #[inline]
     fn poll(&mut self, event: &Event, cx: &mut Context<'_>) -> Poll<()> {
         if self.done {
             return Poll::Ready(());
@@ -382,6 +388,7 @@ impl Waiter {
         }
     }
 
+    #[inline]
     fn release(&mut self, event: &Event) {
         if let Some(slot) = self.slot.take() {
             let mut waiters = lock(&event.waiters);
@@ -403,6 +410,7 @@ pub struct Wait<'a> {
 impl Future for Wait<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.waiter.poll(this.event, cx)
@@ -410,6 +418,7 @@ impl Future for Wait<'_> {
 }
 
 impl Drop for Wait<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.waiter.release(self.event);
     }

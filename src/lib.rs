@@ -82,6 +82,7 @@ mod loom;
 
 pub mod event;
 pub mod prelude;
+pub mod rate_limit;
 pub mod stream;
 pub mod timeout;
 

@@ -95,3 +95,32 @@ fn stream_auto_traits() {
     // The timed adapters hold a tokio `Sleep` (`!Unpin`): pin them to poll
     // them by hand.
 }
+
+#[test]
+fn rate_limit_auto_traits() {
+    use async_patterns::rate_limit::{
+        Acquire, AcquireN, AcquireOwned, InsufficientCapacity, NotUntil, RateLimiter,
+    };
+
+    send::<RateLimiter>();
+    sync::<RateLimiter>();
+    unpin::<RateLimiter>();
+    static_::<RateLimiter>();
+    send::<Acquire<'_>>();
+    sync::<Acquire<'_>>();
+    send::<AcquireN<'_>>();
+    sync::<AcquireN<'_>>();
+    send::<AcquireOwned>();
+    sync::<AcquireOwned>();
+    static_::<AcquireOwned>();
+    send::<NotUntil>();
+    sync::<NotUntil>();
+    unpin::<NotUntil>();
+    send::<InsufficientCapacity>();
+    sync::<InsufficientCapacity>();
+    unpin::<InsufficientCapacity>();
+    // The acquire futures hold a tokio `Sleep` (`!Unpin`) once they wait.
+    fn error_is_std_error<E: std::error::Error + Send + Sync + 'static>() {}
+    error_is_std_error::<NotUntil>();
+    error_is_std_error::<InsufficientCapacity>();
+}

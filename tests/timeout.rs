@@ -298,9 +298,11 @@ fn unlimited_guards_and_never_scopes_need_no_runtime() {
         let a = timeout(Duration::MAX, async { 1 }).await.unwrap();
         let b = Deadline::never().scope(async { 2 }).await.unwrap();
         let c = async { 3 }.deadline(Deadline::never()).await.unwrap();
-        a + b + c
+        // A future ready on its first poll never creates the timer.
+        let d = timeout(ms(5), async { 4 }).await.unwrap();
+        a + b + c + d
     });
-    assert_eq!(out, 6);
+    assert_eq!(out, 10);
 }
 
 #[test]

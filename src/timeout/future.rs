@@ -37,8 +37,10 @@ use super::Elapsed;
 ///
 /// # Panics
 ///
-/// Polling the returned future panics if there is no tokio runtime with the
-/// time driver enabled, as for [`tokio::time::sleep`].
+/// Polling the returned future panics if the inner future is pending and
+/// there is no tokio runtime with the time driver enabled, as for
+/// [`tokio::time::sleep`]. (A future that is ready on its first poll, or a
+/// guard without a limit, needs no runtime.)
 ///
 /// # Cancel safety
 ///
@@ -73,8 +75,8 @@ pub fn timeout<F: IntoFuture>(limit: Duration, future: F) -> Timeout<F::IntoFutu
 ///
 /// # Panics
 ///
-/// Polling the returned future panics if there is no tokio runtime with the
-/// time driver enabled.
+/// Polling the returned future panics if the inner future is pending and
+/// there is no tokio runtime with the time driver enabled.
 ///
 /// # Cancel safety
 ///
@@ -98,6 +100,10 @@ pin_project! {
         #[pin]
         future: F,
         // `None` means no deadline: the guard never fires.
+        deadline: Option<Instant>,
+        // The timer, created on the first poll that finds the inner future
+        // pending: a future that is ready at once never touches the timer
+        // wheel. Invariant: when `Some`, its deadline equals `deadline`.
         #[pin]
         sleep: Option<Sleep>,
         // Reported by `Elapsed`: deadline minus the instant it was set.
@@ -109,7 +115,8 @@ impl<F> Timeout<F> {
     pub(crate) fn new(future: F, deadline: Option<Instant>, limit: Duration) -> Self {
         Self {
             future,
-            sleep: deadline.map(sleep_until),
+            deadline,
+            sleep: None,
             limit,
         }
     }
@@ -138,11 +145,11 @@ impl<F> Timeout<F> {
     /// # }
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let mut this = self.project();
+        let this = self.project();
         *this.limit = deadline.saturating_duration_since(Instant::now());
-        match this.sleep.as_mut().as_pin_mut() {
-            Some(sleep) => sleep.reset(deadline),
-            None => this.sleep.set(Some(sleep_until(deadline))),
+        *this.deadline = Some(deadline);
+        if let Some(sleep) = this.sleep.as_pin_mut() {
+            sleep.reset(deadline);
         }
     }
 
@@ -153,7 +160,7 @@ impl<F> Timeout<F> {
     /// prelude adds to every future.)
     #[must_use]
     pub fn expires_at(&self) -> Option<Instant> {
-        self.sleep.as_ref().map(Sleep::deadline)
+        self.deadline
     }
 
     /// The inner future.
@@ -187,7 +194,12 @@ impl<F: Future> Future for Timeout<F> {
             return Poll::Ready(Ok(output));
         }
         let inner_exhausted_budget = had_budget && !tokio::task::coop::has_budget_remaining();
-        ready!(poll_deadline(this.sleep, inner_exhausted_budget, cx));
+        ready!(poll_deadline(
+            this.sleep,
+            *this.deadline,
+            inner_exhausted_budget,
+            cx
+        ));
         Poll::Ready(Err(Elapsed::new(*this.limit)))
     }
 }
@@ -198,12 +210,19 @@ impl<F: Future> Future for Timeout<F> {
 /// would report `Pending` for that reason alone and a busy inner future could
 /// outlive its deadline forever; the timer is then polled unconstrained.
 fn poll_deadline(
-    sleep: Pin<&mut Option<Sleep>>,
+    mut sleep: Pin<&mut Option<Sleep>>,
+    deadline: Option<Instant>,
     inner_exhausted_budget: bool,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let Some(sleep) = sleep.as_pin_mut() else {
+    let Some(deadline) = deadline else {
         return Poll::Pending;
+    };
+    if sleep.is_none() {
+        sleep.set(Some(sleep_until(deadline)));
+    }
+    let Some(sleep) = sleep.as_pin_mut() else {
+        unreachable!("the timer was created above");
     };
     if inner_exhausted_budget {
         pin!(tokio::task::coop::unconstrained(sleep)).poll(cx)

@@ -1,0 +1,196 @@
+//! The shared state: a GCRA clock on one atomic, plus the FIFO queue of
+//! waiting acquirers.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::task::Waker;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
+///
+/// Times are nanoseconds since `origin` (a tokio `Instant`, so a paused test
+/// clock drives the limiter too).
+#[derive(Debug)]
+pub(crate) struct Inner {
+    /// Theoretical arrival time (GCRA): the instant at which the limiter
+    /// would be fully "caught up" if no more permits were taken. A take of
+    /// `n` permits at time `t` succeeds iff
+    /// `max(tat, t) + n * interval <= t + tolerance`, and moves `tat` there.
+    /// Only ever changed by compare-and-swap or `fetch_max`, so concurrent
+    /// takers can never both spend the same capacity.
+    tat: AtomicU64,
+    /// Nanoseconds between two permits at the steady rate (at least 1).
+    interval: u64,
+    /// `burst * interval`: how far ahead of real time `tat` may run.
+    tolerance: AtomicU64,
+    /// The burst (most permits available at once), kept for errors and Debug.
+    burst: AtomicU32,
+    /// Time zero of `tat`.
+    origin: Instant,
+    /// Sum of the permits asked for by queued waiters. Non-zero iff the
+    /// queue is non-empty (every queued waiter asks for at least one), so
+    /// the lock-free fast paths read it to avoid overtaking queued waiters.
+    /// Only changed while `queue` is locked.
+    queued: AtomicU64,
+    /// Waiters in arrival order. Only the front one (the *head*) tries to
+    /// take permits and runs a timer; the others sleep without one until the
+    /// head, having got its permits (or being dropped), wakes the next one.
+    pub(crate) queue: Mutex<Queue>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    pub(crate) entries: VecDeque<Entry>,
+    /// Id for the next registration; ids only identify entries.
+    next_id: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) id: u64,
+    pub(crate) permits: u32,
+    pub(crate) waker: Waker,
+}
+
+impl Inner {
+    pub(crate) fn new(permits: u32, per: Duration) -> Self {
+        let interval = (per.as_nanos() / u128::from(permits)).clamp(1, u128::from(u64::MAX));
+        let interval = u64::try_from(interval).unwrap_or(u64::MAX);
+        Self {
+            tat: AtomicU64::new(0),
+            interval,
+            tolerance: AtomicU64::new(interval),
+            burst: AtomicU32::new(1),
+            origin: Instant::now(),
+            queued: AtomicU64::new(0),
+            queue: Mutex::new(Queue::default()),
+        }
+    }
+
+    pub(crate) fn set_burst(&self, burst: u32) {
+        self.burst.store(burst, Ordering::Relaxed);
+        self.tolerance.store(
+            self.interval.saturating_mul(u64::from(burst)),
+            Ordering::Release,
+        );
+    }
+
+    pub(crate) fn burst(&self) -> u32 {
+        self.burst.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval)
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        let since = Instant::now().saturating_duration_since(self.origin);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn instant(&self, nanos: u64) -> Instant {
+        self.origin
+            .checked_add(Duration::from_nanos(nanos))
+            .unwrap_or_else(|| self.origin + Duration::from_secs(86_400 * 365 * 30))
+    }
+
+    /// Whether waiters are queued (the fast paths must not overtake them).
+    #[inline]
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.queued.load(Ordering::Acquire) != 0
+    }
+
+    /// Takes `permits` at time `now` if the rate allows, lock-free.
+    ///
+    /// On failure returns the earliest time (nanos since origin) at which the
+    /// take would succeed if nobody else took permits meanwhile.
+    #[inline]
+    pub(crate) fn try_take(&self, permits: u32, now: u64) -> Result<(), u64> {
+        let cost = self.interval.saturating_mul(u64::from(permits));
+        let tolerance = self.tolerance.load(Ordering::Acquire);
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let next = tat.max(now).saturating_add(cost);
+            if next > now.saturating_add(tolerance) {
+                return Err(next - tolerance);
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// When a request for `permits` made now, behind every queued waiter,
+    /// could be granted at the earliest.
+    pub(crate) fn earliest_behind_queue(&self, permits: u32, now: u64) -> u64 {
+        let queued = self.queued.load(Ordering::Acquire);
+        let cost = self
+            .interval
+            .saturating_mul(queued.saturating_add(u64::from(permits)));
+        let tolerance = self.tolerance.load(Ordering::Acquire);
+        let tat = self.tat.load(Ordering::Acquire);
+        tat.max(now)
+            .saturating_add(cost)
+            .saturating_sub(tolerance)
+            .max(now)
+    }
+
+    /// Holds every permit back until `d` from now.
+    pub(crate) fn pause_for(&self, d: Duration) {
+        let now = self.now();
+        let d = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let tolerance = self.tolerance.load(Ordering::Acquire);
+        // The next single permit is granted at `tat + interval - tolerance`;
+        // make that `now + d` (or keep a later `tat`).
+        let tat = now
+            .saturating_add(d)
+            .saturating_add(tolerance)
+            .saturating_sub(self.interval);
+        self.tat.fetch_max(tat, Ordering::AcqRel);
+    }
+
+    /// Appends a waiter; returns its id and whether it is the head.
+    pub(crate) fn enqueue(&self, queue: &mut Queue, permits: u32, waker: &Waker) -> (u64, bool) {
+        let id = queue.next_id;
+        queue.next_id += 1;
+        queue.entries.push_back(Entry {
+            id,
+            permits,
+            waker: waker.clone(),
+        });
+        self.queued.fetch_add(u64::from(permits), Ordering::Release);
+        (id, queue.entries.len() == 1)
+    }
+
+    /// Removes the waiter `id`; if that uncovers a new head, wakes it (and
+    /// only it) so that it starts its own timer.
+    pub(crate) fn dequeue(&self, queue: &mut Queue, id: u64) {
+        let Some(pos) = queue.entries.iter().position(|e| e.id == id) else {
+            return;
+        };
+        if let Some(entry) = queue.entries.remove(pos) {
+            self.queued
+                .fetch_sub(u64::from(entry.permits), Ordering::Release);
+        }
+        if pos == 0 {
+            if let Some(head) = queue.entries.front() {
+                head.waker.wake_by_ref();
+            }
+        }
+    }
+}
+
+/// Locks the queue, ignoring poisoning: no user code runs under the lock
+/// (waking a waker is the only foreign call), so the queue stays consistent.
+pub(crate) fn lock(mutex: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

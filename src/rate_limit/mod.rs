@@ -1,0 +1,377 @@
+//! A fair, shared rate limiter: `aiolimiter.AsyncLimiter`, done as a
+//! cloneable handle with exact pacing.
+//!
+//! [`RateLimiter::new(n, per)`](RateLimiter::new) lets `n` permits through
+//! per `per` on average, and at most [`burst`](RateLimiter::burst) of them
+//! back to back (the default burst of 1 paces evenly: one permit every
+//! `per / n`). Clones share one limit, so hand a clone to every task that
+//! talks to the same server.
+//!
+//! | aiolimiter | async-patterns |
+//! |---|---|
+//! | `limiter = AsyncLimiter(10, 1)` | `let limiter = RateLimiter::per_second(10).burst(10);` |
+//! | `async with limiter:` | `limiter.acquire().await;` |
+//! | `await limiter.acquire(5)` | `limiter.acquire_n(5).await?` |
+//! | `limiter.has_capacity()` | `limiter.try_acquire().is_ok()` (and it takes the permit) |
+//! | (none) | `limiter.pause_for(retry_after)` after an HTTP 429 |
+//!
+//! Differences that matter in production:
+//!
+//! - **Fair.** Waiters are served strictly first come, first served; a
+//!   caller that asks for many permits is not starved by callers that ask
+//!   for one, and [`try_acquire`](RateLimiter::try_acquire) never overtakes
+//!   a queued waiter.
+//! - **No thundering herd.** Only the waiter at the front of the queue runs
+//!   a timer; when it gets its permit it wakes exactly the next one.
+//! - **Exact.** The limiter is a GCRA (generic cell rate algorithm, the
+//!   "virtual scheduling" form of a token bucket) on a single atomic, so the
+//!   achieved rate matches the configured one and the uncontended
+//!   [`try_acquire`](RateLimiter::try_acquire) is a lock-free
+//!   compare-and-swap.
+//! - **Errors instead of hangs.** Asking for more permits at once than the
+//!   burst can ever allow is an [`InsufficientCapacity`] error.
+//! - **Cancel safe.** A dropped waiter gives its place in the queue up and
+//!   takes nothing from the rate.
+//! - It runs on tokio's clock ([`tokio::time::Instant`]), so tests on a
+//!   paused clock are exact and instant.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use async_patterns::rate_limit::RateLimiter;
+//! use tokio::time::Instant;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let limiter = RateLimiter::per_second(5);
+//! let start = Instant::now();
+//! for _ in 0..10 {
+//!     limiter.acquire().await;
+//! }
+//! // The first permit is free, then one every 200 ms.
+//! assert_eq!(start.elapsed(), Duration::from_millis(1800));
+//! # }
+//! ```
+
+mod error;
+mod future;
+mod gcra;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::{InsufficientCapacity, NotUntil};
+pub use future::{Acquire, AcquireN, AcquireOwned};
+
+use self::gcra::Inner;
+
+/// A rate limiter shared by all its clones.
+///
+/// See the [module docs](self) for the algorithm and the guarantees.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::rate_limit::RateLimiter;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// // 100 requests per minute, at most 10 back to back.
+/// let limiter = RateLimiter::new(100, Duration::from_secs(60)).burst(10);
+/// let mut tasks = Vec::new();
+/// for i in 0..20 {
+///     let limiter = limiter.clone();
+///     tasks.push(tokio::spawn(async move {
+///         limiter.acquire().await;
+///         i
+///     }));
+/// }
+/// for task in tasks {
+///     task.await.unwrap();
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RateLimiter {
+    inner: Arc<Inner>,
+}
+
+impl RateLimiter {
+    /// A limiter that grants `permits` permits per `per`, evenly spaced
+    /// (burst 1; see [`burst`](Self::burst)).
+    ///
+    /// The permit interval `per / permits` is kept in whole nanoseconds, so
+    /// rates above 10⁹ per second are rounded down to that.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` is 0 or `per` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::new(3, Duration::from_secs(1));
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn new(permits: u32, per: Duration) -> Self {
+        assert!(permits > 0, "RateLimiter::new: permits must be at least 1");
+        assert!(
+            !per.is_zero(),
+            "RateLimiter::new: the period must not be zero"
+        );
+        Self {
+            inner: Arc::new(Inner::new(permits, per)),
+        }
+    }
+
+    /// A limiter that grants `permits` permits per second, evenly spaced.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::per_second(20);
+    /// assert_eq!(limiter.interval(), Duration::from_millis(50));
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn per_second(permits: u32) -> Self {
+        assert!(
+            permits > 0,
+            "RateLimiter::per_second: permits must be at least 1"
+        );
+        Self::new(permits, Duration::from_secs(1))
+    }
+
+    /// Lets up to `burst` permits through back to back after a quiet
+    /// period, without changing the average rate.
+    ///
+    /// This changes the limit shared by every clone; call it while building
+    /// the limiter.
+    ///
+    /// # Default
+    ///
+    /// 1: permits are evenly spaced, one every `per / permits`. A new
+    /// limiter starts with its whole burst available.
+    ///
+    /// # Panics
+    ///
+    /// If `burst` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::per_second(10).burst(3);
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn burst(self, burst: u32) -> Self {
+        assert!(
+            burst > 0,
+            "RateLimiter::burst: the burst must be at least 1"
+        );
+        self.inner.set_burst(burst);
+        self
+    }
+
+    /// Waits for one permit and takes it.
+    ///
+    /// Waiters are served in the order they first polled this future.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe. If the future is dropped before it completes, no permit
+    /// is taken and its place in the queue is given up: the waiter behind it
+    /// moves up, and the capacity it was waiting for goes to others.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(2);
+    /// let start = Instant::now();
+    /// limiter.acquire().await;
+    /// limiter.acquire().await;
+    /// assert_eq!(start.elapsed(), Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        Acquire::new(self)
+    }
+
+    /// Like [`acquire`](Self::acquire), for a future that owns a clone of
+    /// the limiter (`'static`, to spawn it or store it in a stream).
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Self::acquire): nothing is taken and the queue
+    /// place is given up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10);
+    /// tokio::spawn(limiter.clone().acquire_owned()).await.unwrap();
+    /// # }
+    /// ```
+    pub fn acquire_owned(self) -> AcquireOwned {
+        AcquireOwned::new(self)
+    }
+
+    /// Waits until `n` permits are available at once and takes them all.
+    ///
+    /// `n == 0` succeeds at once. A request for `n` permits waits its turn
+    /// in the same FIFO queue as everyone else; callers behind it wait too,
+    /// so a large request is never starved by small ones.
+    ///
+    /// # Errors
+    ///
+    /// [`InsufficientCapacity`] at once if `n` is larger than the burst (it
+    /// could never be granted).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future takes no permits and gives its queue
+    /// place up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10).burst(5);
+    /// let start = Instant::now();
+    /// limiter.acquire_n(5).await.unwrap();
+    /// limiter.acquire_n(5).await.unwrap();
+    /// assert_eq!(start.elapsed(), Duration::from_millis(500));
+    /// assert!(limiter.acquire_n(6).await.is_err());
+    /// # }
+    /// ```
+    pub fn acquire_n(&self, n: u32) -> AcquireN<'_> {
+        AcquireN::new(self, n)
+    }
+
+    /// Takes one permit if one is available now, without waiting.
+    ///
+    /// Lock-free. It never overtakes a queued waiter: while anyone is
+    /// waiting in [`acquire`](Self::acquire), it fails.
+    ///
+    /// # Errors
+    ///
+    /// [`NotUntil`] when no permit is available; it tells when one will be
+    /// at the earliest (behind the queued waiters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10);
+    /// assert!(limiter.try_acquire().is_ok());
+    /// let err = limiter.try_acquire().unwrap_err();
+    /// assert_eq!(err.wait(), Duration::from_millis(100));
+    /// tokio::time::sleep(err.wait()).await;
+    /// assert!(limiter.try_acquire().is_ok());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<(), NotUntil> {
+        let inner = &*self.inner;
+        let now = inner.now();
+        if !inner.has_waiters() {
+            match inner.try_take(1, now) {
+                Ok(()) => return Ok(()),
+                Err(earliest) => return Err(NotUntil::new(inner.instant(earliest))),
+            }
+        }
+        Err(NotUntil::new(
+            inner.instant(inner.earliest_behind_queue(1, now)),
+        ))
+    }
+
+    /// Holds every permit back for `d` from now, for all clones: what to do
+    /// with a server's `Retry-After` after an HTTP 429.
+    ///
+    /// Afterwards permits flow again at the steady rate (one at the end of
+    /// the pause, then one per interval); the burst refills as usual during
+    /// quiet time. A shorter pause than one already in force changes
+    /// nothing. Queued waiters keep their order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(100);
+    /// let start = Instant::now();
+    /// limiter.pause_for(Duration::from_secs(2));
+    /// limiter.acquire().await;
+    /// assert_eq!(start.elapsed(), Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn pause_for(&self, d: Duration) {
+        self.inner.pause_for(d);
+    }
+
+    /// The steady-state time between two permits (`per / permits`).
+    #[must_use]
+    pub fn interval(&self) -> Duration {
+        self.inner.interval()
+    }
+
+    /// The most permits that can be taken back to back.
+    #[must_use]
+    pub fn max_burst(&self) -> u32 {
+        self.inner.burst()
+    }
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("interval", &self.inner.interval())
+            .field("burst", &self.inner.burst())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,373 @@
+//! Behaviour of `RateLimiter`, all on tokio's paused clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_patterns::rate_limit::RateLimiter;
+use tokio::time::{Instant, advance};
+use tokio_test::task::{Spawn, spawn};
+use tokio_test::{assert_pending, assert_ready, assert_ready_err, assert_ready_ok};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn paces_evenly_by_default() {
+    let limiter = RateLimiter::per_second(10);
+    let start = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..5 {
+        limiter.acquire().await;
+        at.push(start.elapsed());
+    }
+    assert_eq!(at, [ms(0), ms(100), ms(200), ms(300), ms(400)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn burst_then_steady_rate() {
+    let limiter = RateLimiter::new(4, Duration::from_secs(2)).burst(3);
+    for _ in 0..3 {
+        limiter.try_acquire().unwrap();
+    }
+    let err = limiter.try_acquire().unwrap_err();
+    assert_eq!(err.wait(), ms(500));
+    assert_eq!(err.earliest(), Instant::now() + ms(500));
+    advance(ms(499)).await;
+    assert!(limiter.try_acquire().is_err());
+    advance(ms(1)).await;
+    limiter.try_acquire().unwrap();
+    // A long quiet period refills the burst, and only the burst.
+    advance(Duration::from_secs(60)).await;
+    for _ in 0..3 {
+        limiter.try_acquire().unwrap();
+    }
+    assert!(limiter.try_acquire().is_err());
+    assert_eq!(limiter.max_burst(), 3);
+    assert_eq!(limiter.interval(), ms(500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn clones_share_one_limit() {
+    let a = RateLimiter::per_second(1);
+    let b = a.clone();
+    a.try_acquire().unwrap();
+    assert!(b.try_acquire().is_err());
+    let start = Instant::now();
+    b.acquire().await;
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert!(a.try_acquire().is_err());
+}
+
+#[test]
+#[should_panic(expected = "permits must be at least 1")]
+fn zero_permits_panics() {
+    let _ = RateLimiter::new(0, Duration::from_secs(1));
+}
+
+#[test]
+#[should_panic(expected = "period must not be zero")]
+fn zero_period_panics() {
+    let _ = RateLimiter::new(1, Duration::ZERO);
+}
+
+#[test]
+#[should_panic(expected = "burst must be at least 1")]
+fn zero_burst_panics() {
+    let _ = RateLimiter::per_second(1).burst(0);
+}
+
+#[test]
+#[should_panic(expected = "permits must be at least 1")]
+fn zero_per_second_panics() {
+    let _ = RateLimiter::per_second(0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn acquire_n_over_burst_is_an_error_not_a_hang() {
+    let limiter = RateLimiter::per_second(10).burst(4);
+    let err = limiter.acquire_n(5).await.unwrap_err();
+    assert_eq!(err.requested(), 5);
+    assert_eq!(err.burst(), 4);
+    assert_eq!(
+        err.to_string(),
+        "asked for 5 permits at once, but the burst is 4"
+    );
+    // Nothing was taken by the failed call.
+    limiter.acquire_n(4).await.unwrap();
+    assert!(limiter.try_acquire().is_err());
+    // Zero permits is always fine.
+    limiter.acquire_n(0).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn acquire_n_waits_for_all_at_once() {
+    let limiter = RateLimiter::per_second(10).burst(5);
+    limiter.acquire_n(5).await.unwrap();
+    let start = Instant::now();
+    limiter.acquire_n(3).await.unwrap();
+    assert_eq!(start.elapsed(), ms(300));
+}
+
+/// Polls every task in `order`; returns the indices that completed.
+fn poll_all(tasks: &mut [Option<Spawn<impl Future<Output = ()>>>], order: &[usize]) -> Vec<usize> {
+    let mut done = Vec::new();
+    for &i in order {
+        if let Some(task) = &mut tasks[i] {
+            if task.poll().is_ready() {
+                tasks[i] = None;
+                done.push(i);
+            }
+        }
+    }
+    done
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiters_are_served_in_arrival_order_and_one_wakeup_per_permit() {
+    const N: usize = 100;
+    let limiter = RateLimiter::per_second(100);
+    limiter.try_acquire().unwrap();
+    let mut tasks: Vec<_> = (0..N).map(|_| Some(spawn(limiter.acquire()))).collect();
+    // Arrival order is the order of the first poll.
+    let forward: Vec<usize> = (0..N).collect();
+    let backward: Vec<usize> = (0..N).rev().collect();
+    assert!(poll_all(&mut tasks, &forward).is_empty());
+    // A waiter cannot be overtaken by `try_acquire`, even when due.
+    advance(ms(10)).await;
+    assert!(limiter.try_acquire().is_err());
+
+    let mut served = Vec::new();
+    for step in 0..N {
+        if step > 0 {
+            advance(ms(10)).await;
+        }
+        // The timer of the head, and only it, fired.
+        let woken: Vec<usize> = (0..N)
+            .filter(|&i| tasks[i].as_ref().is_some_and(|t| t.is_woken()))
+            .collect();
+        assert_eq!(woken, [step], "step {step}: only the head is woken");
+        // Poll in reverse order: completion still follows arrival.
+        let done = poll_all(&mut tasks, &backward);
+        assert_eq!(done, [step]);
+        served.extend(done);
+        // Getting the permit woke exactly the next waiter, so it can arm
+        // its timer; nobody else.
+        if step + 1 < N {
+            let woken: Vec<usize> = (0..N)
+                .filter(|&i| tasks[i].as_ref().is_some_and(|t| t.is_woken()))
+                .collect();
+            assert_eq!(woken, [step + 1]);
+            assert!(poll_all(&mut tasks, &backward).is_empty());
+        }
+    }
+    assert_eq!(served, forward);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_waiter_gives_its_place_up_and_leaks_nothing() {
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut a = spawn(limiter.acquire());
+    let mut b = spawn(limiter.acquire());
+    let mut c = spawn(limiter.acquire());
+    assert_pending!(a.poll());
+    assert_pending!(b.poll());
+    assert_pending!(c.poll());
+
+    // Drop the head before its permit is due: the next waiter is woken and
+    // gets the permit exactly when the head would have.
+    advance(ms(50)).await;
+    drop(a);
+    assert!(b.is_woken());
+    assert!(!c.is_woken());
+    assert_pending!(b.poll());
+    advance(ms(50)).await;
+    assert!(b.is_woken());
+    assert_ready!(b.poll());
+
+    // Drop a waiter in the middle of the queue: nothing is woken for it,
+    // and the one behind it moves up.
+    let mut d = spawn(limiter.acquire());
+    assert_pending!(d.poll());
+    assert!(c.is_woken());
+    drop(c);
+    assert!(d.is_woken());
+    assert_pending!(d.poll());
+    advance(ms(100)).await;
+    assert_ready!(d.poll());
+    // Nothing lingers in the queue.
+    advance(ms(100)).await;
+    limiter.try_acquire().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_queued_waiter_in_the_middle_does_not_delay_others() {
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut a = spawn(limiter.acquire());
+    let mut b = spawn(limiter.acquire());
+    let mut c = spawn(limiter.acquire());
+    assert_pending!(a.poll());
+    assert_pending!(b.poll());
+    assert_pending!(c.poll());
+    drop(b);
+    assert!(!c.is_woken());
+    advance(ms(100)).await;
+    assert_ready!(a.poll());
+    assert!(c.is_woken());
+    assert_pending!(c.poll());
+    advance(ms(100)).await;
+    assert_ready!(c.poll());
+}
+
+#[tokio::test(start_paused = true)]
+async fn big_request_is_not_starved_by_small_ones() {
+    let limiter = RateLimiter::per_second(10).burst(5);
+    limiter.acquire_n(5).await.unwrap();
+    let mut big = spawn(limiter.acquire_n(5));
+    let mut small = spawn(limiter.acquire());
+    assert_pending!(big.poll());
+    assert_pending!(small.poll());
+    advance(ms(100)).await;
+    // One permit is back, but the small request waits behind the big one.
+    assert_pending!(small.poll());
+    assert!(limiter.try_acquire().is_err());
+    advance(ms(400)).await;
+    assert_ready_ok!(big.poll());
+    assert!(small.is_woken());
+    assert_pending!(small.poll());
+    advance(ms(100)).await;
+    assert_ready!(small.poll());
+}
+
+#[tokio::test(start_paused = true)]
+async fn try_acquire_reports_the_wait_behind_the_queue() {
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut a = spawn(limiter.acquire());
+    let mut b = spawn(limiter.acquire());
+    assert_pending!(a.poll());
+    assert_pending!(b.poll());
+    assert_eq!(limiter.try_acquire().unwrap_err().wait(), ms(300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_for_holds_everyone_back() {
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut a = spawn(limiter.acquire());
+    assert_pending!(a.poll());
+    limiter.pause_for(Duration::from_secs(2));
+    advance(ms(100)).await;
+    // Its timer fired at the old time, but the pause holds.
+    assert_pending!(a.poll());
+    assert!(limiter.try_acquire().is_err());
+    advance(ms(1899)).await;
+    assert_pending!(a.poll());
+    advance(ms(1)).await;
+    assert!(a.is_woken());
+    assert_ready!(a.poll());
+    // Then the steady rate again, no burst.
+    assert_eq!(limiter.try_acquire().unwrap_err().wait(), ms(100));
+    // A shorter pause does not shorten a longer one.
+    limiter.pause_for(Duration::from_secs(5));
+    limiter.pause_for(Duration::from_secs(1));
+    assert_eq!(
+        limiter.try_acquire().unwrap_err().wait(),
+        Duration::from_secs(5)
+    );
+}
+
+async fn achieved_rate(waiters: usize) {
+    const RATE: u32 = 200;
+    let limiter = RateLimiter::per_second(RATE);
+    let total = Arc::new(AtomicU64::new(0));
+    let per_task: Vec<Arc<AtomicU64>> = (0..waiters).map(|_| Arc::default()).collect();
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for counter in &per_task {
+        let limiter = limiter.clone();
+        let total = total.clone();
+        let counter = counter.clone();
+        handles.push(tokio::spawn(async move {
+            loop {
+                limiter.acquire().await;
+                if start.elapsed() >= Duration::from_secs(10) {
+                    break;
+                }
+                total.fetch_add(1, Ordering::Relaxed);
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let got = total.load(Ordering::Relaxed) as f64;
+    let want = f64::from(RATE) * 10.0;
+    assert!(
+        (got - want).abs() / want <= 0.01,
+        "{waiters} waiters: {got} permits in 10 s, want {want}"
+    );
+    if waiters <= 10 {
+        // FIFO round robin: every waiter got its share (give or take the
+        // first and the last round).
+        let counts: Vec<u64> = per_task.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+        assert!(max - min <= 2, "unfair shares: {counts:?}");
+    }
+    for handle in handles {
+        handle.abort();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn achieved_rate_one_waiter() {
+    achieved_rate(1).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn achieved_rate_ten_waiters() {
+    achieved_rate(10).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn achieved_rate_thousand_waiters() {
+    achieved_rate(1000).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn owned_acquire_can_be_spawned() {
+    let limiter = RateLimiter::per_second(4);
+    limiter.try_acquire().unwrap();
+    let start = Instant::now();
+    tokio::spawn(limiter.clone().acquire_owned()).await.unwrap();
+    assert_eq!(start.elapsed(), ms(250));
+}
+
+#[tokio::test(start_paused = true)]
+async fn acquire_n_error_is_ready_on_first_poll() {
+    let limiter = RateLimiter::per_second(1);
+    let mut fut = spawn(limiter.acquire_n(2));
+    assert_ready_err!(fut.poll());
+}
+
+#[tokio::test(start_paused = true)]
+async fn works_across_threads() {
+    let rt_limiter = RateLimiter::per_second(1000).burst(10);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let limiter = rt_limiter.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..50 {
+                limiter.acquire().await;
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    // 200 permits: 10 at once, then 190 at 1 ms each.
+    assert_eq!(start.elapsed(), ms(190));
+}
