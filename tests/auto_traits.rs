@@ -92,6 +92,9 @@ fn stream_auto_traits() {
     send::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
     sync::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
     unpin::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
+    send::<async_patterns::stream::RateLimited<Input>>();
+    sync::<async_patterns::stream::RateLimited<Input>>();
+    static_::<async_patterns::stream::RateLimited<Input>>();
     // The timed adapters hold a tokio `Sleep` (`!Unpin`): pin them to poll
     // them by hand.
 }

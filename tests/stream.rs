@@ -571,3 +571,68 @@ fn map_concurrent_runs_without_tokio() {
 }
 
 fn _streams_are_streams<S: Stream>(_: S) {}
+
+// ------------------------------------------------------------- rate_limited
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_paces_items() {
+    use async_patterns::rate_limit::RateLimiter;
+
+    let start = Instant::now();
+    let mut s = pin!(stream::iter(0..4).rate_limited(RateLimiter::per_second(10)));
+    let mut times = Vec::new();
+    while let Some(i) = s.next().await {
+        times.push((i, start.elapsed()));
+    }
+    assert_eq!(
+        times,
+        [
+            (0, Duration::ZERO),
+            (1, 100 * MS),
+            (2, 200 * MS),
+            (3, 300 * MS)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_streams_share_one_limit() {
+    use async_patterns::rate_limit::RateLimiter;
+
+    let limiter = RateLimiter::per_second(10);
+    let a = stream::iter(0..3).rate_limited(limiter.clone());
+    let b = stream::iter(10..13).rate_limited(limiter);
+    let start = Instant::now();
+    let out: Vec<u32> = stream::select(a, b).collect().await;
+    assert_eq!(out.len(), 6);
+    // Six permits at 10 per second: the last one 500 ms in.
+    assert_eq!(start.elapsed(), 500 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_end_of_input_costs_no_permit() {
+    use async_patterns::rate_limit::RateLimiter;
+
+    let limiter = RateLimiter::per_second(1);
+    let (tx, rx) = mpsc::unbounded::<u8>();
+    let mut s = task::spawn(rx.rate_limited(limiter.clone()));
+    assert_pending!(s.poll_next());
+    drop(tx);
+    assert_ready_eq!(s.poll_next(), None);
+    assert!(s.enter(|_, s| s.is_terminated()));
+    assert!(limiter.try_acquire().is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limited_holds_one_item_while_waiting() {
+    use async_patterns::rate_limit::RateLimiter;
+
+    let limiter = RateLimiter::per_second(1);
+    limiter.try_acquire().unwrap();
+    let mut s = task::spawn(stream::iter([1, 2, 3]).rate_limited(limiter));
+    assert_pending!(s.poll_next());
+    assert_eq!(s.size_hint(), (3, Some(3)));
+    advance(Duration::from_secs(1)).await;
+    assert!(s.is_woken());
+    assert_ready_eq!(s.poll_next(), Some(1));
+}

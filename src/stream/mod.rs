@@ -10,6 +10,7 @@
 //! | `aiostream.stream.chunks` + a timer | [`chunks_timeout(max, d)`](StreamPatternsExt::chunks_timeout) |
 //! | `aiostream.stream.spaceout(s, d)` | [`throttle(d)`](StreamPatternsExt::throttle) |
 //! | a debounce loop around `wait_for(q.get(), d)` | [`debounce(d)`](StreamPatternsExt::debounce) |
+//! | `async for x in gen: await limiter.acquire(); ...` | [`rate_limited(limiter)`](StreamPatternsExt::rate_limited) |
 //! | `asyncio.wait_for(anext(gen), d)` per item | [`timeout_each(d)`](StreamPatternsExt::timeout_each) |
 //! | `async for x in gen: if stop.is_set(): break` | [`take_until_set(event)`](StreamPatternsExt::take_until_set) |
 //! | `aiostream.stream.map(s, f, task_limit=n)` (ordered) | [`map_concurrent(n, f)`](StreamPatternsExt::map_concurrent) |
@@ -76,6 +77,7 @@ mod chunks_timeout;
 mod debounce;
 mod generate;
 mod map_concurrent;
+mod rate_limited;
 mod take_until_set;
 mod throttle;
 mod timeout_each;
@@ -87,11 +89,13 @@ use std::time::Duration;
 use futures::Stream;
 
 use crate::event::Event;
+use crate::rate_limit::RateLimiter;
 
 pub use chunks_timeout::ChunksTimeout;
 pub use debounce::Debounce;
 pub use generate::{Generate, TryGenerate, Yield, Yielder, generate, try_generate};
 pub use map_concurrent::{MapConcurrent, MapConcurrentUnordered};
+pub use rate_limited::RateLimited;
 pub use take_until_set::TakeUntilSet;
 pub use throttle::Throttle;
 pub use timeout_each::TimeoutEach;
@@ -230,6 +234,50 @@ pub trait StreamPatternsExt: Stream {
         Self: Sized,
     {
         Debounce::new(self, quiet)
+    }
+
+    /// Lets items through at the pace of `limiter`: each item waits for a
+    /// permit before it goes out.
+    ///
+    /// The adapter takes an item from the input first, then waits for its
+    /// permit, so the end of the input costs no permit; the first item goes
+    /// out as soon as the limiter has a permit (at once on a fresh limiter).
+    /// Pass a clone of a limiter to share one limit between several streams
+    /// and other callers: they are all served first come, first served. When
+    /// the input ends, the stream ends. Dropping the stream while an item
+    /// waits drops that item and gives up its place in the limiter's queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::prelude::*;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use futures::StreamExt;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10);
+    /// let start = Instant::now();
+    /// let urls: Vec<_> = futures::stream::iter(["a", "b", "c"])
+    ///     .rate_limited(limiter.clone())
+    ///     .collect()
+    ///     .await;
+    /// assert_eq!(urls, ["a", "b", "c"]);
+    /// assert_eq!(start.elapsed(), Duration::from_millis(200));
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Polling panics outside a tokio runtime with the time driver enabled
+    /// when an item has to wait.
+    fn rate_limited(self, limiter: RateLimiter) -> RateLimited<Self>
+    where
+        Self: Sized,
+    {
+        RateLimited::new(self, limiter)
     }
 
     /// Limits the wait for each item to `limit`: items come out as
