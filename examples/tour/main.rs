@@ -7,6 +7,7 @@
 //! ```
 
 mod event;
+mod stream;
 mod timeout;
 
 use std::future::Future;
@@ -34,6 +35,12 @@ async fn main() {
         "asyncio.wait_for / asyncio.timeout",
         "async_patterns::timeout",
         timeout::run(),
+    )
+    .await;
+    section(
+        "async generators / async for",
+        "async_patterns::stream",
+        stream::run(),
     )
     .await;
     println!("\nTour finished in {:.1?}.", start.elapsed());
