@@ -110,7 +110,7 @@ async fn generate_waits_on_other_futures_between_items() {
     assert_eq!(start.elapsed(), Duration::from_secs(3));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_is_send_and_spawnable() {
     let s = generate(|mut y| async move {
         for i in 0..100u32 {
@@ -635,4 +635,101 @@ async fn rate_limited_holds_one_item_while_waiting() {
     advance(Duration::from_secs(1)).await;
     assert!(s.is_woken());
     assert_ready_eq!(s.poll_next(), Some(1));
+}
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn paused_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Batches cover the input exactly and in order, are never empty,
+        /// never exceed `max`, and none waits longer than `period` after its
+        /// first item arrived.
+        #[test]
+        fn chunks_timeout_batches(
+            gaps in proptest::collection::vec(0u64..30, 0..60),
+            max in 1usize..8,
+            period in 1u64..40,
+        ) {
+            let rt = paused_runtime();
+            let n = gaps.len();
+            let (batches, arrivals) = rt.block_on(async move {
+                let start = Instant::now();
+                let arrivals = Arc::new(std::sync::Mutex::new(Vec::new()));
+                let log = arrivals.clone();
+                let input = generate(move |mut y| async move {
+                    for (i, gap) in gaps.into_iter().enumerate() {
+                        sleep(Duration::from_millis(gap)).await;
+                        log.lock().unwrap().push(start.elapsed());
+                        y.send(i).await;
+                    }
+                });
+                let batches: Vec<(Vec<usize>, Duration)> = input
+                    .chunks_timeout(max, Duration::from_millis(period))
+                    .map(|batch| (batch, start.elapsed()))
+                    .collect()
+                    .await;
+                let arrivals = arrivals.lock().unwrap().clone();
+                (batches, arrivals)
+            });
+            let mut next = 0;
+            for (batch, emitted) in &batches {
+                prop_assert!(!batch.is_empty());
+                prop_assert!(batch.len() <= max);
+                prop_assert!(*emitted - arrivals[batch[0]] <= Duration::from_millis(period));
+                for &i in batch {
+                    prop_assert_eq!(i, next);
+                    next += 1;
+                }
+            }
+            prop_assert_eq!(next, n);
+        }
+
+        /// Outputs keep the input order, and no more than `limit` futures
+        /// ever run at once.
+        #[test]
+        fn map_concurrent_order_and_limit(
+            delays in proptest::collection::vec(0u64..50, 0..40),
+            limit in 1usize..6,
+            ordered in any::<bool>(),
+        ) {
+            let rt = paused_runtime();
+            let hw = HighWater::default();
+            let h = hw.clone();
+            let input = delays.clone();
+            let out: Vec<u64> = rt.block_on(async move {
+                let f = move |ms| {
+                    let h = h.clone();
+                    async move { h.run(ms).await }
+                };
+                let s = stream::iter(input);
+                if ordered {
+                    s.map_concurrent(limit, f).collect().await
+                } else {
+                    s.map_concurrent_unordered(limit, f).collect().await
+                }
+            });
+            prop_assert!(hw.max.load(Ordering::SeqCst) <= limit);
+            if ordered {
+                prop_assert_eq!(out, delays);
+            } else {
+                let (mut a, mut b) = (out, delays);
+                a.sort_unstable();
+                b.sort_unstable();
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
 }

@@ -124,6 +124,12 @@ impl<T: 'static> Drop for Lend<'_, T> {
 ///
 /// The stream needs no runtime of its own: it runs under any executor
 /// (tokio, `futures::executor::block_on`, ...) that can run the producer.
+/// It is `Send` when the producer future and `T` are, so it can be spawned
+/// and may move between worker threads between items.
+///
+/// Items must be `'static` (own their data, or borrow `'static` data): they
+/// are handed over through a type-erased slot, without `unsafe` code. The
+/// producer future itself may borrow.
 ///
 /// # Examples
 ///
