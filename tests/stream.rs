@@ -733,3 +733,11 @@ mod properties {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn throttle_of_zero_passes_everything_at_once() {
+    let start = Instant::now();
+    let out: Vec<u32> = stream::iter(0..5).throttle(Duration::ZERO).collect().await;
+    assert_eq!(out, [0, 1, 2, 3, 4]);
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}

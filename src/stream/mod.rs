@@ -106,6 +106,11 @@ pub use timeout_each::TimeoutEach;
 /// named stream type that is `Send` when its parts are, reports a
 /// `size_hint`, and implements [`FusedStream`](futures::stream::FusedStream)
 /// where the end is known.
+///
+/// `tokio_stream::StreamExt` has methods with some of the same names
+/// (`chunks_timeout`, `throttle`); with both traits in scope, pick one with
+/// the fully qualified form, as in
+/// `StreamPatternsExt::throttle(stream, period)`.
 pub trait StreamPatternsExt: Stream {
     /// Groups items into batches of at most `max`, flushing a batch early
     /// when `period` has passed since its first item.

@@ -61,8 +61,10 @@ impl<S: Stream> Stream for Throttle<S> {
             Some(item) => {
                 // Measured from when the item goes out, so a slow consumer
                 // does not earn a burst.
-                if let Some(at) = Instant::now().checked_add(*this.period) {
-                    this.gap.set(Some(sleep_until(at)));
+                if !this.period.is_zero() {
+                    if let Some(at) = Instant::now().checked_add(*this.period) {
+                        this.gap.set(Some(sleep_until(at)));
+                    }
                 }
                 Poll::Ready(Some(item))
             }
