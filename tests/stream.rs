@@ -741,3 +741,18 @@ async fn throttle_of_zero_passes_everything_at_once() {
     assert_eq!(out, [0, 1, 2, 3, 4]);
     assert_eq!(start.elapsed(), Duration::ZERO);
 }
+
+#[tokio::test(start_paused = true)]
+async fn next_on_chunks_timeout_is_cancel_safe_in_select() {
+    let (tx, rx) = mpsc::unbounded();
+    let mut batches = pin!(rx.chunks_timeout(3, 100 * MS));
+    tx.unbounded_send(1).unwrap();
+    tx.unbounded_send(2).unwrap();
+    // A `next()` that loses a race keeps the partial batch in the stream.
+    tokio::select! {
+        _ = batches.next() => panic!("no batch is due yet"),
+        _ = sleep(10 * MS) => {}
+    }
+    tx.unbounded_send(3).unwrap();
+    assert_eq!(batches.next().await, Some(vec![1, 2, 3]));
+}

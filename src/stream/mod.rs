@@ -107,6 +107,11 @@ pub use timeout_each::TimeoutEach;
 /// `size_hint`, and implements [`FusedStream`](futures::stream::FusedStream)
 /// where the end is known.
 ///
+/// Every adapter keeps its state (partial batch, held item, futures in
+/// flight, timers) in the stream itself, so awaiting `stream.next()` is cancel
+/// safe: in a `select!` loop, a `next()` future that loses the race drops
+/// nothing, and the next call picks up where it left off.
+///
 /// `tokio_stream::StreamExt` has methods with some of the same names
 /// (`chunks_timeout`, `throttle`); with both traits in scope, pick one with
 /// the fully qualified form, as in
