@@ -90,6 +90,7 @@ pub mod prelude;
 pub mod queue;
 pub mod rate_limit;
 pub mod retry;
+pub mod stream;
 pub mod timeout;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.

@@ -15,4 +15,5 @@
 //! ```
 
 pub use crate::retry::Retryable as _;
+pub use crate::stream::StreamPatternsExt as _;
 pub use crate::timeout::TimeoutExt as _;

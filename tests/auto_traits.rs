@@ -50,6 +50,56 @@ fn timeout_auto_traits() {
 }
 
 #[test]
+fn stream_auto_traits() {
+    use async_patterns::stream::{
+        ChunksTimeout, Debounce, Generate, MapConcurrent, MapConcurrentUnordered, TakeUntilSet,
+        Throttle, TimeoutEach, TryGenerate, Yield, Yielder,
+    };
+    use futures::stream::Iter;
+    use std::future::Ready;
+
+    type Input = Iter<std::vec::IntoIter<u32>>;
+    type Map = fn(u32) -> Ready<u32>;
+
+    send::<Yielder<u32>>();
+    sync::<Yielder<u32>>();
+    unpin::<Yielder<u32>>();
+    send::<Yield<'static, u32>>();
+    sync::<Yield<'static, u32>>();
+    unpin::<Yield<'static, u32>>();
+    send::<Generate<u32, Ready<()>>>();
+    sync::<Generate<u32, Ready<()>>>();
+    unpin::<Generate<u32, Ready<()>>>();
+    static_::<Generate<u32, Ready<()>>>();
+    send::<TryGenerate<u32, std::io::Error, Ready<Result<(), std::io::Error>>>>();
+    sync::<TryGenerate<u32, std::io::Error, Ready<Result<(), std::io::Error>>>>();
+    send::<ChunksTimeout<Input>>();
+    sync::<ChunksTimeout<Input>>();
+    static_::<ChunksTimeout<Input>>();
+    send::<Throttle<Input>>();
+    sync::<Throttle<Input>>();
+    send::<Debounce<Input>>();
+    sync::<Debounce<Input>>();
+    send::<TimeoutEach<Input>>();
+    sync::<TimeoutEach<Input>>();
+    send::<TakeUntilSet<Input>>();
+    sync::<TakeUntilSet<Input>>();
+    unpin::<TakeUntilSet<Input>>();
+    static_::<TakeUntilSet<Input>>();
+    send::<MapConcurrent<Input, Map, Ready<u32>>>();
+    sync::<MapConcurrent<Input, Map, Ready<u32>>>();
+    unpin::<MapConcurrent<Input, Map, Ready<u32>>>();
+    send::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
+    sync::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
+    unpin::<MapConcurrentUnordered<Input, Map, Ready<u32>>>();
+    send::<async_patterns::stream::RateLimited<Input>>();
+    sync::<async_patterns::stream::RateLimited<Input>>();
+    static_::<async_patterns::stream::RateLimited<Input>>();
+    // The timed adapters hold a tokio `Sleep` (`!Unpin`): pin them to poll
+    // them by hand.
+}
+
+#[test]
 fn rate_limit_auto_traits() {
     use async_patterns::rate_limit::{
         Acquire, AcquireN, AcquireOwned, InsufficientCapacity, NotUntil, RateLimiter,

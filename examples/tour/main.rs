@@ -13,6 +13,7 @@ mod pool;
 mod queue;
 mod rate_limit;
 mod retry;
+mod stream;
 mod timeout;
 
 use std::future::Future;
@@ -52,6 +53,12 @@ async fn main() {
         "asyncio.Queue (task_done / join / shutdown)",
         "async_patterns::queue",
         queue::run(),
+    )
+    .await;
+    section(
+        "async generators / async for",
+        "async_patterns::stream",
+        stream::run(),
     )
     .await;
     section("tenacity @retry", "async_patterns::retry", retry::run()).await;

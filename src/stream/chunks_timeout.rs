@@ -1,0 +1,131 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+use tokio::time::{Sleep, sleep};
+
+/// Largest capacity reserved up front for a batch; bigger batches grow.
+const MAX_RESERVE: usize = 1024;
+
+pin_project! {
+    /// Stream returned by
+    /// [`StreamPatternsExt::chunks_timeout`](super::StreamPatternsExt::chunks_timeout).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct ChunksTimeout<S: Stream> {
+        #[pin]
+        stream: S,
+        // Armed at the first item of a batch; `None` while the batch is empty.
+        #[pin]
+        deadline: Option<Sleep>,
+        batch: Vec<S::Item>,
+        max: usize,
+        period: Duration,
+        // The input has ended (and the last batch has been flushed).
+        done: bool,
+    }
+}
+
+impl<S: Stream> ChunksTimeout<S> {
+    #[track_caller]
+    pub(super) fn new(stream: S, max: usize, period: Duration) -> Self {
+        assert!(max > 0, "chunks_timeout: `max` must be at least 1");
+        ChunksTimeout {
+            stream,
+            deadline: None,
+            batch: Vec::new(),
+            max,
+            period,
+            done: false,
+        }
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// Consumes the adapter, returning the inner stream; items of the
+    /// current partial batch are dropped.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+}
+
+impl<S: Stream> Stream for ChunksTimeout<S> {
+    type Item = Vec<S::Item>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        // Bounded by `max`: a full batch returns.
+        loop {
+            match this.stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => {
+                    if this.batch.is_empty() {
+                        this.deadline.set(Some(sleep(*this.period)));
+                        this.batch.reserve(MAX_RESERVE.min(*this.max));
+                    }
+                    this.batch.push(item);
+                    if this.batch.len() >= *this.max {
+                        this.deadline.set(None);
+                        return Poll::Ready(Some(std::mem::take(this.batch)));
+                    }
+                }
+                Poll::Ready(None) => {
+                    *this.done = true;
+                    this.deadline.set(None);
+                    if this.batch.is_empty() {
+                        return Poll::Ready(None);
+                    }
+                    return Poll::Ready(Some(std::mem::take(this.batch)));
+                }
+                Poll::Pending => break,
+            }
+        }
+        let fired = match this.deadline.as_mut().as_pin_mut() {
+            Some(deadline) => deadline.poll(cx).is_ready(),
+            None => false,
+        };
+        if fired {
+            this.deadline.set(None);
+            Poll::Ready(Some(std::mem::take(this.batch)))
+        } else {
+            Poll::Pending
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (lower, upper) = self.stream.size_hint();
+        if self.done {
+            return (0, Some(0));
+        }
+        let buffered = self.batch.len();
+        let lower = lower.saturating_add(buffered).div_ceil(self.max);
+        // At worst every item (and the current batch) goes out alone.
+        let upper = upper.and_then(|upper| upper.checked_add(usize::from(buffered > 0)));
+        (lower, upper)
+    }
+}
+
+impl<S: Stream> FusedStream for ChunksTimeout<S> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<S: Stream + fmt::Debug> fmt::Debug for ChunksTimeout<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChunksTimeout")
+            .field("stream", &self.stream)
+            .field("buffered", &self.batch.len())
+            .field("max", &self.max)
+            .field("period", &self.period)
+            .finish()
+    }
+}

@@ -1,0 +1,124 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep, sleep_until};
+
+/// Items taken from an always-ready input in one poll before yielding to
+/// the executor, so a busy input cannot starve other tasks.
+const BUDGET: usize = 64;
+
+pin_project! {
+    /// Stream returned by
+    /// [`StreamPatternsExt::debounce`](super::StreamPatternsExt::debounce).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Debounce<S: Stream> {
+        #[pin]
+        stream: S,
+        // Fires `quiet` after the latest item. Created at the first item, so
+        // that building the adapter needs no runtime; `None` also when the
+        // quiet period is too long to represent (the item then waits for
+        // the end of the input).
+        #[pin]
+        timer: Option<Sleep>,
+        latest: Option<S::Item>,
+        quiet: Duration,
+        // The input has ended.
+        input_done: bool,
+    }
+}
+
+impl<S: Stream> Debounce<S> {
+    pub(super) fn new(stream: S, quiet: Duration) -> Self {
+        Debounce {
+            stream,
+            timer: None,
+            latest: None,
+            quiet,
+            input_done: false,
+        }
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// Consumes the adapter, returning the inner stream; an item waiting for
+    /// its quiet period is dropped.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+}
+
+impl<S: Stream> Stream for Debounce<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        let mut budget = BUDGET;
+        while !*this.input_done {
+            if budget == 0 {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            budget -= 1;
+            match this.stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => {
+                    *this.latest = Some(item);
+                    match (
+                        Instant::now().checked_add(*this.quiet),
+                        this.timer.as_mut().as_pin_mut(),
+                    ) {
+                        (Some(at), Some(timer)) => timer.reset(at),
+                        (at, _) => this.timer.set(at.map(sleep_until)),
+                    }
+                }
+                Poll::Ready(None) => *this.input_done = true,
+                Poll::Pending => break,
+            }
+        }
+        if *this.input_done {
+            // End of input: the last item does not wait for its quiet period.
+            return Poll::Ready(this.latest.take());
+        }
+        if this.latest.is_some() {
+            if let Some(timer) = this.timer.as_pin_mut() {
+                if timer.poll(cx).is_ready() {
+                    return Poll::Ready(this.latest.take());
+                }
+            }
+        }
+        Poll::Pending
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let held = usize::from(self.latest.is_some());
+        if self.input_done {
+            return (held, Some(held));
+        }
+        let (lower, upper) = self.stream.size_hint();
+        let lower = usize::from(held > 0 || lower > 0);
+        (lower, upper.and_then(|upper| upper.checked_add(held)))
+    }
+}
+
+impl<S: Stream> FusedStream for Debounce<S> {
+    fn is_terminated(&self) -> bool {
+        self.input_done && self.latest.is_none()
+    }
+}
+
+impl<S: Stream + fmt::Debug> fmt::Debug for Debounce<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Debounce")
+            .field("stream", &self.stream)
+            .field("quiet", &self.quiet)
+            .field("holding", &self.latest.is_some())
+            .finish()
+    }
+}

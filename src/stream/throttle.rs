@@ -1,0 +1,101 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep, sleep_until};
+
+pin_project! {
+    /// Stream returned by
+    /// [`StreamPatternsExt::throttle`](super::StreamPatternsExt::throttle).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Throttle<S> {
+        #[pin]
+        stream: S,
+        // Armed after each item, until `period` after it; the inner stream
+        // is not polled before it fires.
+        #[pin]
+        gap: Option<Sleep>,
+        period: Duration,
+        done: bool,
+    }
+}
+
+impl<S> Throttle<S> {
+    pub(super) fn new(stream: S, period: Duration) -> Self {
+        Throttle {
+            stream,
+            gap: None,
+            period,
+            done: false,
+        }
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// Consumes the adapter, returning the inner stream.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+}
+
+impl<S: Stream> Stream for Throttle<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        if let Some(gap) = this.gap.as_mut().as_pin_mut() {
+            ready!(gap.poll(cx));
+            this.gap.set(None);
+        }
+        match ready!(this.stream.poll_next(cx)) {
+            Some(item) => {
+                // Measured from when the item goes out, so a slow consumer
+                // does not earn a burst.
+                if !this.period.is_zero() {
+                    if let Some(at) = Instant::now().checked_add(*this.period) {
+                        this.gap.set(Some(sleep_until(at)));
+                    }
+                }
+                Poll::Ready(Some(item))
+            }
+            None => {
+                *this.done = true;
+                Poll::Ready(None)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done {
+            (0, Some(0))
+        } else {
+            self.stream.size_hint()
+        }
+    }
+}
+
+impl<S: Stream> FusedStream for Throttle<S> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Throttle<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Throttle")
+            .field("stream", &self.stream)
+            .field("period", &self.period)
+            .field("waiting", &self.gap.is_some())
+            .finish()
+    }
+}

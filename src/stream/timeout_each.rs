@@ -1,0 +1,106 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep, sleep_until};
+
+use crate::timeout::Elapsed;
+
+pin_project! {
+    /// Stream returned by
+    /// [`StreamPatternsExt::timeout_each`](super::StreamPatternsExt::timeout_each).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct TimeoutEach<S> {
+        #[pin]
+        stream: S,
+        // Armed at the first poll that waits for an item; disarmed when an
+        // item or an error goes out, so the next wait gets a fresh limit.
+        #[pin]
+        timer: Option<Sleep>,
+        limit: Duration,
+        done: bool,
+    }
+}
+
+impl<S> TimeoutEach<S> {
+    pub(super) fn new(stream: S, limit: Duration) -> Self {
+        TimeoutEach {
+            stream,
+            timer: None,
+            limit,
+            done: false,
+        }
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// Consumes the adapter, returning the inner stream.
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+}
+
+impl<S: Stream> Stream for TimeoutEach<S> {
+    type Item = Result<S::Item, Elapsed>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if *this.done {
+            return Poll::Ready(None);
+        }
+        match this.stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                this.timer.set(None);
+                return Poll::Ready(Some(Ok(item)));
+            }
+            Poll::Ready(None) => {
+                *this.done = true;
+                this.timer.set(None);
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+        if this.timer.is_none() {
+            // A limit too long to represent never expires.
+            let Some(at) = Instant::now().checked_add(*this.limit) else {
+                return Poll::Pending;
+            };
+            this.timer.set(Some(sleep_until(at)));
+        }
+        if let Some(timer) = this.timer.as_mut().as_pin_mut() {
+            ready!(timer.poll(cx));
+        }
+        this.timer.set(None);
+        Poll::Ready(Some(Err(Elapsed::new(*this.limit))))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done {
+            return (0, Some(0));
+        }
+        // Any number of errors may come between items.
+        (self.stream.size_hint().0, None)
+    }
+}
+
+impl<S: Stream> FusedStream for TimeoutEach<S> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for TimeoutEach<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutEach")
+            .field("stream", &self.stream)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
