@@ -3,26 +3,92 @@
 //!
 //! Each module is one pattern, generic over futures, with named future
 //! types, typed errors that give your values back, and a documented answer to
-//! "what is lost if this future is dropped?" (`# Cancel safety`).
+//! "what is lost if this future is dropped?" (the `# Cancel safety` section
+//! of every async method).
 //!
 //! # Choosing a pattern
 //!
 //! | you want to... | use |
 //! |---|---|
+//! | run many futures, at most `n` at once, results in order, without spawning | [`executor::gather`], [`executor::try_gather`] |
+//! | spawn many tasks, at most `n` running, let tasks add more work, fail fast | [`executor::TaskGroup`] |
+//! | run blocking or CPU-heavy closures beside async code (`run_in_executor`) | [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking) |
+//! | hand work from producers to a pool of workers and wait until it is done | [`queue`]: [`bounded`](queue::bounded), [`recv_job`](queue::Receiver::recv_job), [`join`](queue::Sender::join) |
 //! | signal "ready" / "stop" to any number of tasks | [`event::Event`] |
 //! | bound how long one call, or a whole request, may take | [`timeout`]: [`timeout::timeout`], [`timeout::Deadline`] |
+//! | retry a flaky call with exponential backoff and jitter | [`retry`]: [`retry::Backoff`], [`Retryable::retry`](retry::Retryable::retry) |
+//! | stay under "n requests per second", fairly, across tasks | [`rate_limit::RateLimiter`] |
+//! | write an async generator, batch or pace a stream, map it concurrently | [`stream`]: [`stream::generate`], [`stream::StreamPatternsExt`] |
+//! | own mutable state in one task and talk to it by messages | [`actor`]: [`actor::Actor`], [`actor::Addr`] |
 //! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`] |
 //!
 //! # Python asyncio → async-patterns
 //!
-//! | asyncio | async-patterns |
+//! | asyncio (and friends) | async-patterns |
 //! |---|---|
+//! | `asyncio.Queue(maxsize=n)`, `put`, `get` | [`queue::bounded`]`(n)`, [`Sender::send`](queue::Sender::send), [`Receiver::recv`](queue::Receiver::recv) |
+//! | `q.task_done()`, `await q.join()` | [`Receiver::recv_job`](queue::Receiver::recv_job) (a [`Job`](queue::Job) guard, done on drop), [`join`](queue::Sender::join) |
+//! | `q.shutdown()` / `q.shutdown(immediate=True)` | [`close`](queue::Sender::close) (graceful) / [`shutdown`](queue::Sender::shutdown) (returns the queued items) |
 //! | `asyncio.Event()`, `set`, `clear`, `is_set`, `await ev.wait()` | [`event::Event`] |
 //! | `await asyncio.wait_for(coro, 5)` | [`timeout::timeout`]`(d, fut)`, `fut.timeout(d)` ([`TimeoutExt`](timeout::TimeoutExt)) |
 //! | `async with asyncio.timeout(5):` | [`Deadline::after(d).scope(fut)`](timeout::Deadline::scope) |
 //! | `asyncio.timeout_at(when)`, `cm.reschedule(when)` | [`timeout::timeout_at`], [`Timeout::reset`](timeout::Timeout::reset) |
 //! | `except asyncio.TimeoutError` | [`timeout::Elapsed`] (converts into `io::Error` `TimedOut`) |
+//! | `Semaphore(n)` + `await asyncio.gather(*coros)` | [`executor::gather`]`(n, futures)` |
+//! | `gather(...)` where the first exception propagates | [`executor::try_gather`] |
+//! | `async with asyncio.TaskGroup() as tg: tg.create_task(c)` | [`executor::TaskGroup`]: [`spawn`](executor::TaskGroup::spawn), [`try_join_all`](executor::TaskGroup::try_join_all) |
+//! | `loop.run_in_executor(None, f)` | [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking) |
+//! | `task.cancel()` | drop the future, or [`TaskGroup::abort_all`](executor::TaskGroup::abort_all) |
+//! | `async def gen(): yield x` / `async for` | [`stream::generate`] / `while let Some(x) = s.next().await` |
+//! | tenacity `@retry(wait=wait_exponential(...), stop=stop_after_attempt(4))` | `op.`[`retry`](retry::Retryable::retry)`(`[`Backoff::exponential`](retry::Backoff::exponential)`(d).max_retries(3))` |
+//! | aiolimiter `AsyncLimiter(10, 1)`, `async with limiter:` | [`RateLimiter::per_second(10)`](rate_limit::RateLimiter::per_second), [`acquire().await`](rate_limit::RateLimiter::acquire) |
+//! | an actor: an `asyncio.Queue` inbox + a task per actor | [`actor::spawn`], [`Addr::send`](actor::Addr::send), [`Addr::ask`](actor::Addr::ask) |
 //! | `async with pool.acquire() as conn:` | [`pool::Pool::get`] → [`pool::Pooled`] guard, returned on drop |
+//!
+//! # A worker pool on a queue
+//!
+//! ```
+//! use async_patterns::queue;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (tx, rx) = queue::bounded(16);
+//! for _ in 0..4 {
+//!     let rx = rx.clone();
+//!     tokio::spawn(async move {
+//!         while let Ok(job) = rx.recv_job().await {
+//!             let _url: &&str = &job; // work on it; done when `job` drops
+//!         }
+//!     });
+//! }
+//! for url in ["a", "b", "c"] {
+//!     tx.send(url).await.unwrap();
+//! }
+//! tx.join().await; // like `await queue.join()`
+//! # }
+//! ```
+//!
+//! # Bounded concurrency
+//!
+//! ```
+//! use async_patterns::executor::{gather, TaskGroup};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // In place: borrowed futures, results in input order, no parallelism.
+//! let words = ["tokio", "futures", "asyncio"];
+//! let lens = gather(2, words.iter().map(|w| async move { w.len() })).await;
+//! assert_eq!(lens, [5, 7, 7]);
+//!
+//! // Spawned: at most 8 tasks on the runtime; the first failure aborts the rest.
+//! let mut group = TaskGroup::new(8);
+//! for n in 0..20u64 {
+//!     group.spawn(async move { Ok::<_, String>(n * n) });
+//! }
+//! let squares = group.try_join_all().await.unwrap();
+//! assert_eq!(squares.len(), 20);
+//! # }
+//! ```
 //!
 //! # Events
 //!
@@ -65,12 +131,117 @@
 //! # }
 //! ```
 //!
-//! # Runtime
+//! # Retry and rate limiting
 //!
-//! The crate runs on tokio (features `sync`, `time`, `rt`). [`event::Event`]
-//! and futures without a deadline also run under any executor, such as
-//! `futures::executor::block_on`; everything timed needs a tokio runtime with
-//! the time driver, and is tested on tokio's paused clock.
+//! ```
+//! use std::time::Duration;
+//! use async_patterns::prelude::*;
+//! use async_patterns::rate_limit::RateLimiter;
+//! use async_patterns::retry::{Backoff, Jitter};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let limiter = RateLimiter::per_second(5);
+//! let mut attempts = 0;
+//! let call = || {
+//!     attempts += 1;
+//!     let limiter = limiter.clone();
+//!     let outcome = if attempts < 3 { Err("503") } else { Ok("200") };
+//!     async move {
+//!         limiter.acquire().await;
+//!         outcome
+//!     }
+//! };
+//! let status = call
+//!     .retry(Backoff::exponential(Duration::from_millis(100)).jitter(Jitter::Full))
+//!     .await;
+//! assert_eq!(status, Ok("200"));
+//! # }
+//! ```
+//!
+//! # Generators and stream combinators
+//!
+//! ```
+//! use std::time::Duration;
+//! use futures::StreamExt;
+//! use async_patterns::prelude::*;
+//! use async_patterns::stream::generate;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let squares = generate(|mut y| async move {
+//!     for i in 1..=5u32 {
+//!         y.send(i * i).await;
+//!     }
+//! });
+//! let batches: Vec<Vec<u32>> = squares
+//!     .chunks_timeout(2, Duration::from_secs(1))
+//!     .collect()
+//!     .await;
+//! assert_eq!(batches, [vec![1, 4], vec![9, 16], vec![25]]);
+//! # }
+//! ```
+//!
+//! # Actors
+//!
+//! ```
+//! use async_patterns::actor::{self, Actor, Context, Reply};
+//!
+//! enum Msg {
+//!     Add(u64),
+//!     Get(Reply<u64>),
+//! }
+//!
+//! struct Counter(u64);
+//!
+//! impl Actor for Counter {
+//!     type Message = Msg;
+//!
+//!     async fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Add(n) => self.0 += n,
+//!             Msg::Get(reply) => reply.send(self.0),
+//!         }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let counter = actor::spawn(Counter(0));
+//! counter.send(Msg::Add(2)).await.unwrap();
+//! assert_eq!(counter.ask(Msg::Get).await, Ok(2));
+//! counter.stop();
+//! counter.join().await.unwrap();
+//! # }
+//! ```
+//!
+//! # Cancel safety at a glance
+//!
+//! Dropping a future is how Rust cancels. Every async method documents what
+//! a dropped future loses; in short:
+//!
+//! | future | if dropped before it completes |
+//! |---|---|
+//! | [`Event::wait`](event::Event::wait), `wait_owned`, `wait_timeout` | nothing |
+//! | [`Receiver::recv`](queue::Receiver::recv), `recv_job`, `recv_many`, `recv_timeout`, the `Stream` | nothing: no item, no wakeup (it passes to the next waiter) |
+//! | [`Sender::send`](queue::Sender::send) | its item is dropped, never queued later; use [`reserve`](queue::Sender::reserve) or [`send_timeout`](queue::Sender::send_timeout) to keep it |
+//! | [`Sender::reserve`](queue::Sender::reserve), [`join`](queue::Sender::join), [`closed`](queue::Sender::closed) | nothing |
+//! | [`timeout::Timeout`], [`Deadline::scope`](timeout::Deadline::scope) | whatever the inner future loses |
+//! | [`executor::gather`], [`try_gather`](executor::try_gather) | the futures in flight are dropped (cancelled) |
+//! | [`TaskGroup::join_next`](executor::TaskGroup::join_next) | nothing: the result stays in the group |
+//! | [`retry::Retry`] | the attempt in flight is dropped; no further attempts |
+//! | [`RateLimiter::acquire`](rate_limit::RateLimiter::acquire) | its place in line; no capacity is taken |
+//! | [`Addr::send`](actor::Addr::send) / [`Addr::ask`](actor::Addr::ask) | the message, if not yet in the mailbox |
+//! | [`Pool::get`](pool::Pool::get) | its place in line; a half-made object |
+//!
+//! # Runtime and features
+//!
+//! The crate runs on tokio (features `sync`, `time`, `rt`). [`event::Event`],
+//! the queue's untimed methods, generators, and futures without a deadline
+//! also run under any executor, such as `futures::executor::block_on`;
+//! everything timed needs a tokio runtime with the time driver, and is tested
+//! on tokio's paused clock. Spawning types ([`executor::TaskGroup`],
+//! [`actor::spawn`]) need a tokio runtime.
 //!
 //! There are no cargo features: everything is always available.
 #![doc(test(attr(deny(warnings))))]
