@@ -67,6 +67,11 @@ pub(crate) struct Chan<T> {
     /// lock after reading it, and the drop that takes it to zero then locks
     /// before waking `join_waiters`, so that wakeup cannot be missed.
     jobs: AtomicUsize,
+    /// `join()` registrations (about to be) in `join_waiters`, so that a
+    /// `Job` drop skips the lock when nobody joins. A joiner increments it
+    /// before reading `jobs`; a `Job` drop decrements `jobs` before reading
+    /// it (all `SeqCst`), so at least one of them sees the other.
+    joiners: AtomicUsize,
 }
 
 impl<T> Chan<T> {
@@ -86,6 +91,7 @@ impl<T> Chan<T> {
                 join_waiters: WaiterList::new(),
             }),
             jobs: AtomicUsize::new(0),
+            joiners: AtomicUsize::new(0),
         }
     }
 
@@ -287,7 +293,7 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.close(wake);
             let items: Vec<T> = st.queue.drain(..).collect();
-            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
+            st.wake_joiners_if_idle(self.jobs.load(Ordering::SeqCst), wake);
             items
         })
     }
@@ -295,13 +301,14 @@ impl<T> Chan<T> {
     /// Number of accepted items not finished yet.
     pub(crate) fn unfinished(&self) -> usize {
         let st = self.lock();
-        st.queue.len() + self.jobs.load(Ordering::Acquire)
+        st.queue.len() + self.jobs.load(Ordering::SeqCst)
     }
 
     /// Marks one handed-out `Job` done.
     pub(crate) fn finish_job(&self) {
-        if self.jobs.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.with(|st, wake| st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake));
+        if self.jobs.fetch_sub(1, Ordering::SeqCst) == 1 && self.joiners.load(Ordering::SeqCst) != 0
+        {
+            self.with(|st, wake| st.wake_joiners_if_idle(self.jobs.load(Ordering::SeqCst), wake));
         }
     }
 
@@ -322,11 +329,11 @@ impl<T> Chan<T> {
             out.extend(st.queue.drain(..n));
         }
         if track {
-            self.jobs.fetch_add(n, Ordering::AcqRel);
+            self.jobs.fetch_add(n, Ordering::SeqCst);
         }
         st.rebalance(wake);
         if st.queue.is_empty() {
-            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
+            st.wake_joiners_if_idle(self.jobs.load(Ordering::SeqCst), wake);
         }
         n
     }
@@ -341,8 +348,11 @@ impl<T> Chan<T> {
         let mut st = self.lock();
         let st = &mut *st;
         let (done, list) = if join {
+            if key.is_none() {
+                self.joiners.fetch_add(1, Ordering::SeqCst);
+            }
             (
-                st.queue.is_empty() && self.jobs.load(Ordering::Acquire) == 0,
+                st.queue.is_empty() && self.jobs.load(Ordering::SeqCst) == 0,
                 &mut st.join_waiters,
             )
         } else {
@@ -352,12 +362,18 @@ impl<T> Chan<T> {
             if done || list.state(k) != SlotState::Waiting {
                 *key = None;
                 list.remove(k);
+                if join {
+                    self.joiners.fetch_sub(1, Ordering::SeqCst);
+                }
                 return Poll::Ready(());
             }
             list.set_waker(k, cx.waker());
             return Poll::Pending;
         }
         if done {
+            if join {
+                self.joiners.fetch_sub(1, Ordering::SeqCst);
+            }
             return Poll::Ready(());
         }
         *key = Some(list.push_back(cx.waker(), None));
@@ -368,6 +384,7 @@ impl<T> Chan<T> {
         let mut st = self.lock();
         if join {
             st.join_waiters.remove(key);
+            self.joiners.fetch_sub(1, Ordering::SeqCst);
         } else {
             st.close_waiters.remove(key);
         }
