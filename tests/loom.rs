@@ -217,6 +217,23 @@ mod queue {
         });
     }
 
+    /// A `join()` on another thread races the drop of the last `Job`: the
+    /// drop either is seen by the joiner's check or wakes it.
+    #[test]
+    fn job_drop_races_join_registration() {
+        loom::model(|| {
+            let (tx, rx) = queue::unbounded();
+            tx.try_send(1u8).unwrap();
+            let job = block_on(rx.recv_job()).unwrap();
+            let joiner = thread::spawn(move || {
+                block_on(tx.join());
+                assert_eq!(tx.unfinished(), 0);
+            });
+            drop(job);
+            joiner.join().unwrap();
+        });
+    }
+
     /// Work tracking across threads: `join()` resolves only after the job
     /// received on another thread is dropped.
     #[test]

@@ -53,6 +53,8 @@ pub(crate) struct State<T> {
     /// `join()` futures, all woken when the queue is empty and no `Job` is
     /// alive.
     pub(crate) join_waiters: WaiterList<()>,
+    /// Registrations in `join_waiters`; [`JOINING`] is set while nonzero.
+    pub(crate) joiners: usize,
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -62,12 +64,19 @@ pub(crate) struct State<T> {
 /// `Job` only takes the lock when it was the last one (to wake `join()`).
 pub(crate) struct Chan<T> {
     state: Mutex<State<T>>,
-    /// Live `Job`s. Incremented under the lock when a job is handed out;
-    /// decremented without it on drop. A `join()` waiter registers under the
-    /// lock after reading it, and the drop that takes it to zero then locks
-    /// before waking `join_waiters`, so that wakeup cannot be missed.
+    /// Live `Job`s in the low bits, plus the [`JOINING`] flag while
+    /// `join()` futures are registered. Jobs are added under the lock and
+    /// dropped without it. A joiner sets the flag and reads the count in one
+    /// RMW (under the lock) before registering; a `Job` drop decrements in
+    /// one RMW and, if it took the count to zero with the flag set, locks and
+    /// wakes `join_waiters`. Both RMWs are on one location, so either the
+    /// joiner sees zero or the drop sees the flag: no lost wakeup, and no
+    /// lock on `Job` drop while nobody joins.
     jobs: AtomicUsize,
 }
+
+/// Flag bit of [`Chan::jobs`]: some `join()` is registered.
+const JOINING: usize = 1 << (usize::BITS - 1);
 
 impl<T> Chan<T> {
     pub(crate) fn new(capacity: Option<usize>) -> Self {
@@ -84,6 +93,7 @@ impl<T> Chan<T> {
                 recv_notified: 0,
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
+                joiners: 0,
             }),
             jobs: AtomicUsize::new(0),
         }
@@ -287,7 +297,7 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.close(wake);
             let items: Vec<T> = st.queue.drain(..).collect();
-            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
+            st.wake_joiners_if_idle(self.live_jobs(), wake);
             items
         })
     }
@@ -295,13 +305,17 @@ impl<T> Chan<T> {
     /// Number of accepted items not finished yet.
     pub(crate) fn unfinished(&self) -> usize {
         let st = self.lock();
-        st.queue.len() + self.jobs.load(Ordering::Acquire)
+        st.queue.len() + self.live_jobs()
+    }
+
+    fn live_jobs(&self) -> usize {
+        self.jobs.load(Ordering::Acquire) & !JOINING
     }
 
     /// Marks one handed-out `Job` done.
     pub(crate) fn finish_job(&self) {
-        if self.jobs.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.with(|st, wake| st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake));
+        if self.jobs.fetch_sub(1, Ordering::AcqRel) == JOINING | 1 {
+            self.with(|st, wake| st.wake_joiners_if_idle(self.live_jobs(), wake));
         }
     }
 
@@ -326,7 +340,7 @@ impl<T> Chan<T> {
         }
         st.rebalance(wake);
         if st.queue.is_empty() {
-            st.wake_joiners_if_idle(self.jobs.load(Ordering::Acquire), wake);
+            st.wake_joiners_if_idle(self.live_jobs(), wake);
         }
         n
     }
@@ -340,34 +354,62 @@ impl<T> Chan<T> {
     ) -> Poll<()> {
         let mut st = self.lock();
         let st = &mut *st;
-        let (done, list) = if join {
-            (
-                st.queue.is_empty() && self.jobs.load(Ordering::Acquire) == 0,
-                &mut st.join_waiters,
-            )
+        let done = if join {
+            let jobs = if key.is_none() {
+                // Set the flag and read the count in one step (see `jobs`).
+                self.jobs.fetch_or(JOINING, Ordering::AcqRel) & !JOINING
+            } else {
+                self.live_jobs()
+            };
+            st.queue.is_empty() && jobs == 0
         } else {
-            (st.closed, &mut st.close_waiters)
+            st.closed
         };
         if let Some(k) = *key {
+            let list = if join {
+                &mut st.join_waiters
+            } else {
+                &mut st.close_waiters
+            };
             if done || list.state(k) != SlotState::Waiting {
                 *key = None;
                 list.remove(k);
+                if join {
+                    self.leave_join(st);
+                }
                 return Poll::Ready(());
             }
             list.set_waker(k, cx.waker());
             return Poll::Pending;
         }
         if done {
+            if join && st.joiners == 0 {
+                self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
+            }
             return Poll::Ready(());
         }
-        *key = Some(list.push_back(cx.waker(), None));
+        if join {
+            *key = Some(st.join_waiters.push_back(cx.waker(), None));
+            st.joiners += 1;
+        } else {
+            *key = Some(st.close_waiters.push_back(cx.waker(), None));
+        }
         Poll::Pending
+    }
+
+    /// A join registration was removed; the last one clears [`JOINING`].
+    fn leave_join(&self, st: &mut State<T>) {
+        st.joiners -= 1;
+        if st.joiners == 0 {
+            self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
+        }
     }
 
     pub(crate) fn cancel_event(&self, key: usize, join: bool) {
         let mut st = self.lock();
         if join {
             st.join_waiters.remove(key);
+            self.leave_join(&mut st);
         } else {
             st.close_waiters.remove(key);
         }
