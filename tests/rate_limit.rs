@@ -442,3 +442,21 @@ mod props {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_huge_period_does_not_saturate_into_no_limit() {
+    // One permit per "forever": the first is granted, later ones are not
+    // (the GCRA sums must not saturate down to the limit and pass).
+    let limiter = RateLimiter::new(1, Duration::MAX);
+    limiter.try_acquire().unwrap();
+    for _ in 0..3 {
+        assert!(limiter.try_acquire().is_err());
+    }
+    let centuries = Duration::from_secs(400 * 365 * 86_400);
+    let limiter = RateLimiter::new(1, centuries).burst(2);
+    limiter.try_acquire().unwrap();
+    advance(ms(10)).await;
+    for _ in 0..3 {
+        assert!(limiter.try_acquire().is_err());
+    }
+}

@@ -109,14 +109,19 @@ impl Inner {
     /// take would succeed if nobody else took permits meanwhile.
     #[inline]
     pub(crate) fn try_take(&self, permits: u32, now: u64) -> Result<(), u64> {
-        let cost = self.interval.saturating_mul(u64::from(permits));
-        let tolerance = self.tolerance.load(Ordering::Acquire);
+        // In `u128`, so that a huge interval (a period of centuries) cannot
+        // saturate `next` down to the limit and let every take through.
+        let cost = u128::from(self.interval) * u128::from(permits);
+        let tolerance = u128::from(self.tolerance.load(Ordering::Acquire));
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let next = tat.max(now).saturating_add(cost);
-            if next > now.saturating_add(tolerance) {
-                return Err(next - tolerance);
+            let next = u128::from(tat.max(now)) + cost;
+            if next > u128::from(now) + tolerance {
+                return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
             }
+            // `next <= now + tolerance`, so this clamp only bites beyond
+            // 584 years, and then by less than `now`.
+            let next = u64::try_from(next).unwrap_or(u64::MAX);
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
