@@ -460,3 +460,65 @@ async fn a_huge_period_does_not_saturate_into_no_limit() {
         assert!(limiter.try_acquire().is_err());
     }
 }
+
+/// Rates whose interval is not a whole number of milliseconds (tokio's
+/// timer resolution): a waiter woken a little late must not lose that
+/// lateness, or 300/s becomes 250/s and 3,000/s becomes 1,000/s.
+async fn achieved_rate_off_the_millisecond_grid(rate: u32, waiters: usize) {
+    let limiter = RateLimiter::per_second(rate);
+    let total = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..waiters {
+        let limiter = limiter.clone();
+        let total = total.clone();
+        handles.push(tokio::spawn(async move {
+            loop {
+                limiter.acquire().await;
+                if start.elapsed() >= Duration::from_secs(2) {
+                    break;
+                }
+                total.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = total.load(Ordering::Relaxed) as f64;
+    let want = f64::from(rate) * 2.0;
+    assert!(
+        (got - want).abs() / want <= 0.01,
+        "{rate}/s with {waiters} waiters: {got} permits in 2 s, want {want}"
+    );
+    for handle in handles {
+        handle.abort();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn achieved_rate_with_sub_millisecond_remainders() {
+    for rate in [300, 700] {
+        for waiters in [1, 10] {
+            achieved_rate_off_the_millisecond_grid(rate, waiters).await;
+        }
+    }
+    // Faster than one permit per timer tick: queued waiters are served in
+    // per-tick batches (a single sequential caller is bounded by the tick).
+    for rate in [3_000, 10_000] {
+        achieved_rate_off_the_millisecond_grid(rate, 10).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_waiter_is_credited_at_most_one_millisecond() {
+    // Waiters that are polled late (a busy task) do not get a burst for the
+    // whole time they were not polled: at most one timer tick of credit.
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut waiters: Vec<_> = (0..5).map(|_| spawn(limiter.acquire())).collect();
+    for w in &mut waiters {
+        assert_pending!(w.poll());
+    }
+    advance(Duration::from_secs(5)).await;
+    assert_ready!(waiters[0].poll());
+    assert_pending!(waiters[1].poll());
+}

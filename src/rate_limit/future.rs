@@ -33,8 +33,8 @@ impl Deref for Handle<'_> {
 enum State {
     /// Not polled yet.
     Init,
-    /// In the queue under this id.
-    Queued(u64),
+    /// In the queue under this id, since this time (nanos since origin).
+    Queued(u64, u64),
     /// Got its permits (or failed); polling again returns the same result.
     Done,
 }
@@ -75,13 +75,13 @@ impl<'a> Waiter<'a> {
                 }
                 let mut queue = super::gcra::lock(&inner.queue);
                 let (id, head) = inner.enqueue(&mut queue, self.permits, cx.waker());
-                self.state = State::Queued(id);
+                self.state = State::Queued(id, inner.now());
                 if !head {
                     return Poll::Pending;
                 }
                 queue
             }
-            State::Queued(id) => {
+            State::Queued(id, _) => {
                 let mut queue = super::gcra::lock(&inner.queue);
                 let head = queue.entries.front().is_some_and(|e| e.id == id);
                 if !head {
@@ -95,11 +95,15 @@ impl<'a> Waiter<'a> {
                 queue
             }
         };
-        let State::Queued(id) = self.state else {
+        let State::Queued(id, since) = self.state else {
             unreachable!("the head is queued")
         };
         loop {
-            match inner.try_take(self.permits, inner.now()) {
+            let now = inner.now();
+            // Waiting since `since`: credit the lateness of this wakeup (up
+            // to one timer tick), so that the rate is kept exactly.
+            let arrival = since.max(now.saturating_sub(Inner::LATENESS_CREDIT));
+            match inner.try_take_as_of(self.permits, arrival, now) {
                 Ok(()) => {
                     let next = inner.dequeue(&mut queue, id);
                     drop(queue);
@@ -128,7 +132,7 @@ impl<'a> Waiter<'a> {
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        if let State::Queued(id) = self.state {
+        if let State::Queued(id, _) = self.state {
             // Nothing was taken from the rate yet, so leaving the queue is
             // all there is to give back.
             let mut queue = super::gcra::lock(&self.inner.queue);

@@ -86,6 +86,12 @@ impl Inner {
         Duration::from_nanos(self.interval)
     }
 
+    /// How much of a queued waiter's lateness is credited to it (see
+    /// [`try_take_as_of`](Self::try_take_as_of)): one tick of tokio's timer.
+    /// Bounded, so that waiters whose task was not polled for a long time do
+    /// not come back with a burst for all of it.
+    pub(crate) const LATENESS_CREDIT: u64 = 1_000_000;
+
     pub(crate) fn now(&self) -> u64 {
         let since = Instant::now().saturating_duration_since(self.origin);
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
@@ -109,13 +115,25 @@ impl Inner {
     /// take would succeed if nobody else took permits meanwhile.
     #[inline]
     pub(crate) fn try_take(&self, permits: u32, now: u64) -> Result<(), u64> {
+        self.try_take_as_of(permits, now, now)
+    }
+
+    /// Like [`try_take`](Self::try_take), for a request that has been
+    /// waiting since `arrival` (`<= now`): GCRA shaping, where a queued
+    /// request counts from when it could have been served, not from when
+    /// its task got around to it. Without this, the lateness of every timer
+    /// wakeup (tokio's timers tick in whole milliseconds) would be lost and
+    /// an interval of 3.3 ms would behave as 4 ms. The check itself is still
+    /// against `now`, so no more than the burst is ever taken ahead of time.
+    #[inline]
+    pub(crate) fn try_take_as_of(&self, permits: u32, arrival: u64, now: u64) -> Result<(), u64> {
         // In `u128`, so that a huge interval (a period of centuries) cannot
         // saturate `next` down to the limit and let every take through.
         let cost = u128::from(self.interval) * u128::from(permits);
         let tolerance = u128::from(self.tolerance.load(Ordering::Acquire));
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let next = u128::from(tat.max(now)) + cost;
+            let next = u128::from(tat.max(arrival)) + cost;
             if next > u128::from(now) + tolerance {
                 return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
             }

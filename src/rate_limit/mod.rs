@@ -106,6 +106,13 @@ impl RateLimiter {
     /// The permit interval `per / permits` is kept in whole nanoseconds, so
     /// rates above 10⁹ per second are rounded down to that.
     ///
+    /// tokio's timers tick in whole milliseconds. A queued waiter that its
+    /// timer wakes late is credited with that lateness (at most one
+    /// millisecond), so the rate holds for intervals that are not whole
+    /// milliseconds, and rates above 1,000 per second are reached by queued
+    /// waiters in per-millisecond batches. A single caller acquiring in a
+    /// loop is slowed by the tick at such rates unless the burst allows more.
+    ///
     /// # Panics
     ///
     /// If `permits` is 0 or `per` is zero.
