@@ -124,7 +124,8 @@ impl Inner {
     /// its task got around to it. Without this, the lateness of every timer
     /// wakeup (tokio's timers tick in whole milliseconds) would be lost and
     /// an interval of 3.3 ms would behave as 4 ms. The check itself is still
-    /// against `now`, so no more than the burst is ever taken ahead of time.
+    /// against `now`: the most this lets through at once beyond the burst is
+    /// `(now - arrival) / interval`, which the caller bounds to one tick.
     #[inline]
     pub(crate) fn try_take_as_of(&self, permits: u32, arrival: u64, now: u64) -> Result<(), u64> {
         // In `u128`, so that a huge interval (a period of centuries) cannot
