@@ -648,6 +648,59 @@ fn reserve_waits_in_line_with_senders() {
     assert_ready_eq!(s1.poll(), Ok(()));
 }
 
+#[test]
+fn close_with_a_permit_held_waits_for_its_item() {
+    // `Permit::send` cannot fail and queues its item even after close, so
+    // the queue is not "closed and drained" while a permit is outstanding:
+    // otherwise the item would arrive after every receiver gave up, stuck
+    // in `unfinished()` with `join()` hanging on it.
+    let (tx, rx) = queue::bounded(2);
+    let mut res = spawn(tx.reserve());
+    let permit = assert_ready!(res.poll()).unwrap();
+    assert!(tx.close());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert!(!rx.is_terminated());
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    permit.send(7);
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Ok(7));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(rx.is_terminated());
+    drop((r, res));
+
+    // shutdown() is no different; and a permit dropped unused ends the wait.
+    let (tx, rx) = queue::bounded::<u8>(2);
+    tx.try_send(1).unwrap();
+    let mut res = spawn(tx.reserve());
+    let permit = assert_ready!(res.poll()).unwrap();
+    assert_eq!(tx.shutdown(), vec![1]);
+    let mut r = spawn(rx.recv());
+    let mut j = spawn(rx.join());
+    assert_pending!(r.poll());
+    assert_ready!(j.poll());
+    drop(permit);
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Err(RecvError));
+    assert_eq!(rx.unfinished(), 0);
+}
+
+#[tokio::test]
+async fn granted_reserve_withdrawn_after_close_ends_the_wait() {
+    let (tx, rx) = queue::bounded::<u8>(1);
+    tx.try_send(0).unwrap();
+    let mut res = spawn(tx.reserve());
+    assert_pending!(res.poll());
+    assert_eq!(rx.try_recv(), Ok(0)); // the slot is granted to `res`
+    assert!(res.is_woken());
+    rx.close();
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    drop(res); // withdrawn without collecting its permit
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Err(RecvError));
+}
+
 // ---- mixed worlds ------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

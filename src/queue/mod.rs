@@ -8,9 +8,10 @@
 //!
 //! - **Closing.** [`close()`](Sender::close) (from either side, or the last
 //!   `Sender` or the last `Receiver` dropping) is graceful: sends fail and give
-//!   their item back, receivers drain what is queued and then get
-//!   [`RecvError`]. [`shutdown()`](Sender::shutdown) is immediate: it closes
-//!   and hands every queued item to the caller.
+//!   their item back, receivers drain what is queued (and what outstanding
+//!   [`Permit`]s still send) and then get [`RecvError`].
+//!   [`shutdown()`](Sender::shutdown) is immediate: it closes and hands
+//!   every queued item to the caller.
 //! - **Work tracking.** Every accepted item is *unfinished* until it is
 //!   delivered by [`recv`](Receiver::recv), or, when received with
 //!   [`recv_job`](Receiver::recv_job), until its [`Job`] guard is dropped.

@@ -249,8 +249,7 @@ impl<T> Stream for Receiver<T> {
 
 impl<T> FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        let st = self.chan.lock();
-        st.closed && st.queue.is_empty()
+        self.chan.lock().drained()
     }
 }
 

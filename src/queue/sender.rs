@@ -232,7 +232,9 @@ impl<T> fmt::Debug for Sender<T> {
 /// gives the slot to the next waiting sender.
 ///
 /// If the queue is closed while the permit is held, `send` still queues the
-/// item (receivers drain it like every other queued item).
+/// item, and receivers wait for it: the queue only counts as closed and
+/// drained (receivers get `RecvError`) once every outstanding permit has been
+/// used or dropped. Do not hold a permit forever across `close()`.
 ///
 /// # Examples
 ///
