@@ -765,15 +765,53 @@ async fn async_producers_feed_blocking_consumers() {
     assert_eq!(total, (0..2000).sum());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_methods_work_in_spawn_blocking() {
+    // The panic message and the docs send users to `spawn_blocking`, whose
+    // threads have the runtime's handle entered: that must not panic.
+    let (tx, rx) = queue::bounded(1);
+    let producer = tokio::task::spawn_blocking(move || {
+        for i in 0..10 {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    let consumer = tokio::task::spawn_blocking(move || {
+        let mut got = Vec::new();
+        while let Ok(i) = rx.recv_blocking() {
+            got.push(i);
+        }
+        got
+    });
+    producer.await.unwrap();
+    assert_eq!(consumer.await.unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_methods_in_a_worker_task_panic() {
+    let (tx, rx) = queue::unbounded::<u8>();
+    let r = tokio::spawn(async move { rx.recv_blocking() }).await;
+    assert!(r.unwrap_err().is_panic());
+    let s = tokio::spawn(async move { tx.send_blocking(1) }).await;
+    assert!(s.unwrap_err().is_panic());
+}
+
 #[tokio::test]
-#[should_panic(expected = "called inside a tokio runtime")]
+async fn blocking_recv_in_spawn_blocking_on_current_thread_runtime() {
+    let (tx, rx) = queue::unbounded();
+    let consumer = tokio::task::spawn_blocking(move || rx.recv_blocking());
+    tx.send(5).await.unwrap();
+    assert_eq!(consumer.await.unwrap(), Ok(5));
+}
+
+#[tokio::test]
+#[should_panic(expected = "Cannot start a runtime from within a runtime")]
 async fn send_blocking_inside_a_runtime_panics() {
     let (tx, _rx) = queue::unbounded();
     let _ = tx.send_blocking(1);
 }
 
 #[tokio::test]
-#[should_panic(expected = "called inside a tokio runtime")]
+#[should_panic(expected = "Cannot start a runtime from within a runtime")]
 async fn recv_blocking_inside_a_runtime_panics() {
     let (_tx, rx) = queue::unbounded::<u8>();
     let _ = rx.recv_blocking();

@@ -146,10 +146,11 @@ impl<T> Receiver<T> {
     ///
     /// # Panics
     ///
-    /// Panics if called from inside a tokio runtime (an async task or
-    /// `block_on`), where blocking the thread could deadlock the runtime.
-    /// Use [`recv`](Self::recv) there, or call this from
-    /// `tokio::task::spawn_blocking`.
+    /// Panics (tokio's "Cannot start a runtime from within a runtime") if
+    /// called on a thread that drives async code (an async task or
+    /// `block_on`), where blocking could deadlock the runtime. Use
+    /// [`recv`](Self::recv) there; plain threads and
+    /// `tokio::task::spawn_blocking` are fine.
     ///
     /// # Examples
     ///
@@ -161,8 +162,7 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        super::assert_not_async("Receiver::recv_blocking", "recv().await");
-        futures::executor::block_on(self.recv())
+        super::block_on(self.recv())
     }
 
     /// Waits for at least one item, then moves up to `limit` queued items

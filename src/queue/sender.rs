@@ -143,10 +143,11 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     ///
-    /// Panics if called from inside a tokio runtime (an async task or
-    /// `block_on`), where blocking the thread could deadlock the runtime.
-    /// Use [`send`](Self::send) there, or call this from
-    /// `tokio::task::spawn_blocking`.
+    /// Panics (tokio's "Cannot start a runtime from within a runtime") if
+    /// called on a thread that drives async code (an async task or
+    /// `block_on`), where blocking could deadlock the runtime. Use
+    /// [`send`](Self::send) there; plain threads and
+    /// `tokio::task::spawn_blocking` are fine.
     ///
     /// # Examples
     ///
@@ -163,8 +164,7 @@ impl<T> Sender<T> {
     /// ```
     #[track_caller]
     pub fn send_blocking(&self, item: T) -> Result<(), SendError<T>> {
-        super::assert_not_async("Sender::send_blocking", "send(item).await");
-        futures::executor::block_on(self.send(item))
+        super::block_on(self.send(item))
     }
 
     /// Waits for a free slot and holds it in a [`Permit`]; then
