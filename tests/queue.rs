@@ -532,6 +532,29 @@ fn stalled_receiver_does_not_starve_others() {
 }
 
 #[test]
+fn dropped_next_passes_the_wakeup_to_recv_on_the_same_receiver() {
+    // `select! { x = rx.next() => .., _ = tick => .. }`, then `rx.recv()`:
+    // the dropped `next()` must not keep the item promised to the stream's
+    // registration while the task waits in `recv`.
+    let (tx, mut rx) = queue::unbounded();
+    let mut next = spawn(rx.next());
+    assert_pending!(next.poll());
+    drop(next);
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    tx.try_send(1).unwrap();
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Ok(1));
+    drop(r);
+    // The stream still works afterwards.
+    let mut next = spawn(rx.next());
+    assert_pending!(next.poll());
+    tx.try_send(2).unwrap();
+    assert!(next.is_woken());
+    assert_ready_eq!(next.poll(), Some(2));
+}
+
+#[test]
 fn woken_receiver_that_lost_its_item_keeps_its_place() {
     let (tx, rx) = queue::unbounded();
     let mut r1 = spawn(rx.recv());
