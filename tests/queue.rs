@@ -487,6 +487,20 @@ fn dropped_blocked_send_never_inserts_later() {
 }
 
 #[test]
+fn dropped_send_that_was_already_granted_a_slot_stays_queued() {
+    // The documented other half of `send`'s cancel safety: a blocked send
+    // whose item was moved in when a slot freed has sent it, even if the
+    // future is dropped before it is polled again.
+    let (tx, rx) = queue::bounded(1);
+    tx.try_send(0).unwrap();
+    let mut s = spawn(tx.send(1));
+    assert_pending!(s.poll());
+    assert_eq!(rx.try_recv(), Ok(0)); // the slot goes to `s`, item 1 moves in
+    drop(s);
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
 fn stalled_sender_does_not_starve_others() {
     let (tx, rx) = queue::bounded(1);
     tx.try_send(0).unwrap();

@@ -52,7 +52,9 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Not cancel safe for the item: dropping the future before it completes
-    /// drops the item, and it is never queued later. Use
+    /// drops the item, and it is never queued later; unless a slot had
+    /// already freed for it while it waited, in which case the item was moved
+    /// into the queue then and stays sent. Use
     /// [`reserve`](Self::reserve) (wait for a slot, then send) or
     /// [`send_timeout`](Self::send_timeout) to keep it.
     ///
