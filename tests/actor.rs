@@ -683,3 +683,15 @@ async fn asks_racing_a_stop_never_hang() {
         addr.join().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn ask_returns_the_named_ask_future() {
+    // DESIGN: returned futures are named types, so `Ask` can be stored in a
+    // struct field or named in a signature.
+    let addr = actor::spawn(Recorder { log: log() });
+    let fut: actor::Ask<'_, Recorder, usize> = addr.ask(Msg::Get);
+    assert_eq!(fut.await, Ok(1)); // "started"
+    addr.stop();
+    let fut: actor::Ask<'_, Recorder, usize> = addr.ask(Msg::Get);
+    assert_eq!(fut.await, Err(AskError::Closed));
+}

@@ -185,6 +185,25 @@ mod queue {
         });
     }
 
+    /// A close races a held permit's send: the receiver never reports the
+    /// queue drained before the permit's item arrives; it gets the item,
+    /// then the close.
+    #[test]
+    fn close_races_a_permit_send() {
+        loom::model(|| {
+            let (tx, rx) = queue::bounded::<u8>(1);
+            let permit = block_on(tx.reserve()).unwrap();
+            let rx2 = rx.clone();
+            let r = thread::spawn(move || (block_on(rx2.recv()), block_on(rx2.recv())));
+            let closer = thread::spawn(move || {
+                rx.close();
+            });
+            permit.send(5);
+            closer.join().unwrap();
+            assert_eq!(r.join().unwrap(), (Ok(5), Err(RecvError)));
+        });
+    }
+
     /// A receive whose future is dropped after it may have been woken
     /// passes the wakeup on: the other receiver still gets the item.
     #[test]

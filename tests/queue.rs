@@ -487,6 +487,20 @@ fn dropped_blocked_send_never_inserts_later() {
 }
 
 #[test]
+fn dropped_send_that_was_already_granted_a_slot_stays_queued() {
+    // The documented other half of `send`'s cancel safety: a blocked send
+    // whose item was moved in when a slot freed has sent it, even if the
+    // future is dropped before it is polled again.
+    let (tx, rx) = queue::bounded(1);
+    tx.try_send(0).unwrap();
+    let mut s = spawn(tx.send(1));
+    assert_pending!(s.poll());
+    assert_eq!(rx.try_recv(), Ok(0)); // the slot goes to `s`, item 1 moves in
+    drop(s);
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
 fn stalled_sender_does_not_starve_others() {
     let (tx, rx) = queue::bounded(1);
     tx.try_send(0).unwrap();
@@ -529,6 +543,29 @@ fn stalled_receiver_does_not_starve_others() {
     assert!(other.is_woken());
     assert_ready_eq!(other.poll(), Ok(1));
     assert_ready_eq!(stalled.poll(), Ok(2));
+}
+
+#[test]
+fn dropped_next_passes_the_wakeup_to_recv_on_the_same_receiver() {
+    // `select! { x = rx.next() => .., _ = tick => .. }`, then `rx.recv()`:
+    // the dropped `next()` must not keep the item promised to the stream's
+    // registration while the task waits in `recv`.
+    let (tx, mut rx) = queue::unbounded();
+    let mut next = spawn(rx.next());
+    assert_pending!(next.poll());
+    drop(next);
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    tx.try_send(1).unwrap();
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Ok(1));
+    drop(r);
+    // The stream still works afterwards.
+    let mut next = spawn(rx.next());
+    assert_pending!(next.poll());
+    tx.try_send(2).unwrap();
+    assert!(next.is_woken());
+    assert_ready_eq!(next.poll(), Some(2));
 }
 
 #[test]
@@ -648,6 +685,59 @@ fn reserve_waits_in_line_with_senders() {
     assert_ready_eq!(s1.poll(), Ok(()));
 }
 
+#[test]
+fn close_with_a_permit_held_waits_for_its_item() {
+    // `Permit::send` cannot fail and queues its item even after close, so
+    // the queue is not "closed and drained" while a permit is outstanding:
+    // otherwise the item would arrive after every receiver gave up, stuck
+    // in `unfinished()` with `join()` hanging on it.
+    let (tx, rx) = queue::bounded(2);
+    let mut res = spawn(tx.reserve());
+    let permit = assert_ready!(res.poll()).unwrap();
+    assert!(tx.close());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    assert!(!rx.is_terminated());
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    permit.send(7);
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Ok(7));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(rx.is_terminated());
+    drop((r, res));
+
+    // shutdown() is no different; and a permit dropped unused ends the wait.
+    let (tx, rx) = queue::bounded::<u8>(2);
+    tx.try_send(1).unwrap();
+    let mut res = spawn(tx.reserve());
+    let permit = assert_ready!(res.poll()).unwrap();
+    assert_eq!(tx.shutdown(), vec![1]);
+    let mut r = spawn(rx.recv());
+    let mut j = spawn(rx.join());
+    assert_pending!(r.poll());
+    assert_ready!(j.poll());
+    drop(permit);
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Err(RecvError));
+    assert_eq!(rx.unfinished(), 0);
+}
+
+#[tokio::test]
+async fn granted_reserve_withdrawn_after_close_ends_the_wait() {
+    let (tx, rx) = queue::bounded::<u8>(1);
+    tx.try_send(0).unwrap();
+    let mut res = spawn(tx.reserve());
+    assert_pending!(res.poll());
+    assert_eq!(rx.try_recv(), Ok(0)); // the slot is granted to `res`
+    assert!(res.is_woken());
+    rx.close();
+    let mut r = spawn(rx.recv());
+    assert_pending!(r.poll());
+    drop(res); // withdrawn without collecting its permit
+    assert!(r.is_woken());
+    assert_ready_eq!(r.poll(), Err(RecvError));
+}
+
 // ---- mixed worlds ------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -712,15 +802,53 @@ async fn async_producers_feed_blocking_consumers() {
     assert_eq!(total, (0..2000).sum());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_methods_work_in_spawn_blocking() {
+    // The panic message and the docs send users to `spawn_blocking`, whose
+    // threads have the runtime's handle entered: that must not panic.
+    let (tx, rx) = queue::bounded(1);
+    let producer = tokio::task::spawn_blocking(move || {
+        for i in 0..10 {
+            tx.send_blocking(i).unwrap();
+        }
+    });
+    let consumer = tokio::task::spawn_blocking(move || {
+        let mut got = Vec::new();
+        while let Ok(i) = rx.recv_blocking() {
+            got.push(i);
+        }
+        got
+    });
+    producer.await.unwrap();
+    assert_eq!(consumer.await.unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_methods_in_a_worker_task_panic() {
+    let (tx, rx) = queue::unbounded::<u8>();
+    let r = tokio::spawn(async move { rx.recv_blocking() }).await;
+    assert!(r.unwrap_err().is_panic());
+    let s = tokio::spawn(async move { tx.send_blocking(1) }).await;
+    assert!(s.unwrap_err().is_panic());
+}
+
 #[tokio::test]
-#[should_panic(expected = "called inside a tokio runtime")]
+async fn blocking_recv_in_spawn_blocking_on_current_thread_runtime() {
+    let (tx, rx) = queue::unbounded();
+    let consumer = tokio::task::spawn_blocking(move || rx.recv_blocking());
+    tx.send(5).await.unwrap();
+    assert_eq!(consumer.await.unwrap(), Ok(5));
+}
+
+#[tokio::test]
+#[should_panic(expected = "Cannot start a runtime from within a runtime")]
 async fn send_blocking_inside_a_runtime_panics() {
     let (tx, _rx) = queue::unbounded();
     let _ = tx.send_blocking(1);
 }
 
 #[tokio::test]
-#[should_panic(expected = "called inside a tokio runtime")]
+#[should_panic(expected = "Cannot start a runtime from within a runtime")]
 async fn recv_blocking_inside_a_runtime_panics() {
     let (_tx, rx) = queue::unbounded::<u8>();
     let _ = rx.recv_blocking();

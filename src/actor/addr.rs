@@ -200,13 +200,14 @@ impl<A: Actor> Addr<A> {
     /// assert_eq!(counter.ask(Msg::Get).await, Err(AskError::Closed));
     /// # }
     /// ```
-    pub async fn ask<R>(&self, make: impl FnOnce(Reply<R>) -> A::Message) -> Result<R, AskError> {
+    pub fn ask<R>(&self, make: impl FnOnce(Reply<R>) -> A::Message) -> Ask<'_, A, R> {
+        // `make` runs now; the request goes out when the future is polled.
         let (tx, rx) = oneshot::channel();
         let msg = make(Reply::new(tx));
-        if self.inner.tx.send(msg).await.is_err() {
-            return Err(AskError::Closed);
+        Ask {
+            send: Some(self.inner.tx.send(msg)),
+            rx,
         }
-        rx.await.map_err(|_| AskError::NoReply)
     }
 
     /// Stops the actor gracefully: the mailbox is closed, so new sends fail

@@ -19,7 +19,8 @@ use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 /// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
 ///   and has no free slot (`queue.len() + reserved == capacity`).
 /// - I2 (receivers): if `recv_waiters` has a parked waiter, the queue is open
-///   and every queued item is already promised to a woken receiver
+///   or a reserved slot is outstanding (see [`State::drained`]), and every
+///   queued item is already promised to a woken receiver
 ///   (`recv_notified >= queue.len()`).
 ///
 /// So nobody sleeps while there is something they could do, and a woken
@@ -228,7 +229,7 @@ impl<T> Chan<T> {
     ) -> Result<usize, bool> {
         self.with(|st, wake| {
             if st.queue.is_empty() {
-                return Err(st.closed);
+                return Err(st.drained());
             }
             Ok(self.take(st, out, max, track, wake))
         })
@@ -261,10 +262,10 @@ impl<T> Chan<T> {
             if !st.queue.is_empty() {
                 return Poll::Ready(Some(self.take(st, out, max, track, wake)));
             }
-            if st.closed {
+            if st.drained() {
                 return Poll::Ready(None);
             }
-            // Empty and open: park. A receiver that was woken and lost its
+            // Empty, and open or awaiting a permit's item: park. A receiver that was woken and lost its
             // item to a competitor keeps its place at the front.
             *key = Some(if served {
                 st.recv_waiters.push_front(cx.waker(), None)
@@ -485,6 +486,18 @@ impl<T> State<T> {
             }
         }
         self.wake_receivers(wake);
+        if self.closed && self.reserved == 0 {
+            // The last outstanding permit after close was used or given
+            // back: receivers parked for its item are done (or get it).
+            self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+        }
+    }
+
+    /// Closed, empty, and no reserved slot that a `Permit` (which cannot
+    /// fail) may still fill: receivers get `RecvError`. A permit's item
+    /// queued after close is drained like any other, never stranded.
+    pub(crate) fn drained(&self) -> bool {
+        self.closed && self.queue.is_empty() && self.reserved == 0
     }
 
     /// Restores I2: wakes parked receivers until every queued item has one.

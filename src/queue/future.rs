@@ -113,7 +113,8 @@ pin_project! {
     /// # Cancel safety
     ///
     /// Dropping it before it completes drops the item: it is never queued
-    /// later. Use [`Sender::reserve`](super::Sender::reserve) or
+    /// later. (If a slot freed for it while it waited, the item was moved
+    /// into the queue then, and stays sent.) Use [`Sender::reserve`](super::Sender::reserve) or
     /// [`Sender::send_timeout`](super::Sender::send_timeout) to keep it.
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct SendFuture<'a, T> {

@@ -8,9 +8,10 @@
 //!
 //! - **Closing.** [`close()`](Sender::close) (from either side, or the last
 //!   `Sender` or the last `Receiver` dropping) is graceful: sends fail and give
-//!   their item back, receivers drain what is queued and then get
-//!   [`RecvError`]. [`shutdown()`](Sender::shutdown) is immediate: it closes
-//!   and hands every queued item to the caller.
+//!   their item back, receivers drain what is queued (and what outstanding
+//!   [`Permit`]s still send) and then get [`RecvError`].
+//!   [`shutdown()`](Sender::shutdown) is immediate: it closes and hands
+//!   every queued item to the caller.
 //! - **Work tracking.** Every accepted item is *unfinished* until it is
 //!   delivered by [`recv`](Receiver::recv), or, when received with
 //!   [`recv_job`](Receiver::recv_job), until its [`Job`] guard is dropped.
@@ -162,18 +163,21 @@ fn pair<T>(capacity: Option<usize>) -> (Sender<T>, Receiver<T>) {
     (Sender::new(Arc::clone(&chan)), Receiver::new(chan))
 }
 
-/// Panics if the caller is inside a tokio runtime, where blocking the
-/// thread could deadlock it.
+/// Runs a blocking method's future on this thread.
+///
+/// Inside a tokio runtime's context this goes through
+/// [`Handle::block_on`](tokio::runtime::Handle::block_on), which tells the
+/// two cases apart exactly: on a thread that drives async code (a worker,
+/// or inside `block_on`) it panics ("Cannot start a runtime from within a
+/// runtime"), since blocking there could deadlock the runtime; on a
+/// `spawn_blocking` thread (which has the runtime's context entered too) it
+/// simply blocks. A bare `Handle::try_current()` check cannot tell them
+/// apart and would reject `spawn_blocking`, the place the docs send users.
 #[track_caller]
-fn assert_not_async(what: &str, instead: &str) {
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
     #[cfg(not(loom))]
-    if tokio::runtime::Handle::try_current().is_ok() {
-        panic!(
-            "queue::{what} called inside a tokio runtime: it would block a runtime thread \
-             (and can deadlock it); use `.{instead}` in async code, or call it from \
-             `tokio::task::spawn_blocking` or a plain thread"
-        );
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return handle.block_on(fut);
     }
-    #[cfg(loom)]
-    let _ = (what, instead);
+    futures::executor::block_on(fut)
 }

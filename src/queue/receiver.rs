@@ -11,7 +11,10 @@ use super::core::Chan;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
 use super::shared::shared_methods;
-use crate::loom::Arc;
+use crate::loom::{Arc, AtomicUsize, Ordering};
+
+/// `stream_key` when this handle's `Stream` has no registration.
+const NO_KEY: usize = usize::MAX;
 
 /// The receiving half of a queue. Clone it for more consumers (each item
 /// goes to exactly one of them); the queue closes when the last `Receiver`
@@ -35,15 +38,32 @@ use crate::loom::Arc;
 /// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
-    /// The registration of this handle's `Stream` polls.
-    stream_key: Option<usize>,
+    /// The registration of this handle's `Stream` polls, or [`NO_KEY`].
+    /// Only `poll_next` (`&mut self`) sets it; the receiving methods
+    /// withdraw it (see [`Receiver::withdraw_stream`]). Atomic only because
+    /// those take `&self` and `Receiver` is `Sync`.
+    stream_key: AtomicUsize,
 }
 
 impl<T> Receiver<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
         Self {
             chan,
-            stream_key: None,
+            stream_key: AtomicUsize::new(NO_KEY),
+        }
+    }
+
+    /// Withdraws the `Stream`'s registration, passing on a wakeup it was
+    /// given. A `next()` dropped in `select!` leaves that registration in
+    /// the handle; if it stayed while this handle waits in `recv` (or
+    /// another receiving method), the item it was woken for would sit in
+    /// the queue with nobody woken for it.
+    fn withdraw_stream(&self) {
+        if self.stream_key.load(Ordering::Relaxed) != NO_KEY {
+            let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
+            if k != NO_KEY {
+                self.chan.cancel_recv(k);
+            }
         }
     }
 
@@ -73,6 +93,7 @@ impl<T> Receiver<T> {
     /// # }
     /// ```
     pub fn recv(&self) -> Recv<'_, T> {
+        self.withdraw_stream();
         Recv::new(&self.chan)
     }
 
@@ -135,6 +156,7 @@ impl<T> Receiver<T> {
     /// # }
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> RecvTimeout<'_, T> {
+        self.withdraw_stream();
         RecvTimeout::new(&self.chan, timeout)
     }
 
@@ -146,10 +168,11 @@ impl<T> Receiver<T> {
     ///
     /// # Panics
     ///
-    /// Panics if called from inside a tokio runtime (an async task or
-    /// `block_on`), where blocking the thread could deadlock the runtime.
-    /// Use [`recv`](Self::recv) there, or call this from
-    /// `tokio::task::spawn_blocking`.
+    /// Panics (tokio's "Cannot start a runtime from within a runtime") if
+    /// called on a thread that drives async code (an async task or
+    /// `block_on`), where blocking could deadlock the runtime. Use
+    /// [`recv`](Self::recv) there; plain threads and
+    /// `tokio::task::spawn_blocking` are fine.
     ///
     /// # Examples
     ///
@@ -161,8 +184,7 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn recv_blocking(&self) -> Result<T, RecvError> {
-        super::assert_not_async("Receiver::recv_blocking", "recv().await");
-        futures::executor::block_on(self.recv())
+        super::block_on(self.recv())
     }
 
     /// Waits for at least one item, then moves up to `limit` queued items
@@ -193,6 +215,7 @@ impl<T> Receiver<T> {
     /// # }
     /// ```
     pub fn recv_many<'a, 'b>(&'a self, buf: &'b mut Vec<T>, limit: usize) -> RecvMany<'a, 'b, T> {
+        self.withdraw_stream();
         RecvMany::new(&self.chan, buf, limit)
     }
 
@@ -227,20 +250,38 @@ impl<T> Receiver<T> {
     /// # }
     /// ```
     pub fn recv_job(&self) -> RecvJob<'_, T> {
+        self.withdraw_stream();
         RecvJob::new(&self.chan)
     }
 
     shared_methods!();
 }
 
+/// # Cancel safety
+///
+/// Dropping a `next()` future (in `select!`, say) loses no item: the
+/// stream's registration stays in the handle and keeps its place for the
+/// next poll. Calling a receiving method on the handle instead
+/// ([`recv`](Receiver::recv), [`recv_job`](Receiver::recv_job), ...)
+/// withdraws that registration first, passing on a wakeup it was given.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         let mut one = One(None);
-        let (chan, key) = (&this.chan, &mut this.stream_key);
-        match super::future::coop(cx, |cx| chan.poll_recv_into(key, &mut one, 1, false, cx)) {
+        // `&mut self`: no receiving method runs concurrently.
+        let mut key = match this.stream_key.load(Ordering::Relaxed) {
+            NO_KEY => None,
+            k => Some(k),
+        };
+        let chan = &this.chan;
+        let r = super::future::coop(cx, |cx| {
+            chan.poll_recv_into(&mut key, &mut one, 1, false, cx)
+        });
+        this.stream_key
+            .store(key.unwrap_or(NO_KEY), Ordering::Relaxed);
+        match r {
             Poll::Ready(_) => Poll::Ready(one.0),
             Poll::Pending => Poll::Pending,
         }
@@ -249,8 +290,7 @@ impl<T> Stream for Receiver<T> {
 
 impl<T> FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        let st = self.chan.lock();
-        st.closed && st.queue.is_empty()
+        self.chan.lock().drained()
     }
 }
 
@@ -263,7 +303,9 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_receiver(self.stream_key.take());
+        let key = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
+        self.chan
+            .drop_receiver(if key == NO_KEY { None } else { Some(key) });
     }
 }
 

@@ -52,7 +52,9 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Not cancel safe for the item: dropping the future before it completes
-    /// drops the item, and it is never queued later. Use
+    /// drops the item, and it is never queued later; unless a slot had
+    /// already freed for it while it waited, in which case the item was moved
+    /// into the queue then and stays sent. Use
     /// [`reserve`](Self::reserve) (wait for a slot, then send) or
     /// [`send_timeout`](Self::send_timeout) to keep it.
     ///
@@ -143,10 +145,11 @@ impl<T> Sender<T> {
     ///
     /// # Panics
     ///
-    /// Panics if called from inside a tokio runtime (an async task or
-    /// `block_on`), where blocking the thread could deadlock the runtime.
-    /// Use [`send`](Self::send) there, or call this from
-    /// `tokio::task::spawn_blocking`.
+    /// Panics (tokio's "Cannot start a runtime from within a runtime") if
+    /// called on a thread that drives async code (an async task or
+    /// `block_on`), where blocking could deadlock the runtime. Use
+    /// [`send`](Self::send) there; plain threads and
+    /// `tokio::task::spawn_blocking` are fine.
     ///
     /// # Examples
     ///
@@ -163,8 +166,7 @@ impl<T> Sender<T> {
     /// ```
     #[track_caller]
     pub fn send_blocking(&self, item: T) -> Result<(), SendError<T>> {
-        super::assert_not_async("Sender::send_blocking", "send(item).await");
-        futures::executor::block_on(self.send(item))
+        super::block_on(self.send(item))
     }
 
     /// Waits for a free slot and holds it in a [`Permit`]; then
@@ -232,7 +234,9 @@ impl<T> fmt::Debug for Sender<T> {
 /// gives the slot to the next waiting sender.
 ///
 /// If the queue is closed while the permit is held, `send` still queues the
-/// item (receivers drain it like every other queued item).
+/// item, and receivers wait for it: the queue only counts as closed and
+/// drained (receivers get `RecvError`) once every outstanding permit has been
+/// used or dropped. Do not hold a permit forever across `close()`.
 ///
 /// # Examples
 ///
