@@ -224,7 +224,7 @@
 //! |---|---|
 //! | [`Event::wait`](event::Event::wait), `wait_owned`, `wait_timeout` | nothing |
 //! | [`Receiver::recv`](queue::Receiver::recv), `recv_job`, `recv_many`, `recv_timeout`, the `Stream` | nothing: no item, no wakeup (it passes to the next waiter) |
-//! | [`Sender::send`](queue::Sender::send) | its item is dropped, never queued later; use [`reserve`](queue::Sender::reserve) or [`send_timeout`](queue::Sender::send_timeout) to keep it |
+//! | [`Sender::send`](queue::Sender::send) | its item is dropped, never queued later (unless it had already been handed a slot: then it is queued); use [`reserve`](queue::Sender::reserve) or [`send_timeout`](queue::Sender::send_timeout) to keep it |
 //! | [`Sender::reserve`](queue::Sender::reserve), [`join`](queue::Sender::join), [`closed`](queue::Sender::closed) | nothing |
 //! | [`timeout::Timeout`], [`Deadline::scope`](timeout::Deadline::scope) | whatever the inner future loses |
 //! | [`executor::gather`], [`try_gather`](executor::try_gather) | the futures in flight are dropped (cancelled) |

@@ -18,9 +18,11 @@
 //!   [`join()`](Sender::join) waits for zero. A worker that panics drops its
 //!   `Job`, so `join()` cannot hang on forgotten `task_done()` calls.
 //! - **Cancel safety.** Every receiving future can be dropped (in `select!`,
-//!   by a timeout) without losing an item or a wakeup. A dropped `send`
-//!   drops its item and never queues it later; [`reserve`](Sender::reserve)
-//!   and [`send_timeout`](Sender::send_timeout) keep it.
+//!   by a timeout) without losing an item or a wakeup. A dropped blocked
+//!   `send` drops its item and never queues it later (unless a slot had
+//!   already been handed to it, in which case the item is already queued);
+//!   [`reserve`](Sender::reserve) and [`send_timeout`](Sender::send_timeout)
+//!   keep it.
 //! - **Mixed worlds.** [`send_blocking`](Sender::send_blocking) and
 //!   [`recv_blocking`](Receiver::recv_blocking) serve plain threads.
 //!
