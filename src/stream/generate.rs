@@ -5,7 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
@@ -19,6 +19,9 @@ struct Entry {
     /// poll. Moving the box in and out (and downcasting it) allocates
     /// nothing.
     slot: Box<dyn Any>,
+    /// The waker of the [`Yield`] that handed an item over (or kept one
+    /// back) in this poll: see [`poll_lent`].
+    waker: Option<Waker>,
 }
 
 thread_local! {
@@ -41,14 +44,28 @@ fn next_id() -> u64 {
 
 /// Polls `producer` with `slot` lent to the thread, so that its [`Yield`]s
 /// can hand an item over.
+///
+/// A [`Yield`] returns `Pending` after the hand-over without anything to
+/// wake it: the consumer asking for the next item is its wake-up. When the
+/// producer awaits it directly, polling the producer polls it. But a
+/// combinator between them that only polls the futures that were woken
+/// (`FuturesUnordered`, `gather`, ...) would never poll it again, so the
+/// `Yield` leaves its waker in `resume`, and the next poll wakes it first
+/// unless it is this poll's own waker.
 #[inline]
 fn poll_lent<T: 'static, F: Future>(
     producer: Pin<&mut F>,
     slot: &mut Option<Box<Option<T>>>,
+    resume: &mut Option<Waker>,
     id: u64,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    let _lend = Lend::new(slot, id);
+    if let Some(waker) = resume.take() {
+        if !waker.will_wake(cx.waker()) {
+            waker.wake();
+        }
+    }
+    let _lend = Lend::new(slot, resume, id);
     producer.poll(cx)
 }
 
@@ -62,17 +79,24 @@ fn take<T>(slot: &mut Option<Box<Option<T>>>) -> Option<T> {
 /// returns it to `slot` when dropped, including on unwind.
 struct Lend<'a, T: 'static> {
     slot: &'a mut Option<Box<Option<T>>>,
+    resume: &'a mut Option<Waker>,
     id: u64,
 }
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(slot: &'a mut Option<Box<Option<T>>>, id: u64) -> Self {
+    fn new(slot: &'a mut Option<Box<Option<T>>>, resume: &'a mut Option<Waker>, id: u64) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
-        CURRENT.with(|stack| stack.borrow_mut().push(Entry { id, slot: boxed }));
-        Lend { slot, id }
+        CURRENT.with(|stack| {
+            stack.borrow_mut().push(Entry {
+                id,
+                slot: boxed,
+                waker: None,
+            })
+        });
+        Lend { slot, resume, id }
     }
 }
 
@@ -92,7 +116,10 @@ impl<T: 'static> Drop for Lend<'_, T> {
                 }
             }
         });
-        *self.slot = entry.and_then(|e| e.slot.downcast::<Option<T>>().ok());
+        if let Some(entry) = entry {
+            *self.resume = entry.waker;
+            *self.slot = entry.slot.downcast::<Option<T>>().ok();
+        }
     }
 }
 
@@ -157,6 +184,7 @@ where
     Generate {
         producer: f(Yielder::new(id)),
         slot: Some(Box::new(None)),
+        resume: None,
         id,
         done: false,
     }
@@ -201,6 +229,7 @@ where
     TryGenerate {
         producer: f(Yielder::new(id)),
         slot: Some(Box::new(None)),
+        resume: None,
         id,
         state: TryState::Running,
     }
@@ -294,7 +323,7 @@ impl<T: 'static> Future for Yield<'_, T> {
     type Output = ();
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         if this.item.is_none() {
             // Handed over on an earlier poll. The generator takes the item as
@@ -305,15 +334,21 @@ impl<T: 'static> Future for Yield<'_, T> {
         let id = this.yielder.id;
         CURRENT.with(|stack| {
             let mut stack = stack.borrow_mut();
-            let slot = stack
-                .iter_mut()
-                .rev()
-                .find(|entry| entry.id == id)
-                .and_then(|entry| entry.slot.downcast_mut::<Option<T>>())
-                .expect(
+            let entry = stack.iter_mut().rev().find(|entry| entry.id == id);
+            let Some((slot, waker)) = entry.and_then(|entry| {
+                let slot = entry.slot.downcast_mut::<Option<T>>()?;
+                Some((slot, &mut entry.waker))
+            }) else {
+                panic!(
                     "`Yielder::send` polled outside its generator: a Yielder only works \
-                     inside the future its `generate` closure returned",
-                );
+                     inside the future its `generate` closure returned"
+                )
+            };
+            // Woken at the next poll of the generator (see `poll_lent`).
+            match waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            }
             this.hand_over(slot)
         })
     }
@@ -350,6 +385,8 @@ pin_project! {
         producer: Fut,
         // `None` only while lent to the thread during a poll.
         slot: Option<Box<Option<T>>>,
+        // The waker of the `Yield` that handed the last item over.
+        resume: Option<Waker>,
         id: u64,
         done: bool,
     }
@@ -366,7 +403,7 @@ where
         if *this.done {
             return Poll::Ready(None);
         }
-        let finished = poll_lent(this.producer, this.slot, *this.id, cx).is_ready();
+        let finished = poll_lent(this.producer, this.slot, this.resume, *this.id, cx).is_ready();
         if let Some(item) = take(this.slot) {
             // If the producer also finished, the next poll sees `done`.
             *this.done = finished;
@@ -418,6 +455,8 @@ pin_project! {
         producer: Fut,
         // `None` only while lent to the thread during a poll.
         slot: Option<Box<Option<T>>>,
+        // The waker of the `Yield` that handed the last item over.
+        resume: Option<Waker>,
         id: u64,
         state: TryState<E>,
     }
@@ -436,7 +475,7 @@ where
             TryState::Failed(err) => return Poll::Ready(Some(Err(err))),
             TryState::Done => return Poll::Ready(None),
         }
-        let outcome = poll_lent(this.producer, this.slot, *this.id, cx);
+        let outcome = poll_lent(this.producer, this.slot, this.resume, *this.id, cx);
         let item = take(this.slot);
         match (item, outcome) {
             (Some(item), Poll::Pending) => {
