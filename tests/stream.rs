@@ -199,6 +199,33 @@ async fn a_send_inside_a_combinator_that_polls_only_woken_futures_resumes() {
 }
 
 #[test]
+fn every_polled_send_is_delivered_even_if_dropped() {
+    // Cancel safety of `send`: once polled, its item is delivered even if
+    // the future is dropped, also when an earlier item of the same producer
+    // poll is still waiting (a `select!` loop whose send branch keeps
+    // losing).
+    let s = generate(|mut y| async move {
+        for i in 1..=3u32 {
+            let mut send = y.send(i);
+            let _ = futures::poll!(&mut send);
+        }
+        y.send(4).await;
+    });
+    let out: Vec<u32> = futures::executor::block_on(s.collect());
+    assert_eq!(out, [1, 2, 3, 4]);
+
+    let s = try_generate(|mut y| async move {
+        for i in 1..=2u32 {
+            let mut send = y.send(i);
+            let _ = futures::poll!(&mut send);
+        }
+        Err("boom")
+    });
+    let out: Vec<Result<u32, &str>> = futures::executor::block_on(s.collect());
+    assert_eq!(out, [Ok(1), Ok(2), Err("boom")]);
+}
+
+#[test]
 #[should_panic(expected = "polled outside its generator")]
 fn a_yielder_used_outside_its_generator_panics() {
     let mut smuggled = None;

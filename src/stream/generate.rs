@@ -1,5 +1,6 @@
 use std::any::Any;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -15,12 +16,14 @@ use pin_project_lite::pin_project;
 struct Entry {
     /// The generator's id, shared with its [`Yielder`].
     id: u64,
-    /// A `Box<Option<T>>`: holds the item a [`Yield`] hands over during the
-    /// poll. Moving the box in and out (and downcasting it) allocates
-    /// nothing.
+    /// A `Box<VecDeque<T>>`: holds the item a [`Yield`] hands over during
+    /// the poll (more than one only if a `Yield` was dropped after its first
+    /// poll and the producer sent again in the same poll). Moving the box in
+    /// and out (and downcasting it) allocates nothing; the queue keeps its
+    /// buffer.
     slot: Box<dyn Any>,
-    /// The waker of the [`Yield`] that handed an item over (or kept one
-    /// back) in this poll: see [`poll_lent`].
+    /// The waker of the last [`Yield`] that handed an item over in this
+    /// poll: see [`poll_lent`].
     waker: Option<Waker>,
 }
 
@@ -33,6 +36,12 @@ thread_local! {
     /// poll, on the same thread.
     static CURRENT: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A generator's hand-off slot. Boxed (which clippy's `box_collection`
+/// dislikes) so that it moves in and out of the thread's `Box<dyn Any>`
+/// without allocating on every poll.
+#[allow(clippy::box_collection)]
+type Queue<T> = Box<VecDeque<T>>;
 
 /// Ids of generators, so that a [`Yielder`] finds its own slot even inside a
 /// nested generator yielding the same type.
@@ -55,7 +64,7 @@ fn next_id() -> u64 {
 #[inline]
 fn poll_lent<T: 'static, F: Future>(
     producer: Pin<&mut F>,
-    slot: &mut Option<Box<Option<T>>>,
+    slot: &mut Option<Queue<T>>,
     resume: &mut Option<Waker>,
     id: u64,
     cx: &mut Context<'_>,
@@ -71,21 +80,21 @@ fn poll_lent<T: 'static, F: Future>(
 
 /// Takes the item handed over during the last poll, if any.
 #[inline]
-fn take<T>(slot: &mut Option<Box<Option<T>>>) -> Option<T> {
-    slot.as_mut().and_then(|slot| slot.take())
+fn take<T>(slot: &mut Option<Queue<T>>) -> Option<T> {
+    slot.as_mut().and_then(|slot| slot.pop_front())
 }
 
 /// Lends `slot` to the thread for the duration of one poll of the producer;
 /// returns it to `slot` when dropped, including on unwind.
 struct Lend<'a, T: 'static> {
-    slot: &'a mut Option<Box<Option<T>>>,
+    slot: &'a mut Option<Queue<T>>,
     resume: &'a mut Option<Waker>,
     id: u64,
 }
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(slot: &'a mut Option<Box<Option<T>>>, resume: &'a mut Option<Waker>, id: u64) -> Self {
+    fn new(slot: &'a mut Option<Queue<T>>, resume: &'a mut Option<Waker>, id: u64) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
@@ -118,7 +127,7 @@ impl<T: 'static> Drop for Lend<'_, T> {
         });
         if let Some(entry) = entry {
             *self.resume = entry.waker;
-            *self.slot = entry.slot.downcast::<Option<T>>().ok();
+            *self.slot = entry.slot.downcast::<VecDeque<T>>().ok();
         }
     }
 }
@@ -183,7 +192,7 @@ where
     let id = next_id();
     Generate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(None)),
+        slot: Some(Box::new(VecDeque::new())),
         resume: None,
         id,
         done: false,
@@ -228,7 +237,7 @@ where
     let id = next_id();
     TryGenerate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(None)),
+        slot: Some(Box::new(VecDeque::new())),
         resume: None,
         id,
         state: TryState::Running,
@@ -336,7 +345,7 @@ impl<T: 'static> Future for Yield<'_, T> {
             let mut stack = stack.borrow_mut();
             let entry = stack.iter_mut().rev().find(|entry| entry.id == id);
             let Some((slot, waker)) = entry.and_then(|entry| {
-                let slot = entry.slot.downcast_mut::<Option<T>>()?;
+                let slot = entry.slot.downcast_mut::<VecDeque<T>>()?;
                 Some((slot, &mut entry.waker))
             }) else {
                 panic!(
@@ -355,12 +364,13 @@ impl<T: 'static> Future for Yield<'_, T> {
 }
 
 impl<T> Yield<'_, T> {
-    fn hand_over(&mut self, slot: &mut Option<T>) -> Poll<()> {
-        if slot.is_none() {
-            *slot = self.item.take();
-        }
-        // Otherwise an item from a `Yield` dropped after its first poll has
-        // not been taken yet: keep ours until the next poll.
+    fn hand_over(&mut self, slot: &mut VecDeque<T>) -> Poll<()> {
+        // Normally the slot is empty. It holds an item already if a `Yield`
+        // of this same producer poll was dropped after handing its item
+        // over: queue ours behind it, so that a polled `send` always
+        // delivers (the generator hands out the queue before it resumes the
+        // producer).
+        slot.extend(self.item.take());
         Poll::Pending
     }
 }
@@ -384,7 +394,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Option<T>>>,
+        slot: Option<Queue<T>>,
         // The waker of the `Yield` that handed the last item over.
         resume: Option<Waker>,
         id: u64,
@@ -400,12 +410,17 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
+        // Items queued by an earlier poll go out before the producer resumes.
+        if let Some(item) = take(this.slot) {
+            return Poll::Ready(Some(item));
+        }
         if *this.done {
             return Poll::Ready(None);
         }
         let finished = poll_lent(this.producer, this.slot, this.resume, *this.id, cx).is_ready();
         if let Some(item) = take(this.slot) {
-            // If the producer also finished, the next poll sees `done`.
+            // If the producer also finished, the next polls hand out what is
+            // left in the slot, then see `done`.
             *this.done = finished;
             return Poll::Ready(Some(item));
         }
@@ -423,7 +438,7 @@ where
     Fut: Future<Output = ()>,
 {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.done && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
     }
 }
 
@@ -454,7 +469,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Option<T>>>,
+        slot: Option<Queue<T>>,
         // The waker of the `Yield` that handed the last item over.
         resume: Option<Waker>,
         id: u64,
@@ -470,6 +485,11 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
         let this = self.project();
+        // Items queued by an earlier poll go out before the producer resumes
+        // (and before its error).
+        if let Some(item) = take(this.slot) {
+            return Poll::Ready(Some(Ok(item)));
+        }
         match std::mem::replace(this.state, TryState::Done) {
             TryState::Running => {}
             TryState::Failed(err) => return Poll::Ready(Some(Err(err))),
@@ -503,6 +523,7 @@ where
 {
     fn is_terminated(&self) -> bool {
         matches!(self.state, TryState::Done)
+            && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
     }
 }
 
