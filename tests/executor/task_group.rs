@@ -683,3 +683,34 @@ async fn joining_many_ready_results_yields_to_other_tasks() {
     assert_eq!(joined, TASKS);
     assert!(seen_before_end, "join_next never yielded to the runtime");
 }
+
+#[tokio::test]
+async fn a_spawn_after_join_all_finished_is_rejected_not_lost() {
+    // Once `join_all` / `try_join_all` has seen the group empty, a result
+    // submitted through a handle could never be joined: the handle must be
+    // refused at that moment, not accepted and then silently aborted when
+    // the finished future is dropped.
+    let mut group = TaskGroup::<u8>::new(2);
+    let handle = group.handle();
+    group.spawn(async { 1 });
+    let mut join = task::spawn(group.join_all());
+    let results = loop {
+        if let std::task::Poll::Ready(results) = join.poll() {
+            break results;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(ok_values(results), [1]);
+    assert!(handle.is_closed());
+    assert!(matches!(handle.spawn(async { 2 }), Err(SpawnError { .. })));
+    drop(join);
+
+    let group = TaskGroup::<Result<u8, ()>>::new(2);
+    let handle = group.handle();
+    let mut join = task::spawn(group.try_join_all());
+    assert!(assert_ready!(join.poll()).unwrap().is_empty());
+    assert!(matches!(
+        handle.spawn(async { Ok(2) }),
+        Err(SpawnError { .. })
+    ));
+}
