@@ -22,8 +22,9 @@ struct Entry {
     /// and out (and downcasting it) allocates nothing; the queue keeps its
     /// buffer.
     slot: Box<dyn Any>,
-    /// The waker of the last [`Yield`] that handed an item over in this
-    /// poll: see [`poll_lent`].
+    /// The waker to wake at the generator's next poll: the last [`Yield`]
+    /// that handed an item over (see [`poll_lent`]); on entry, the previous
+    /// one if it is this poll's own waker.
     waker: Option<Waker>,
 }
 
@@ -69,12 +70,17 @@ fn poll_lent<T: 'static, F: Future>(
     id: u64,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    if let Some(waker) = resume.take() {
-        if !waker.will_wake(cx.waker()) {
+    // Kept when it is this poll's own waker, so that the usual `Yield`
+    // (awaited directly) finds it in place and need not clone it.
+    let waker = resume.take().and_then(|waker| {
+        if waker.will_wake(cx.waker()) {
+            Some(waker)
+        } else {
             waker.wake();
+            None
         }
-    }
-    let _lend = Lend::new(slot, resume, id);
+    });
+    let _lend = Lend::new(slot, resume, waker, id);
     producer.poll(cx)
 }
 
@@ -94,7 +100,12 @@ struct Lend<'a, T: 'static> {
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(slot: &'a mut Option<Queue<T>>, resume: &'a mut Option<Waker>, id: u64) -> Self {
+    fn new(
+        slot: &'a mut Option<Queue<T>>,
+        resume: &'a mut Option<Waker>,
+        waker: Option<Waker>,
+        id: u64,
+    ) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
@@ -102,7 +113,7 @@ impl<'a, T: 'static> Lend<'a, T> {
             stack.borrow_mut().push(Entry {
                 id,
                 slot: boxed,
-                waker: None,
+                waker,
             })
         });
         Lend { slot, resume, id }
