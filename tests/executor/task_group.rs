@@ -714,3 +714,28 @@ async fn a_spawn_after_join_all_finished_is_rejected_not_lost() {
         Err(SpawnError { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handle_spawns_racing_the_end_of_join_all_are_joined_or_refused() {
+    for _ in 0..200 {
+        let mut group = TaskGroup::<u32>::new(2);
+        let handle = group.handle();
+        group.spawn(async { 0 });
+        let submitter = std::thread::spawn(move || {
+            let mut accepted = 0;
+            while handle.spawn(async { 1 }).is_ok() {
+                accepted += 1;
+                std::thread::yield_now();
+            }
+            accepted
+        });
+        let results = group.join_all().await;
+        let accepted = submitter.join().unwrap();
+        assert_eq!(
+            results.len(),
+            accepted + 1,
+            "an accepted task was not joined"
+        );
+        assert!(results.iter().all(Result::is_ok));
+    }
+}
