@@ -739,3 +739,43 @@ async fn handle_spawns_racing_the_end_of_join_all_are_joined_or_refused() {
         assert!(results.iter().all(Result::is_ok));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_limit_holds_across_abort_all_and_handle_spawns() {
+    let gauge = Gauge::default();
+    let mut group = TaskGroup::new(3);
+    let handle = group.handle();
+    let mut submitted = 0;
+    for round in 0..20_u32 {
+        for i in 0..30_u32 {
+            let gauge = gauge.clone();
+            let handle = handle.clone();
+            group.spawn(async move {
+                let _in = gauge.enter();
+                if i % 5 == 0 {
+                    let gauge = gauge.clone();
+                    // A child, refused only once the group is closed.
+                    let _ = handle.spawn(async move {
+                        let _in = gauge.enter();
+                        tokio::task::yield_now().await;
+                        0
+                    });
+                }
+                for _ in 0..(i % 4) {
+                    tokio::task::yield_now().await;
+                }
+                i
+            });
+            submitted += 1;
+            assert!(group.running() <= 3);
+        }
+        if round % 2 == 0 {
+            tokio::task::yield_now().await;
+            group.abort_all();
+        }
+        assert!(group.running() <= 3);
+    }
+    let out = group.join_all().await;
+    assert!(out.len() >= submitted);
+    assert!(gauge.max() <= 3, "max {}", gauge.max());
+}
