@@ -110,7 +110,8 @@ struct State<T> {
     /// The owner's task waiting in `poll_join_next`, woken on each result
     /// and whenever the group becomes empty.
     joiner: Option<Waker>,
-    /// Handles' submissions are refused (shutdown, fail-fast, owner gone).
+    /// Handles' submissions are refused (shutdown, fail-fast, `join_all` or
+    /// `try_join_all` done, owner gone).
     closed: bool,
     /// The owner dropped the group: results are discarded, not stored.
     detached: bool,
