@@ -162,6 +162,69 @@ fn a_send_dropped_after_its_first_poll_still_delivers_in_order() {
     assert_eq!(out, [1, 2]);
 }
 
+#[tokio::test]
+async fn a_send_inside_a_combinator_that_polls_only_woken_futures_resumes() {
+    // `FuturesUnordered` (like `gather` or `buffer_unordered`) polls a
+    // future again only once it was woken: the hand-over must wake it when
+    // the consumer asks for the next item, or the generator hangs.
+    let s = generate(|mut y| async move {
+        let mut set = futures::stream::FuturesUnordered::new();
+        set.push(async move {
+            for i in 0..3u32 {
+                y.send(i).await;
+            }
+        });
+        while set.next().await.is_some() {}
+    });
+    let out: Vec<u32> = tokio::time::timeout(Duration::from_secs(5), s.collect())
+        .await
+        .expect("the generator hung after its first item");
+    assert_eq!(out, [0, 1, 2]);
+
+    let s = try_generate(|mut y| async move {
+        async_patterns::executor::gather(
+            1,
+            [async {
+                y.send(1u32).await;
+                y.send(2).await;
+            }],
+        )
+        .await;
+        Ok::<_, ()>(())
+    });
+    let out: Vec<Result<u32, ()>> = tokio::time::timeout(Duration::from_secs(5), s.collect())
+        .await
+        .expect("the generator hung after its first item");
+    assert_eq!(out, [Ok(1), Ok(2)]);
+}
+
+#[test]
+fn every_polled_send_is_delivered_even_if_dropped() {
+    // Cancel safety of `send`: once polled, its item is delivered even if
+    // the future is dropped, also when an earlier item of the same producer
+    // poll is still waiting (a `select!` loop whose send branch keeps
+    // losing).
+    let s = generate(|mut y| async move {
+        for i in 1..=3u32 {
+            let mut send = y.send(i);
+            let _ = futures::poll!(&mut send);
+        }
+        y.send(4).await;
+    });
+    let out: Vec<u32> = futures::executor::block_on(s.collect());
+    assert_eq!(out, [1, 2, 3, 4]);
+
+    let s = try_generate(|mut y| async move {
+        for i in 1..=2u32 {
+            let mut send = y.send(i);
+            let _ = futures::poll!(&mut send);
+        }
+        Err("boom")
+    });
+    let out: Vec<Result<u32, &str>> = futures::executor::block_on(s.collect());
+    assert_eq!(out, [Ok(1), Ok(2), Err("boom")]);
+}
+
 #[test]
 #[should_panic(expected = "polled outside its generator")]
 fn a_yielder_used_outside_its_generator_panics() {

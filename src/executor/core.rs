@@ -41,6 +41,10 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures::task::AtomicWaker;
 
+/// The most outputs the results are sized for up front; more grow as they
+/// come.
+const MAX_PRESIZE: usize = 1024;
+
 /// What the awaiting task and the slot wakers share.
 struct ReadyList {
     /// Indices of the slots woken since the last drain (may hold an index
@@ -126,9 +130,15 @@ where
         }
     }
 
-    /// A lower bound on the number of input futures, to size the results.
+    /// A lower bound on the number of input futures, to size the results;
+    /// capped at [`MAX_PRESIZE`], since the hint of an endless input (`0..`,
+    /// read until `try_gather` meets an error) is `usize::MAX` and memory
+    /// must follow the outputs actually collected.
     pub(crate) fn size_hint(&self) -> usize {
-        self.iter.as_ref().map_or(0, |it| it.size_hint().0)
+        self.iter
+            .as_ref()
+            .map_or(0, |it| it.size_hint().0)
+            .min(MAX_PRESIZE)
     }
 
     /// Returns a free slot, creating one (and its waker) if needed.

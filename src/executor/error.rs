@@ -209,8 +209,9 @@ impl<E> GroupError<E> {
 
 /// [`GroupHandle::spawn`](super::GroupHandle::spawn) was refused because the
 /// group is closing: it is shutting down, a fail-fast
-/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure, or the
-/// [`TaskGroup`](super::TaskGroup) was dropped. The rejected future has been
+/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure,
+/// [`join_all`](super::TaskGroup::join_all) or `try_join_all` finished, or
+/// the [`TaskGroup`](super::TaskGroup) was dropped. The rejected future has been
 /// dropped without being polled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the task group is closed")]

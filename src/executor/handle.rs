@@ -18,8 +18,9 @@ use super::shared::{Job, Shared};
 ///
 /// A handle does not keep the group open: once the group is closing (its
 /// [`shutdown`](super::TaskGroup::shutdown) started, a fail-fast
-/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure, or the
-/// group was dropped), [`spawn`](Self::spawn) returns [`SpawnError`] and
+/// [`try_join_all`](super::TaskGroup::try_join_all) saw a failure,
+/// [`join_all`](super::TaskGroup::join_all) or `try_join_all` finished, or
+/// the group was dropped), [`spawn`](Self::spawn) returns [`SpawnError`] and
 /// drops the future.
 pub struct GroupHandle<T> {
     pub(crate) shared: Arc<Shared<T>>,

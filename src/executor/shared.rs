@@ -110,7 +110,8 @@ struct State<T> {
     /// The owner's task waiting in `poll_join_next`, woken on each result
     /// and whenever the group becomes empty.
     joiner: Option<Waker>,
-    /// Handles' submissions are refused (shutdown, fail-fast, owner gone).
+    /// Handles' submissions are refused (shutdown, fail-fast, `join_all` or
+    /// `try_join_all` done, owner gone).
     closed: bool,
     /// The owner dropped the group: results are discarded, not stored.
     detached: bool,
@@ -255,16 +256,22 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    /// `TaskGroup::poll_join_next`.
+    /// `TaskGroup::poll_join_next`. With `close_when_empty` (the last join
+    /// of `join_all` and `try_join_all`, which consume the group), finding
+    /// the group empty also closes it, in the same critical section: a
+    /// handle's submission either comes before and is joined, or after and
+    /// is refused, never accepted and then aborted unjoined.
     pub(crate) fn poll_join_next(
         self: &Arc<Self>,
         cx: &mut Context<'_>,
+        close_when_empty: bool,
     ) -> Poll<Option<Result<T, TaskError>>> {
         let mut st = self.lock();
         if let Some(result) = st.done.pop_front() {
             return Poll::Ready(Some(result));
         }
         if st.runners.is_empty() && st.queue.is_empty() {
+            st.closed |= close_when_empty;
             return Poll::Ready(None);
         }
         // Register before releasing the lock: every result and every slot

@@ -236,8 +236,19 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// scheduling: a loop over many ready results yields to the runtime now
     /// and then instead of starving the other tasks on its thread.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
+        self.poll_join(cx, false)
+    }
+
+    /// [`poll_join_next`](Self::poll_join_next); with `close_when_empty`,
+    /// finding the group empty closes it to its handles at once (see
+    /// `Shared::poll_join_next`).
+    fn poll_join(
+        &mut self,
+        cx: &mut Context<'_>,
+        close_when_empty: bool,
+    ) -> Poll<Option<Result<T, TaskError>>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
-        let polled = self.shared.poll_join_next(cx);
+        let polled = self.shared.poll_join_next(cx, close_when_empty);
         if polled.is_ready() {
             coop.made_progress();
         }
@@ -246,6 +257,11 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Waits for every task, including the ones submitted meanwhile by the
     /// tasks themselves, and returns every result in completion order.
+    ///
+    /// The moment it finds the group empty, it closes the group to its
+    /// handles, so work submitted through a [`GroupHandle`] is either joined
+    /// here or refused with [`SpawnError`](super::SpawnError), never run
+    /// and lost.
     ///
     /// # Cancel safety
     ///
@@ -358,7 +374,9 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<Result<T, E>> {
     /// more the failure is returned. Like `asyncio.TaskGroup`, but with the
     /// first error returned rather than an exception group.
     ///
-    /// On success the values come in completion order.
+    /// On success the values come in completion order. Like
+    /// [`join_all`](Self::join_all), finding the group empty closes it to
+    /// its handles.
     ///
     /// # Errors
     ///
@@ -462,7 +480,7 @@ impl<T: Send + 'static> Future for JoinAll<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join_next(cx)) {
+        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
             this.results.push(result);
         }
         Poll::Ready(std::mem::take(this.results))
@@ -500,7 +518,7 @@ impl<T: Send + 'static, E: Send + 'static> Future for TryJoinAll<T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join_next(cx)) {
+        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
             if this.failure.is_some() {
                 continue;
             }

@@ -1,11 +1,12 @@
 use std::any::Any;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
@@ -15,10 +16,16 @@ use pin_project_lite::pin_project;
 struct Entry {
     /// The generator's id, shared with its [`Yielder`].
     id: u64,
-    /// A `Box<Option<T>>`: holds the item a [`Yield`] hands over during the
-    /// poll. Moving the box in and out (and downcasting it) allocates
-    /// nothing.
+    /// A `Box<VecDeque<T>>`: holds the item a [`Yield`] hands over during
+    /// the poll (more than one only if a `Yield` was dropped after its first
+    /// poll and the producer sent again in the same poll). Moving the box in
+    /// and out (and downcasting it) allocates nothing; the queue keeps its
+    /// buffer.
     slot: Box<dyn Any>,
+    /// The waker to wake at the generator's next poll: the last [`Yield`]
+    /// that handed an item over (see [`poll_lent`]); on entry, the previous
+    /// one if it is this poll's own waker.
+    waker: Option<Waker>,
 }
 
 thread_local! {
@@ -31,6 +38,12 @@ thread_local! {
     static CURRENT: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
+/// A generator's hand-off slot. Boxed (which clippy's `box_collection`
+/// dislikes) so that it moves in and out of the thread's `Box<dyn Any>`
+/// without allocating on every poll.
+#[allow(clippy::box_collection)]
+type Queue<T> = Box<VecDeque<T>>;
+
 /// Ids of generators, so that a [`Yielder`] finds its own slot even inside a
 /// nested generator yielding the same type.
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -41,38 +54,69 @@ fn next_id() -> u64 {
 
 /// Polls `producer` with `slot` lent to the thread, so that its [`Yield`]s
 /// can hand an item over.
+///
+/// A [`Yield`] returns `Pending` after the hand-over without anything to
+/// wake it: the consumer asking for the next item is its wake-up. When the
+/// producer awaits it directly, polling the producer polls it. But a
+/// combinator between them that only polls the futures that were woken
+/// (`FuturesUnordered`, `gather`, ...) would never poll it again, so the
+/// `Yield` leaves its waker in `resume`, and the next poll wakes it first
+/// unless it is this poll's own waker.
 #[inline]
 fn poll_lent<T: 'static, F: Future>(
     producer: Pin<&mut F>,
-    slot: &mut Option<Box<Option<T>>>,
+    slot: &mut Option<Queue<T>>,
+    resume: &mut Option<Waker>,
     id: u64,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    let _lend = Lend::new(slot, id);
+    // Kept when it is this poll's own waker, so that the usual `Yield`
+    // (awaited directly) finds it in place and need not clone it.
+    let waker = resume.take().and_then(|waker| {
+        if waker.will_wake(cx.waker()) {
+            Some(waker)
+        } else {
+            waker.wake();
+            None
+        }
+    });
+    let _lend = Lend::new(slot, resume, waker, id);
     producer.poll(cx)
 }
 
 /// Takes the item handed over during the last poll, if any.
 #[inline]
-fn take<T>(slot: &mut Option<Box<Option<T>>>) -> Option<T> {
-    slot.as_mut().and_then(|slot| slot.take())
+fn take<T>(slot: &mut Option<Queue<T>>) -> Option<T> {
+    slot.as_mut().and_then(|slot| slot.pop_front())
 }
 
 /// Lends `slot` to the thread for the duration of one poll of the producer;
 /// returns it to `slot` when dropped, including on unwind.
 struct Lend<'a, T: 'static> {
-    slot: &'a mut Option<Box<Option<T>>>,
+    slot: &'a mut Option<Queue<T>>,
+    resume: &'a mut Option<Waker>,
     id: u64,
 }
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(slot: &'a mut Option<Box<Option<T>>>, id: u64) -> Self {
+    fn new(
+        slot: &'a mut Option<Queue<T>>,
+        resume: &'a mut Option<Waker>,
+        waker: Option<Waker>,
+        id: u64,
+    ) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
-        CURRENT.with(|stack| stack.borrow_mut().push(Entry { id, slot: boxed }));
-        Lend { slot, id }
+        CURRENT.with(|stack| {
+            stack.borrow_mut().push(Entry {
+                id,
+                slot: boxed,
+                waker,
+            })
+        });
+        Lend { slot, resume, id }
     }
 }
 
@@ -92,7 +136,10 @@ impl<T: 'static> Drop for Lend<'_, T> {
                 }
             }
         });
-        *self.slot = entry.and_then(|e| e.slot.downcast::<Option<T>>().ok());
+        if let Some(entry) = entry {
+            *self.resume = entry.waker;
+            *self.slot = entry.slot.downcast::<VecDeque<T>>().ok();
+        }
     }
 }
 
@@ -156,7 +203,8 @@ where
     let id = next_id();
     Generate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(None)),
+        slot: Some(Box::new(VecDeque::new())),
+        resume: None,
         id,
         done: false,
     }
@@ -200,7 +248,8 @@ where
     let id = next_id();
     TryGenerate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(None)),
+        slot: Some(Box::new(VecDeque::new())),
+        resume: None,
         id,
         state: TryState::Running,
     }
@@ -294,7 +343,7 @@ impl<T: 'static> Future for Yield<'_, T> {
     type Output = ();
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         if this.item.is_none() {
             // Handed over on an earlier poll. The generator takes the item as
@@ -305,27 +354,34 @@ impl<T: 'static> Future for Yield<'_, T> {
         let id = this.yielder.id;
         CURRENT.with(|stack| {
             let mut stack = stack.borrow_mut();
-            let slot = stack
-                .iter_mut()
-                .rev()
-                .find(|entry| entry.id == id)
-                .and_then(|entry| entry.slot.downcast_mut::<Option<T>>())
-                .expect(
+            let entry = stack.iter_mut().rev().find(|entry| entry.id == id);
+            let Some((slot, waker)) = entry.and_then(|entry| {
+                let slot = entry.slot.downcast_mut::<VecDeque<T>>()?;
+                Some((slot, &mut entry.waker))
+            }) else {
+                panic!(
                     "`Yielder::send` polled outside its generator: a Yielder only works \
-                     inside the future its `generate` closure returned",
-                );
+                     inside the future its `generate` closure returned"
+                )
+            };
+            // Woken at the next poll of the generator (see `poll_lent`).
+            match waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                w => *w = Some(cx.waker().clone()),
+            }
             this.hand_over(slot)
         })
     }
 }
 
 impl<T> Yield<'_, T> {
-    fn hand_over(&mut self, slot: &mut Option<T>) -> Poll<()> {
-        if slot.is_none() {
-            *slot = self.item.take();
-        }
-        // Otherwise an item from a `Yield` dropped after its first poll has
-        // not been taken yet: keep ours until the next poll.
+    fn hand_over(&mut self, slot: &mut VecDeque<T>) -> Poll<()> {
+        // Normally the slot is empty. It holds an item already if a `Yield`
+        // of this same producer poll was dropped after handing its item
+        // over: queue ours behind it, so that a polled `send` always
+        // delivers (the generator hands out the queue before it resumes the
+        // producer).
+        slot.extend(self.item.take());
         Poll::Pending
     }
 }
@@ -349,7 +405,9 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Option<T>>>,
+        slot: Option<Queue<T>>,
+        // The waker of the `Yield` that handed the last item over.
+        resume: Option<Waker>,
         id: u64,
         done: bool,
     }
@@ -363,12 +421,17 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
+        // Items queued by an earlier poll go out before the producer resumes.
+        if let Some(item) = take(this.slot) {
+            return Poll::Ready(Some(item));
+        }
         if *this.done {
             return Poll::Ready(None);
         }
-        let finished = poll_lent(this.producer, this.slot, *this.id, cx).is_ready();
+        let finished = poll_lent(this.producer, this.slot, this.resume, *this.id, cx).is_ready();
         if let Some(item) = take(this.slot) {
-            // If the producer also finished, the next poll sees `done`.
+            // If the producer also finished, the next polls hand out what is
+            // left in the slot, then see `done`.
             *this.done = finished;
             return Poll::Ready(Some(item));
         }
@@ -386,7 +449,7 @@ where
     Fut: Future<Output = ()>,
 {
     fn is_terminated(&self) -> bool {
-        self.done
+        self.done && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
     }
 }
 
@@ -417,7 +480,9 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Option<T>>>,
+        slot: Option<Queue<T>>,
+        // The waker of the `Yield` that handed the last item over.
+        resume: Option<Waker>,
         id: u64,
         state: TryState<E>,
     }
@@ -431,12 +496,17 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
         let this = self.project();
+        // Items queued by an earlier poll go out before the producer resumes
+        // (and before its error).
+        if let Some(item) = take(this.slot) {
+            return Poll::Ready(Some(Ok(item)));
+        }
         match std::mem::replace(this.state, TryState::Done) {
             TryState::Running => {}
             TryState::Failed(err) => return Poll::Ready(Some(Err(err))),
             TryState::Done => return Poll::Ready(None),
         }
-        let outcome = poll_lent(this.producer, this.slot, *this.id, cx);
+        let outcome = poll_lent(this.producer, this.slot, this.resume, *this.id, cx);
         let item = take(this.slot);
         match (item, outcome) {
             (Some(item), Poll::Pending) => {
@@ -464,6 +534,7 @@ where
 {
     fn is_terminated(&self) -> bool {
         matches!(self.state, TryState::Done)
+            && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
     }
 }
 

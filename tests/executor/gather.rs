@@ -404,3 +404,24 @@ async fn stale_wakers_of_finished_futures_are_harmless() {
     // Spurious polls stay bounded (a few per future).
     assert!(polls.load(Ordering::SeqCst) <= 50 * 3);
 }
+
+#[tokio::test]
+async fn an_endless_input_is_not_presized() {
+    // Reading pages until the first error: the input's size hint says
+    // "endless" (`usize::MAX`), which must not be reserved up front.
+    let pages = try_gather(
+        3,
+        (0u64..).map(|page| async move { if page < 10 { Ok(page) } else { Err(page) } }),
+    )
+    .await;
+    assert!(matches!(pages, Err(page) if page >= 10));
+
+    // A huge but finite range, stopped early by a failure: memory follows
+    // what ran, not the size hint.
+    let first = try_gather(
+        2,
+        (0u64..1 << 40).map(|i| async move { if i < 3 { Ok([0u8; 64]) } else { Err(i) } }),
+    )
+    .await;
+    assert!(first.is_err());
+}

@@ -683,3 +683,99 @@ async fn joining_many_ready_results_yields_to_other_tasks() {
     assert_eq!(joined, TASKS);
     assert!(seen_before_end, "join_next never yielded to the runtime");
 }
+
+#[tokio::test]
+async fn a_spawn_after_join_all_finished_is_rejected_not_lost() {
+    // Once `join_all` / `try_join_all` has seen the group empty, a result
+    // submitted through a handle could never be joined: the handle must be
+    // refused at that moment, not accepted and then silently aborted when
+    // the finished future is dropped.
+    let mut group = TaskGroup::<u8>::new(2);
+    let handle = group.handle();
+    group.spawn(async { 1 });
+    let mut join = task::spawn(group.join_all());
+    let results = loop {
+        if let std::task::Poll::Ready(results) = join.poll() {
+            break results;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(ok_values(results), [1]);
+    assert!(handle.is_closed());
+    assert!(matches!(handle.spawn(async { 2 }), Err(SpawnError { .. })));
+    drop(join);
+
+    let group = TaskGroup::<Result<u8, ()>>::new(2);
+    let handle = group.handle();
+    let mut join = task::spawn(group.try_join_all());
+    assert!(assert_ready!(join.poll()).unwrap().is_empty());
+    assert!(matches!(
+        handle.spawn(async { Ok(2) }),
+        Err(SpawnError { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handle_spawns_racing_the_end_of_join_all_are_joined_or_refused() {
+    for _ in 0..200 {
+        let mut group = TaskGroup::<u32>::new(2);
+        let handle = group.handle();
+        group.spawn(async { 0 });
+        let submitter = std::thread::spawn(move || {
+            let mut accepted = 0;
+            while handle.spawn(async { 1 }).is_ok() {
+                accepted += 1;
+                std::thread::yield_now();
+            }
+            accepted
+        });
+        let results = group.join_all().await;
+        let accepted = submitter.join().unwrap();
+        assert_eq!(
+            results.len(),
+            accepted + 1,
+            "an accepted task was not joined"
+        );
+        assert!(results.iter().all(Result::is_ok));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_limit_holds_across_abort_all_and_handle_spawns() {
+    let gauge = Gauge::default();
+    let mut group = TaskGroup::new(3);
+    let handle = group.handle();
+    let mut submitted = 0;
+    for round in 0..20_u32 {
+        for i in 0..30_u32 {
+            let gauge = gauge.clone();
+            let handle = handle.clone();
+            group.spawn(async move {
+                let _in = gauge.enter();
+                if i % 5 == 0 {
+                    let gauge = gauge.clone();
+                    // A child, refused only once the group is closed.
+                    let _ = handle.spawn(async move {
+                        let _in = gauge.enter();
+                        tokio::task::yield_now().await;
+                        0
+                    });
+                }
+                for _ in 0..(i % 4) {
+                    tokio::task::yield_now().await;
+                }
+                i
+            });
+            submitted += 1;
+            assert!(group.running() <= 3);
+        }
+        if round % 2 == 0 {
+            tokio::task::yield_now().await;
+            group.abort_all();
+        }
+        assert!(group.running() <= 3);
+    }
+    let out = group.join_all().await;
+    assert!(out.len() >= submitted);
+    assert!(gauge.max() <= 3, "max {}", gauge.max());
+}
