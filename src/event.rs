@@ -162,7 +162,7 @@ impl Event {
             waiters.take_all()
         };
         // Wake outside the lock: a waker may run arbitrary code.
-        for waker in wakers {
+        for waker in wakers.into_iter().flatten() {
             waker.wake();
         }
     }
@@ -358,7 +358,11 @@ impl Waiter {
             return Poll::Ready(());
         }
         if self.fired(event.state.load(Ordering::Acquire)) {
-            self.finish(event);
+            // Only a `set` fires a pending waiter, and it empties the slab in
+            // the same critical section that bumps the generation: there is
+            // no registration left to remove.
+            self.slot = None;
+            self.done = true;
             return Poll::Ready(());
         }
         let mut waiters = lock(&event.waiters);
@@ -366,9 +370,7 @@ impl Waiter {
         // has bumped the generation, and one that runs after this check will
         // find the waker registered below.
         if self.fired(event.state.load(Ordering::Acquire)) {
-            // Only a `set` fires a pending waiter, and it bumps the
-            // generation, so it has already emptied the slab: our slot, if
-            // we had one, is gone.
+            // As above, under the lock this time.
             self.slot = None;
             self.done = true;
             return Poll::Ready(());
@@ -378,14 +380,6 @@ impl Waiter {
             None => self.slot = Some(waiters.insert(cx.waker().clone())),
         }
         Poll::Pending
-    }
-
-    /// Marks the waiter complete and frees its registration if it has one.
-    fn finish(&mut self, event: &Event) {
-        self.done = true;
-        if self.slot.is_some() {
-            self.release(event);
-        }
     }
 
     #[inline]
@@ -537,10 +531,12 @@ impl Waiters {
         }
     }
 
-    fn take_all(&mut self) -> Vec<Waker> {
-        let wakers = self.slots.drain(..).flatten().collect();
-        self.reset();
-        wakers
+    /// Empties the slab, handing its storage to the caller so the wakers
+    /// can be woken after the lock is released, without copying them.
+    fn take_all(&mut self) -> Vec<Option<Waker>> {
+        self.len = 0;
+        self.free.clear();
+        std::mem::take(&mut self.slots)
     }
 
     fn reset(&mut self) {

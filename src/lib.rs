@@ -250,7 +250,6 @@
 #![deny(unsafe_code)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
-#[allow(dead_code, unused_imports)]
 mod loom;
 
 pub mod actor;
