@@ -223,6 +223,21 @@ impl<T> Pool<T> {
     }
 
     /// Objects checked out (or being created) right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::pool::Pool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = Pool::new(3, || async { () });
+    /// let held = pool.get().await;
+    /// assert_eq!((pool.max_size(), pool.in_use(), pool.idle()), (3, 1, 0));
+    /// drop(held);
+    /// assert_eq!((pool.in_use(), pool.idle()), (0, 1));
+    /// # }
+    /// ```
     #[must_use]
     pub fn in_use(&self) -> usize {
         self.shared.max_size - self.shared.permits.available_permits()
@@ -245,8 +260,8 @@ impl<T> Shared<T> {
         self.permits.add_permits(1);
     }
 
-    /// Frees a permit whose object left the pool.
-    fn forget_one(&self) {
+    /// Frees the place of an object that left the pool for good.
+    fn release_place(&self) {
         self.permits.add_permits(1);
     }
 }

@@ -16,7 +16,8 @@ pub struct Pooled<T> {
 }
 
 impl<T> Pooled<T> {
-    /// Takes a permit that the caller has already `forget`-ed.
+    /// Wraps `object`; the caller has already `forget`-ed the permit this
+    /// guard now stands for (given back on drop or detach).
     pub(super) fn new(shared: Arc<Shared<T>>, object: T) -> Self {
         Self {
             object: Some(object),
@@ -46,7 +47,7 @@ impl<T> Pooled<T> {
     #[must_use = "detaching returns the object; dropping it here destroys it"]
     pub fn detach(mut self) -> T {
         let object = self.object.take().expect("present until drop or detach");
-        self.shared.forget_one();
+        self.shared.release_place();
         object
     }
 }

@@ -158,6 +158,21 @@ impl<F> Timeout<F> {
     /// (Named so that it is not shadowed by
     /// [`TimeoutExt::deadline`](super::TimeoutExt::deadline), which the
     /// prelude adds to every future.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let guarded = timeout(Duration::from_secs(1), async {});
+    /// assert_eq!(guarded.expires_at(), Some(Instant::now() + Duration::from_secs(1)));
+    /// assert_eq!(timeout(Duration::MAX, async {}).expires_at(), None);
+    /// # }
+    /// ```
     #[must_use]
     pub fn expires_at(&self) -> Option<Instant> {
         self.deadline

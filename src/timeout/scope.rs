@@ -37,6 +37,20 @@ impl<F> Scope<F> {
     ///
     /// Before the first poll this is the deadline it was created with; from
     /// the first poll on, the earlier of that and the enclosing scope's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::Deadline;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let request = Deadline::after(Duration::from_secs(1));
+    /// let scope = request.scope(async {});
+    /// assert_eq!(scope.budget(), request);
+    /// # }
+    /// ```
     #[must_use]
     pub fn budget(&self) -> Deadline {
         self.deadline
