@@ -252,6 +252,7 @@
 
 #[allow(dead_code, unused_imports)]
 mod loom;
+mod panic;
 
 pub mod actor;
 pub mod event;
