@@ -10,6 +10,16 @@ use futures::StreamExt;
 
 const N: u64 = 1_000_000;
 
+/// Drains a generator, summing what it yields.
+async fn sum(s: impl futures::Stream<Item = u64>) -> u64 {
+    let mut s = std::pin::pin!(s);
+    let mut sum = 0u64;
+    while let Some(i) = s.next().await {
+        sum = sum.wrapping_add(i);
+    }
+    sum
+}
+
 fn generators(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate_1e6");
     group.sample_size(10);
@@ -21,12 +31,7 @@ fn generators(c: &mut Criterion) {
                         y.send(i).await;
                     }
                 });
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
@@ -38,12 +43,7 @@ fn generators(c: &mut Criterion) {
                         yield i;
                     }
                 };
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
@@ -52,12 +52,7 @@ fn generators(c: &mut Criterion) {
             futures::executor::block_on(async {
                 let s =
                     futures::stream::unfold(0u64, |i| async move { (i < N).then_some((i, i + 1)) });
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
