@@ -62,6 +62,20 @@ fn generators(c: &mut Criterion) {
 const ITEMS: u64 = 100_000;
 const BATCH: usize = 100;
 
+/// The items fed through a bounded channel by a spawned task, and that task.
+fn channel_input() -> (
+    tokio_stream::wrappers::ReceiverStream<u64>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let feed = tokio::spawn(async move {
+        for i in 0..ITEMS {
+            tx.send(i).await.unwrap();
+        }
+    });
+    (tokio_stream::wrappers::ReceiverStream::new(rx), feed)
+}
+
 /// Batching a ready input of 10^5 items into batches of 100 (a 1 s timer
 /// per batch is armed and dropped each time), with a channel fed by a
 /// second task in the other variant so the timer path is taken too.
@@ -95,13 +109,7 @@ fn chunks(c: &mut Criterion) {
     });
     group.bench_function("async_patterns::chunks_timeout/channel", |b| {
         b.to_async(&rt).iter(|| async {
-            let (tx, rx) = tokio::sync::mpsc::channel(64);
-            let feed = tokio::spawn(async move {
-                for i in 0..ITEMS {
-                    tx.send(i).await.unwrap();
-                }
-            });
-            let s = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let (s, feed) = channel_input();
             let n = s
                 .chunks_timeout(BATCH, Duration::from_secs(1))
                 .fold(0usize, |n, batch| async move { n + batch.len() })
@@ -112,13 +120,7 @@ fn chunks(c: &mut Criterion) {
     });
     group.bench_function("tokio_stream::chunks_timeout/channel", |b| {
         b.to_async(&rt).iter(|| async {
-            let (tx, rx) = tokio::sync::mpsc::channel(64);
-            let feed = tokio::spawn(async move {
-                for i in 0..ITEMS {
-                    tx.send(i).await.unwrap();
-                }
-            });
-            let s = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let (s, feed) = channel_input();
             let n = tokio_stream::StreamExt::chunks_timeout(s, BATCH, Duration::from_secs(1))
                 .fold(0usize, |n, batch| async move { n + batch.len() })
                 .await;
