@@ -123,6 +123,22 @@ impl TaskError {
     /// # Errors
     ///
     /// Returns `Err(self)` if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(std::future::pending::<()>());
+    /// group.abort_all();
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// let err = err.try_into_panic().unwrap_err(); // cancelled, no payload
+    /// assert!(err.is_cancelled());
+    /// # }
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
         // A `TaskError` is not `Clone`, so a panic's payload is still there.
         let taken = match &self.repr {
@@ -175,6 +191,21 @@ pub enum GroupError<E> {
 
 impl<E> GroupError<E> {
     /// Returns the task's own error, if a task returned `Err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<Result<(), &str>>::new(2);
+    /// group.spawn(async { Err("bad input") });
+    /// let err = group.try_join_all().await.unwrap_err();
+    /// assert!(!err.is_panic());
+    /// assert_eq!(err.into_failed(), Some("bad input"));
+    /// # }
+    /// ```
     pub fn into_failed(self) -> Option<E> {
         match self {
             GroupError::Failed(e) => Some(e),
