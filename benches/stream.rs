@@ -10,6 +10,16 @@ use futures::StreamExt;
 
 const N: u64 = 1_000_000;
 
+/// Drains a generator, summing what it yields.
+async fn sum(s: impl futures::Stream<Item = u64>) -> u64 {
+    let mut s = std::pin::pin!(s);
+    let mut sum = 0u64;
+    while let Some(i) = s.next().await {
+        sum = sum.wrapping_add(i);
+    }
+    sum
+}
+
 fn generators(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate_1e6");
     group.sample_size(10);
@@ -21,12 +31,7 @@ fn generators(c: &mut Criterion) {
                         y.send(i).await;
                     }
                 });
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
@@ -38,12 +43,7 @@ fn generators(c: &mut Criterion) {
                         yield i;
                     }
                 };
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
@@ -52,12 +52,7 @@ fn generators(c: &mut Criterion) {
             futures::executor::block_on(async {
                 let s =
                     futures::stream::unfold(0u64, |i| async move { (i < N).then_some((i, i + 1)) });
-                let mut s = std::pin::pin!(s);
-                let mut sum = 0u64;
-                while let Some(i) = s.next().await {
-                    sum = sum.wrapping_add(i);
-                }
-                black_box(sum)
+                black_box(sum(s).await)
             })
         })
     });
@@ -66,6 +61,20 @@ fn generators(c: &mut Criterion) {
 
 const ITEMS: u64 = 100_000;
 const BATCH: usize = 100;
+
+/// The items fed through a bounded channel by a spawned task, and that task.
+fn channel_input() -> (
+    tokio_stream::wrappers::ReceiverStream<u64>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let feed = tokio::spawn(async move {
+        for i in 0..ITEMS {
+            tx.send(i).await.unwrap();
+        }
+    });
+    (tokio_stream::wrappers::ReceiverStream::new(rx), feed)
+}
 
 /// Batching a ready input of 10^5 items into batches of 100 (a 1 s timer
 /// per batch is armed and dropped each time), with a channel fed by a
@@ -100,13 +109,7 @@ fn chunks(c: &mut Criterion) {
     });
     group.bench_function("async_patterns::chunks_timeout/channel", |b| {
         b.to_async(&rt).iter(|| async {
-            let (tx, rx) = tokio::sync::mpsc::channel(64);
-            let feed = tokio::spawn(async move {
-                for i in 0..ITEMS {
-                    tx.send(i).await.unwrap();
-                }
-            });
-            let s = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let (s, feed) = channel_input();
             let n = s
                 .chunks_timeout(BATCH, Duration::from_secs(1))
                 .fold(0usize, |n, batch| async move { n + batch.len() })
@@ -117,13 +120,7 @@ fn chunks(c: &mut Criterion) {
     });
     group.bench_function("tokio_stream::chunks_timeout/channel", |b| {
         b.to_async(&rt).iter(|| async {
-            let (tx, rx) = tokio::sync::mpsc::channel(64);
-            let feed = tokio::spawn(async move {
-                for i in 0..ITEMS {
-                    tx.send(i).await.unwrap();
-                }
-            });
-            let s = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let (s, feed) = channel_input();
             let n = tokio_stream::StreamExt::chunks_timeout(s, BATCH, Duration::from_secs(1))
                 .fold(0usize, |n, batch| async move { n + batch.len() })
                 .await;

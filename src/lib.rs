@@ -251,6 +251,7 @@
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod loom;
+mod panic;
 
 pub mod actor;
 pub mod event;

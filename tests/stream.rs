@@ -18,6 +18,18 @@ use tokio_test::{assert_pending, assert_ready, assert_ready_eq, task};
 
 const MS: Duration = Duration::from_millis(1);
 
+/// Drains `s`, pairing each item with when it came (on the paused clock,
+/// counted from the call).
+async fn timed<S: Stream>(s: S) -> Vec<(S::Item, Duration)> {
+    let start = Instant::now();
+    let mut s = pin!(s);
+    let mut times = Vec::new();
+    while let Some(item) = s.next().await {
+        times.push((item, start.elapsed()));
+    }
+    times
+}
+
 // ---------------------------------------------------------------- generate
 
 #[test]
@@ -377,14 +389,8 @@ async fn chunks_never_empty_and_keep_every_item() {
 
 #[tokio::test(start_paused = true)]
 async fn throttle_spaces_items() {
-    let start = Instant::now();
-    let mut s = pin!(stream::iter(0..4).throttle(100 * MS));
-    let mut times = Vec::new();
-    while let Some(i) = s.next().await {
-        times.push((i, start.elapsed()));
-    }
     assert_eq!(
-        times,
+        timed(stream::iter(0..4).throttle(100 * MS)).await,
         [
             (0, Duration::ZERO),
             (1, 100 * MS),
@@ -641,14 +647,8 @@ fn _streams_are_streams<S: Stream>(_: S) {}
 async fn rate_limited_paces_items() {
     use async_patterns::rate_limit::RateLimiter;
 
-    let start = Instant::now();
-    let mut s = pin!(stream::iter(0..4).rate_limited(RateLimiter::per_second(10)));
-    let mut times = Vec::new();
-    while let Some(i) = s.next().await {
-        times.push((i, start.elapsed()));
-    }
     assert_eq!(
-        times,
+        timed(stream::iter(0..4).rate_limited(RateLimiter::per_second(10))).await,
         [
             (0, Duration::ZERO),
             (1, 100 * MS),

@@ -2,9 +2,11 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use thiserror::Error;
+
+use crate::panic::Panic;
 
 /// Why [`Addr::ask`](super::Addr::ask) got no answer.
 ///
@@ -64,29 +66,18 @@ pub struct ActorError {
 enum Repr {
     Panicked {
         stage: Stage,
-        /// The payload as text, when it was a `&str` or a `String` (the
-        /// payload of `panic!` with a message).
-        message: Option<Arc<str>>,
-        /// The payload itself, until one caller takes it.
-        payload: Arc<Mutex<Option<Box<dyn Any + Send>>>>,
+        /// Shared by the clones; its payload goes to the first taker.
+        panic: Arc<Panic>,
     },
     Cancelled,
 }
 
 impl ActorError {
     pub(super) fn panicked(stage: Stage, payload: Box<dyn Any + Send>) -> Self {
-        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            Some(Arc::from(*s))
-        } else {
-            payload
-                .downcast_ref::<String>()
-                .map(|s| Arc::from(s.as_str()))
-        };
         Self {
             repr: Repr::Panicked {
                 stage,
-                message,
-                payload: Arc::new(Mutex::new(Some(payload))),
+                panic: Arc::new(Panic::new(payload)),
             },
         }
     }
@@ -138,7 +129,7 @@ impl ActorError {
     /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panicked { message, .. } => message.as_deref(),
+            Repr::Panicked { panic, .. } => panic.message(),
             Repr::Cancelled => None,
         }
     }
@@ -180,10 +171,7 @@ impl ActorError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, ActorError> {
         let taken = match &self.repr {
-            Repr::Panicked { payload, .. } => payload
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
+            Repr::Panicked { panic, .. } => panic.take(),
             Repr::Cancelled => None,
         };
         taken.ok_or(self)
@@ -193,10 +181,10 @@ impl ActorError {
 impl fmt::Debug for ActorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Panicked { stage, message, .. } => f
+            Repr::Panicked { stage, panic } => f
                 .debug_struct("Panicked")
                 .field("stage", &stage.name())
-                .field("message", message)
+                .field("message", &panic.message())
                 .finish_non_exhaustive(),
             Repr::Cancelled => f.write_str("Cancelled"),
         }
@@ -206,12 +194,10 @@ impl fmt::Debug for ActorError {
 impl fmt::Display for ActorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Panicked {
-                stage,
-                message: Some(message),
-                ..
-            } => write!(f, "actor panicked in `{}`: {message}", stage.name()),
-            Repr::Panicked { stage, .. } => write!(f, "actor panicked in `{}`", stage.name()),
+            Repr::Panicked { stage, panic } => match panic.message() {
+                Some(message) => write!(f, "actor panicked in `{}`: {message}", stage.name()),
+                None => write!(f, "actor panicked in `{}`", stage.name()),
+            },
             Repr::Cancelled => f.write_str("actor task was cancelled before it finished"),
         }
     }

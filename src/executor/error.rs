@@ -2,7 +2,8 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+
+use crate::panic::Panic;
 
 /// Why a task of a [`TaskGroup`](super::TaskGroup) produced no value.
 ///
@@ -21,26 +22,14 @@ pub struct TaskError {
 }
 
 enum Repr {
-    Panicked {
-        /// The value the task panicked with. Only taken out by value.
-        payload: Mutex<Box<dyn Any + Send + 'static>>,
-        /// The panic message when the payload is a `&str` or a `String`.
-        message: Option<String>,
-    },
+    Panicked(Panic),
     Cancelled,
 }
 
 impl TaskError {
     pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned());
         TaskError {
-            repr: Repr::Panicked {
-                payload: Mutex::new(payload),
-                message,
-            },
+            repr: Repr::Panicked(Panic::new(payload)),
         }
     }
 
@@ -67,7 +56,7 @@ impl TaskError {
     /// # }
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panicked { .. })
+        matches!(self.repr, Repr::Panicked(_))
     }
 
     /// Returns `true` if the task was cancelled before it finished.
@@ -94,7 +83,7 @@ impl TaskError {
     /// (what `panic!("...")` produces).
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panicked { message, .. } => message.as_deref(),
+            Repr::Panicked(panic) => panic.message(),
             Repr::Cancelled => None,
         }
     }
@@ -134,22 +123,38 @@ impl TaskError {
     /// # Errors
     ///
     /// Returns `Err(self)` if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(std::future::pending::<()>());
+    /// group.abort_all();
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// let err = err.try_into_panic().unwrap_err(); // cancelled, no payload
+    /// assert!(err.is_cancelled());
+    /// # }
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
-        match self.repr {
-            Repr::Panicked { payload, .. } => {
-                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
-            }
-            Repr::Cancelled => Err(self),
-        }
+        // A `TaskError` is not `Clone`, so a panic's payload is still there.
+        let taken = match &self.repr {
+            Repr::Panicked(panic) => panic.take(),
+            Repr::Cancelled => None,
+        };
+        taken.ok_or(self)
     }
 }
 
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Panicked { message, .. } => f
+            Repr::Panicked(panic) => f
                 .debug_struct("TaskError::Panicked")
-                .field("message", message)
+                .field("message", &panic.message())
                 .finish_non_exhaustive(),
             Repr::Cancelled => f.write_str("TaskError::Cancelled"),
         }
@@ -159,10 +164,10 @@ impl fmt::Debug for TaskError {
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Panicked {
-                message: Some(m), ..
-            } => write!(f, "task panicked: {m}"),
-            Repr::Panicked { message: None, .. } => f.write_str("task panicked"),
+            Repr::Panicked(panic) => match panic.message() {
+                Some(m) => write!(f, "task panicked: {m}"),
+                None => f.write_str("task panicked"),
+            },
             Repr::Cancelled => f.write_str("task was cancelled"),
         }
     }
@@ -186,6 +191,21 @@ pub enum GroupError<E> {
 
 impl<E> GroupError<E> {
     /// Returns the task's own error, if a task returned `Err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<Result<(), &str>>::new(2);
+    /// group.spawn(async { Err("bad input") });
+    /// let err = group.try_join_all().await.unwrap_err();
+    /// assert!(!err.is_panic());
+    /// assert_eq!(err.into_failed(), Some("bad input"));
+    /// # }
+    /// ```
     pub fn into_failed(self) -> Option<E> {
         match self {
             GroupError::Failed(e) => Some(e),

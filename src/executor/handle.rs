@@ -90,6 +90,30 @@ impl<T: Send + 'static> GroupHandle<T> {
     ///
     /// Panics if the group has never spawned anything and this is called
     /// outside a tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// An async task hands CPU-heavy work to the blocking pool, under the
+    /// group's limit.
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// let handle = group.handle();
+    /// group.spawn(async move {
+    ///     handle
+    ///         .spawn_blocking(|| (1..=10_u64).product())
+    ///         .expect("the group is open");
+    ///     0
+    /// });
+    /// let mut out: Vec<u64> = group.join_all().await.into_iter().map(Result::unwrap).collect();
+    /// out.sort();
+    /// assert_eq!(out, [0, 3_628_800]);
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_blocking<F>(&self, f: F) -> Result<(), SpawnError>
     where

@@ -295,6 +295,24 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// result). Blocking closures already running are not interrupted.
     ///
     /// The group stays open: work submitted afterwards runs normally.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(std::future::pending::<u8>()); // running
+    /// group.spawn(std::future::pending::<u8>()); // waiting
+    /// group.abort_all();
+    /// group.spawn(async { 7 });
+    /// let results = group.join_all().await;
+    /// assert_eq!(results.iter().filter(|r| r.as_ref().is_err_and(|e| e.is_cancelled())).count(), 2);
+    /// assert!(results.iter().any(|r| matches!(r, Ok(7))));
+    /// # }
+    /// ```
     pub fn abort_all(&mut self) {
         self.shared.abort_all(false, false);
     }

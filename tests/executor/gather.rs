@@ -13,7 +13,7 @@ use tokio::time::sleep;
 use tokio_test::task;
 use tokio_test::{assert_pending, assert_ready};
 
-use crate::{DropCount, Gauge, counter, get, yield_once};
+use crate::{DropCount, Gauge, counter, get, paused_runtime, yield_once};
 
 #[tokio::test(start_paused = true)]
 async fn results_come_in_input_order() {
@@ -297,11 +297,7 @@ proptest! {
         delays in proptest::collection::vec(1_u64..20, 0..40),
         limit in 1_usize..8,
     ) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap();
+        let rt = paused_runtime();
         let gauge = Gauge::default();
         let out = rt.block_on(gather(limit, delays.iter().enumerate().map(|(i, &d)| {
             let gauge = gauge.clone();

@@ -62,6 +62,16 @@ impl Drop for DropCount {
     }
 }
 
+/// A current-thread runtime on tokio's paused clock, for proptest bodies
+/// (which cannot be `#[tokio::test]`s).
+pub(crate) fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
 pub(crate) fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }

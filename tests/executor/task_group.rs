@@ -8,7 +8,7 @@ use tokio::time::sleep;
 use tokio_test::task;
 use tokio_test::{assert_pending, assert_ready};
 
-use crate::{DropCount, Gauge, counter, get};
+use crate::{DropCount, Gauge, counter, get, paused_runtime};
 
 fn ok_values<T>(results: Vec<Result<T, async_patterns::executor::TaskError>>) -> Vec<T> {
     results
@@ -623,11 +623,7 @@ mod props {
             children in proptest::collection::vec(0_usize..3, 40),
             limit in 1_usize..6,
         ) {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .start_paused(true)
-                .build()
-                .unwrap();
+            let rt = paused_runtime();
             let gauge = Gauge::default();
             let mut group = TaskGroup::new(limit);
             let handle = group.handle();
