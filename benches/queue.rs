@@ -207,6 +207,38 @@ fn cells(c: &mut Criterion) {
     }
 }
 
+/// One producer sends `MESSAGES` into `$channel` (a `(tx, rx)` pair with an
+/// async `send` and tokio-style `recv_many`); one consumer drains it 128 at a
+/// time. Expands to the iteration's future.
+macro_rules! recv_many_1p1c {
+    ($channel:expr) => {
+        async {
+            #[allow(unused_mut)] // only tokio's `recv_many` takes `&mut self`
+            let (tx, mut rx) = $channel;
+            let producer = tokio::spawn(async move {
+                for i in 0..MESSAGES {
+                    tx.send(i).await.expect("open");
+                }
+            });
+            let consumer = tokio::spawn(async move {
+                let mut buf = Vec::with_capacity(128);
+                let mut n = 0;
+                loop {
+                    let got = rx.recv_many(&mut buf, 128).await;
+                    if got == 0 {
+                        break n;
+                    }
+                    n += got;
+                    black_box(&buf);
+                    buf.clear();
+                }
+            });
+            producer.await.expect("task");
+            assert_eq!(consumer.await.expect("task"), MESSAGES);
+        }
+    };
+}
+
 /// `recv_many` against `recv`, 1P1C bounded(128), multi-thread runtime.
 fn recv_many(c: &mut Criterion) {
     let rt = runtime(true);
@@ -217,54 +249,12 @@ fn recv_many(c: &mut Criterion) {
             .iter(|| async { assert_eq!(ours(1, 1, Some(128)).await, MESSAGES) })
     });
     group.bench_function("async-patterns recv_many(128)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let (tx, rx) = queue::bounded(128);
-            let producer = tokio::spawn(async move {
-                for i in 0..MESSAGES {
-                    tx.send(i).await.expect("open");
-                }
-            });
-            let consumer = tokio::spawn(async move {
-                let mut buf = Vec::with_capacity(128);
-                let mut n = 0;
-                loop {
-                    let got = rx.recv_many(&mut buf, 128).await;
-                    if got == 0 {
-                        break n;
-                    }
-                    n += got;
-                    black_box(&buf);
-                    buf.clear();
-                }
-            });
-            producer.await.expect("task");
-            assert_eq!(consumer.await.expect("task"), MESSAGES);
-        })
+        b.to_async(&rt)
+            .iter(|| recv_many_1p1c!(queue::bounded(128)))
     });
     group.bench_function("tokio-mpsc recv_many(128)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let (tx, mut rx) = tokio::sync::mpsc::channel(128);
-            let producer = tokio::spawn(async move {
-                for i in 0..MESSAGES {
-                    tx.send(i).await.expect("open");
-                }
-            });
-            let consumer = tokio::spawn(async move {
-                let mut buf = Vec::with_capacity(128);
-                let mut n = 0;
-                loop {
-                    let got = rx.recv_many(&mut buf, 128).await;
-                    if got == 0 {
-                        break n;
-                    }
-                    n += got;
-                    black_box(&buf);
-                    buf.clear();
-                }
-            });
-            producer.await.expect("task");
-            assert_eq!(consumer.await.expect("task"), MESSAGES);
-        })
+        b.to_async(&rt)
+            .iter(|| recv_many_1p1c!(tokio::sync::mpsc::channel(128)))
     });
     group.finish();
 }
