@@ -52,10 +52,8 @@ pub(crate) struct State<T> {
     /// `closed()` futures, all woken on close.
     pub(crate) close_waiters: WaiterList<()>,
     /// `join()` futures, all woken when the queue is empty and no `Job` is
-    /// alive.
+    /// alive. [`JOINING`] is set while it holds any registration.
     pub(crate) join_waiters: WaiterList<()>,
-    /// Registrations in `join_waiters`; [`JOINING`] is set while nonzero.
-    pub(crate) joiners: usize,
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -94,7 +92,6 @@ impl<T> Chan<T> {
                 recv_notified: 0,
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
-                joiners: 0,
             }),
             jobs: AtomicUsize::new(0),
         }
@@ -366,42 +363,31 @@ impl<T> Chan<T> {
         } else {
             st.closed
         };
+        let list = if join {
+            &mut st.join_waiters
+        } else {
+            &mut st.close_waiters
+        };
         if let Some(k) = *key {
-            let list = if join {
-                &mut st.join_waiters
-            } else {
-                &mut st.close_waiters
-            };
-            if done || list.state(k) != SlotState::Waiting {
-                *key = None;
-                list.remove(k);
-                if join {
-                    self.leave_join(st);
-                }
-                return Poll::Ready(());
+            if !done && list.state(k) == SlotState::Waiting {
+                list.set_waker(k, cx.waker());
+                return Poll::Pending;
             }
-            list.set_waker(k, cx.waker());
+            *key = None;
+            list.remove(k);
+        } else if !done {
+            *key = Some(list.push_back(cx.waker(), None));
             return Poll::Pending;
         }
-        if done {
-            if join && st.joiners == 0 {
-                self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
-            }
-            return Poll::Ready(());
-        }
         if join {
-            *key = Some(st.join_waiters.push_back(cx.waker(), None));
-            st.joiners += 1;
-        } else {
-            *key = Some(st.close_waiters.push_back(cx.waker(), None));
+            self.leave_join(st);
         }
-        Poll::Pending
+        Poll::Ready(())
     }
 
-    /// A join registration was removed; the last one clears [`JOINING`].
+    /// Clears [`JOINING`] once no join registration is left.
     fn leave_join(&self, st: &mut State<T>) {
-        st.joiners -= 1;
-        if st.joiners == 0 {
+        if st.join_waiters.in_use() == 0 {
             self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
         }
     }

@@ -75,7 +75,6 @@ impl<V> WaiterList<V> {
     }
 
     /// Number of registrations not yet removed by their owners.
-    #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
         self.in_use
     }
