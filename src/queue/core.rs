@@ -252,8 +252,7 @@ impl<T> Chan<T> {
                     return Poll::Pending;
                 }
                 *key = None;
-                st.recv_waiters.remove(k);
-                st.recv_notified -= 1;
+                st.remove_recv(k);
                 served = true;
             }
             if !st.queue.is_empty() {
@@ -262,8 +261,9 @@ impl<T> Chan<T> {
             if st.drained() {
                 return Poll::Ready(None);
             }
-            // Empty, and open or awaiting a permit's item: park. A receiver that was woken and lost its
-            // item to a competitor keeps its place at the front.
+            // Empty, and open or awaiting a permit's item: park. A receiver
+            // that was woken and lost its item to a competitor keeps its
+            // place at the front.
             *key = Some(if served {
                 st.recv_waiters.push_front(cx.waker(), None)
             } else {
@@ -277,10 +277,7 @@ impl<T> Chan<T> {
     /// passes its wakeup to the next parked receiver if an item is waiting.
     pub(crate) fn cancel_recv(&self, key: usize) {
         self.with(|st, wake| {
-            if st.recv_waiters.state(key) != SlotState::Waiting {
-                st.recv_notified -= 1;
-            }
-            st.recv_waiters.remove(key);
+            st.remove_recv(key);
             st.rebalance(wake);
         });
     }
@@ -427,10 +424,7 @@ impl<T> Chan<T> {
     pub(crate) fn drop_receiver(&self, key: Option<usize>) {
         self.with(|st, wake| {
             if let Some(k) = key {
-                if st.recv_waiters.state(k) != SlotState::Waiting {
-                    st.recv_notified -= 1;
-                }
-                st.recv_waiters.remove(k);
+                st.remove_recv(k);
             }
             st.receivers -= 1;
             if st.receivers == 0 {
@@ -484,6 +478,15 @@ impl<T> State<T> {
     /// queued after close is drained like any other, never stranded.
     pub(crate) fn drained(&self) -> bool {
         self.closed && self.queue.is_empty() && self.reserved == 0
+    }
+
+    /// Frees a receive registration; one that had been woken gives its
+    /// wakeup back (the caller's `rebalance` passes it on if still needed).
+    fn remove_recv(&mut self, key: usize) {
+        if self.recv_waiters.state(key) != SlotState::Waiting {
+            self.recv_notified -= 1;
+        }
+        self.recv_waiters.remove(key);
     }
 
     /// Restores I2: wakes parked receivers until every queued item has one.
