@@ -50,36 +50,65 @@ async fn join_all(tasks: Vec<tokio::task::JoinHandle<usize>>) -> usize {
     total
 }
 
-async fn ours(producers: usize, consumers: usize, cap: Option<usize>) -> usize {
-    let (tx, rx) = match cap {
-        Some(c) => queue::bounded(c),
-        None => queue::unbounded(),
+/// Defines `async fn $name(producers, consumers, cap) -> usize` for a cloneable
+/// MPMC channel: `producers` tasks split `MESSAGES` between them, `consumers`
+/// tasks count what they receive until the channel closes. `$send` and `$recv`
+/// are the channel's async send and receive, spelled with the given names.
+macro_rules! mpmc {
+    (
+        $name:ident, $bounded:path, $unbounded:path,
+        send: |$tx:ident, $i:ident| $send:expr,
+        recv: |$rx:ident| $recv:expr $(,)?
+    ) => {
+        async fn $name(producers: usize, consumers: usize, cap: Option<usize>) -> usize {
+            let (tx, rx) = match cap {
+                Some(c) => $bounded(c),
+                None => $unbounded(),
+            };
+            let mut tasks = Vec::new();
+            for p in 0..producers {
+                let $tx = tx.clone();
+                tasks.push(tokio::spawn(async move {
+                    for $i in 0..share(p, producers) {
+                        $send.expect("open");
+                    }
+                    0
+                }));
+            }
+            drop(tx);
+            for _ in 0..consumers {
+                let $rx = rx.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut n = 0;
+                    while let Ok(v) = $recv {
+                        black_box(v);
+                        n += 1;
+                    }
+                    n
+                }));
+            }
+            drop(rx);
+            join_all(tasks).await
+        }
     };
-    let mut tasks = Vec::new();
-    for p in 0..producers {
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..share(p, producers) {
-                tx.send(i).await.expect("open");
-            }
-            0
-        }));
-    }
-    drop(tx);
-    for _ in 0..consumers {
-        let rx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while let Ok(v) = rx.recv().await {
-                black_box(v);
-                n += 1;
-            }
-            n
-        }));
-    }
-    drop(rx);
-    join_all(tasks).await
 }
+
+mpmc!(ours, queue::bounded, queue::unbounded,
+    send: |tx, i| tx.send(i).await,
+    recv: |rx| rx.recv().await,
+);
+mpmc!(async_channel, async_channel::bounded, async_channel::unbounded,
+    send: |tx, i| tx.send(i).await,
+    recv: |rx| rx.recv().await,
+);
+mpmc!(flume, flume::bounded, flume::unbounded,
+    send: |tx, i| tx.send_async(i).await,
+    recv: |rx| rx.recv_async().await,
+);
+mpmc!(kanal, kanal::bounded_async, kanal::unbounded_async,
+    send: |tx, i| tx.send(i).await,
+    recv: |rx| rx.recv().await,
+);
 
 async fn tokio_mpsc(producers: usize, cap: Option<usize>) -> usize {
     let mut tasks = Vec::new();
@@ -127,99 +156,6 @@ async fn tokio_mpsc(producers: usize, cap: Option<usize>) -> usize {
             }));
         }
     }
-    join_all(tasks).await
-}
-
-async fn async_channel(producers: usize, consumers: usize, cap: Option<usize>) -> usize {
-    let (tx, rx) = match cap {
-        Some(c) => async_channel::bounded(c),
-        None => async_channel::unbounded(),
-    };
-    let mut tasks = Vec::new();
-    for p in 0..producers {
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..share(p, producers) {
-                tx.send(i).await.expect("open");
-            }
-            0
-        }));
-    }
-    drop(tx);
-    for _ in 0..consumers {
-        let rx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while let Ok(v) = rx.recv().await {
-                black_box(v);
-                n += 1;
-            }
-            n
-        }));
-    }
-    drop(rx);
-    join_all(tasks).await
-}
-
-async fn flume(producers: usize, consumers: usize, cap: Option<usize>) -> usize {
-    let (tx, rx) = match cap {
-        Some(c) => flume::bounded(c),
-        None => flume::unbounded(),
-    };
-    let mut tasks = Vec::new();
-    for p in 0..producers {
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..share(p, producers) {
-                tx.send_async(i).await.expect("open");
-            }
-            0
-        }));
-    }
-    drop(tx);
-    for _ in 0..consumers {
-        let rx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while let Ok(v) = rx.recv_async().await {
-                black_box(v);
-                n += 1;
-            }
-            n
-        }));
-    }
-    drop(rx);
-    join_all(tasks).await
-}
-
-async fn kanal(producers: usize, consumers: usize, cap: Option<usize>) -> usize {
-    let (tx, rx) = match cap {
-        Some(c) => kanal::bounded_async(c),
-        None => kanal::unbounded_async(),
-    };
-    let mut tasks = Vec::new();
-    for p in 0..producers {
-        let tx = tx.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..share(p, producers) {
-                tx.send(i).await.expect("open");
-            }
-            0
-        }));
-    }
-    drop(tx);
-    for _ in 0..consumers {
-        let rx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while let Ok(v) = rx.recv().await {
-                black_box(v);
-                n += 1;
-            }
-            n
-        }));
-    }
-    drop(rx);
     join_all(tasks).await
 }
 
@@ -271,6 +207,38 @@ fn cells(c: &mut Criterion) {
     }
 }
 
+/// One producer sends `MESSAGES` into `$channel` (a `(tx, rx)` pair with an
+/// async `send` and tokio-style `recv_many`); one consumer drains it 128 at a
+/// time. Expands to the iteration's future.
+macro_rules! recv_many_1p1c {
+    ($channel:expr) => {
+        async {
+            #[allow(unused_mut)] // only tokio's `recv_many` takes `&mut self`
+            let (tx, mut rx) = $channel;
+            let producer = tokio::spawn(async move {
+                for i in 0..MESSAGES {
+                    tx.send(i).await.expect("open");
+                }
+            });
+            let consumer = tokio::spawn(async move {
+                let mut buf = Vec::with_capacity(128);
+                let mut n = 0;
+                loop {
+                    let got = rx.recv_many(&mut buf, 128).await;
+                    if got == 0 {
+                        break n;
+                    }
+                    n += got;
+                    black_box(&buf);
+                    buf.clear();
+                }
+            });
+            producer.await.expect("task");
+            assert_eq!(consumer.await.expect("task"), MESSAGES);
+        }
+    };
+}
+
 /// `recv_many` against `recv`, 1P1C bounded(128), multi-thread runtime.
 fn recv_many(c: &mut Criterion) {
     let rt = runtime(true);
@@ -281,54 +249,12 @@ fn recv_many(c: &mut Criterion) {
             .iter(|| async { assert_eq!(ours(1, 1, Some(128)).await, MESSAGES) })
     });
     group.bench_function("async-patterns recv_many(128)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let (tx, rx) = queue::bounded(128);
-            let producer = tokio::spawn(async move {
-                for i in 0..MESSAGES {
-                    tx.send(i).await.expect("open");
-                }
-            });
-            let consumer = tokio::spawn(async move {
-                let mut buf = Vec::with_capacity(128);
-                let mut n = 0;
-                loop {
-                    let got = rx.recv_many(&mut buf, 128).await;
-                    if got == 0 {
-                        break n;
-                    }
-                    n += got;
-                    black_box(&buf);
-                    buf.clear();
-                }
-            });
-            producer.await.expect("task");
-            assert_eq!(consumer.await.expect("task"), MESSAGES);
-        })
+        b.to_async(&rt)
+            .iter(|| recv_many_1p1c!(queue::bounded(128)))
     });
     group.bench_function("tokio-mpsc recv_many(128)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let (tx, mut rx) = tokio::sync::mpsc::channel(128);
-            let producer = tokio::spawn(async move {
-                for i in 0..MESSAGES {
-                    tx.send(i).await.expect("open");
-                }
-            });
-            let consumer = tokio::spawn(async move {
-                let mut buf = Vec::with_capacity(128);
-                let mut n = 0;
-                loop {
-                    let got = rx.recv_many(&mut buf, 128).await;
-                    if got == 0 {
-                        break n;
-                    }
-                    n += got;
-                    black_box(&buf);
-                    buf.clear();
-                }
-            });
-            producer.await.expect("task");
-            assert_eq!(consumer.await.expect("task"), MESSAGES);
-        })
+        b.to_async(&rt)
+            .iter(|| recv_many_1p1c!(tokio::sync::mpsc::channel(128)))
     });
     group.finish();
 }

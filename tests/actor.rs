@@ -486,8 +486,13 @@ impl Actor for Gated {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_dropped_blocked_send_or_ask_delivers_nothing() {
+/// A `Gated` actor with a mailbox of one, blocked in `Hold`, with `Item(1)`
+/// filling its mailbox. Returns what it saw, its address and the gate's opener.
+async fn gated_and_full() -> (
+    Arc<Mutex<Vec<u32>>>,
+    Addr<Gated>,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let addr = actor::spawn_with_mailbox(Gated { seen: seen.clone() }, 1);
     let (open, gate) = tokio::sync::oneshot::channel();
@@ -495,6 +500,12 @@ async fn a_dropped_blocked_send_or_ask_delivers_nothing() {
     // Let the actor take `Hold` and block on the gate; then fill the mailbox.
     tokio::task::yield_now().await;
     addr.send(GatedMsg::Item(1)).await.unwrap();
+    (seen, addr, open)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dropped_blocked_send_or_ask_delivers_nothing() {
+    let (seen, addr, open) = gated_and_full().await;
 
     let mut blocked_send = task::spawn(addr.send(GatedMsg::Item(2)));
     let mut blocked_ask = task::spawn(addr.ask(GatedMsg::Ask));
@@ -514,12 +525,7 @@ async fn a_dropped_blocked_send_or_ask_delivers_nothing() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_blocked_send_is_woken_with_its_message_when_the_actor_stops() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let addr = actor::spawn_with_mailbox(Gated { seen: seen.clone() }, 1);
-    let (open, gate) = tokio::sync::oneshot::channel();
-    addr.send(GatedMsg::Hold(gate)).await.unwrap();
-    tokio::task::yield_now().await;
-    addr.send(GatedMsg::Item(1)).await.unwrap();
+    let (seen, addr, open) = gated_and_full().await;
 
     let mut blocked = task::spawn(addr.send(GatedMsg::Item(2)));
     assert_pending!(blocked.poll());

@@ -54,6 +54,31 @@ impl<R> Reply<R> {
 
     /// Whether the asker has given up, so that an answer would be thrown
     /// away. Lets a handler skip expensive work nobody waits for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context, Reply};
+    ///
+    /// struct Report;
+    ///
+    /// impl Actor for Report {
+    ///     type Message = Reply<u64>;
+    ///
+    ///     async fn handle(&mut self, reply: Reply<u64>, _ctx: &mut Context<Self>) {
+    ///         if reply.is_closed() {
+    ///             return; // the asker gave up: skip the work
+    ///         }
+    ///         reply.send((1..=20).product());
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let report = actor::spawn(Report);
+    /// assert_eq!(report.ask(|reply| reply).await, Ok(2_432_902_008_176_640_000));
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }

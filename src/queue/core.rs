@@ -52,10 +52,8 @@ pub(crate) struct State<T> {
     /// `closed()` futures, all woken on close.
     pub(crate) close_waiters: WaiterList<()>,
     /// `join()` futures, all woken when the queue is empty and no `Job` is
-    /// alive.
+    /// alive. [`JOINING`] is set while it holds any registration.
     pub(crate) join_waiters: WaiterList<()>,
-    /// Registrations in `join_waiters`; [`JOINING`] is set while nonzero.
-    pub(crate) joiners: usize,
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -94,7 +92,6 @@ impl<T> Chan<T> {
                 recv_notified: 0,
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
-                joiners: 0,
             }),
             jobs: AtomicUsize::new(0),
         }
@@ -255,8 +252,7 @@ impl<T> Chan<T> {
                     return Poll::Pending;
                 }
                 *key = None;
-                st.recv_waiters.remove(k);
-                st.recv_notified -= 1;
+                st.remove_recv(k);
                 served = true;
             }
             if !st.queue.is_empty() {
@@ -265,8 +261,9 @@ impl<T> Chan<T> {
             if st.drained() {
                 return Poll::Ready(None);
             }
-            // Empty, and open or awaiting a permit's item: park. A receiver that was woken and lost its
-            // item to a competitor keeps its place at the front.
+            // Empty, and open or awaiting a permit's item: park. A receiver
+            // that was woken and lost its item to a competitor keeps its
+            // place at the front.
             *key = Some(if served {
                 st.recv_waiters.push_front(cx.waker(), None)
             } else {
@@ -280,10 +277,7 @@ impl<T> Chan<T> {
     /// passes its wakeup to the next parked receiver if an item is waiting.
     pub(crate) fn cancel_recv(&self, key: usize) {
         self.with(|st, wake| {
-            if st.recv_waiters.state(key) != SlotState::Waiting {
-                st.recv_notified -= 1;
-            }
-            st.recv_waiters.remove(key);
+            st.remove_recv(key);
             st.rebalance(wake);
         });
     }
@@ -366,42 +360,31 @@ impl<T> Chan<T> {
         } else {
             st.closed
         };
+        let list = if join {
+            &mut st.join_waiters
+        } else {
+            &mut st.close_waiters
+        };
         if let Some(k) = *key {
-            let list = if join {
-                &mut st.join_waiters
-            } else {
-                &mut st.close_waiters
-            };
-            if done || list.state(k) != SlotState::Waiting {
-                *key = None;
-                list.remove(k);
-                if join {
-                    self.leave_join(st);
-                }
-                return Poll::Ready(());
+            if !done && list.state(k) == SlotState::Waiting {
+                list.set_waker(k, cx.waker());
+                return Poll::Pending;
             }
-            list.set_waker(k, cx.waker());
+            *key = None;
+            list.remove(k);
+        } else if !done {
+            *key = Some(list.push_back(cx.waker(), None));
             return Poll::Pending;
         }
-        if done {
-            if join && st.joiners == 0 {
-                self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
-            }
-            return Poll::Ready(());
-        }
         if join {
-            *key = Some(st.join_waiters.push_back(cx.waker(), None));
-            st.joiners += 1;
-        } else {
-            *key = Some(st.close_waiters.push_back(cx.waker(), None));
+            self.leave_join(st);
         }
-        Poll::Pending
+        Poll::Ready(())
     }
 
-    /// A join registration was removed; the last one clears [`JOINING`].
+    /// Clears [`JOINING`] once no join registration is left.
     fn leave_join(&self, st: &mut State<T>) {
-        st.joiners -= 1;
-        if st.joiners == 0 {
+        if st.join_waiters.in_use() == 0 {
             self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
         }
     }
@@ -441,10 +424,7 @@ impl<T> Chan<T> {
     pub(crate) fn drop_receiver(&self, key: Option<usize>) {
         self.with(|st, wake| {
             if let Some(k) = key {
-                if st.recv_waiters.state(k) != SlotState::Waiting {
-                    st.recv_notified -= 1;
-                }
-                st.recv_waiters.remove(k);
+                st.remove_recv(k);
             }
             st.receivers -= 1;
             if st.receivers == 0 {
@@ -498,6 +478,15 @@ impl<T> State<T> {
     /// queued after close is drained like any other, never stranded.
     pub(crate) fn drained(&self) -> bool {
         self.closed && self.queue.is_empty() && self.reserved == 0
+    }
+
+    /// Frees a receive registration; one that had been woken gives its
+    /// wakeup back (the caller's `rebalance` passes it on if still needed).
+    fn remove_recv(&mut self, key: usize) {
+        if self.recv_waiters.state(key) != SlotState::Waiting {
+            self.recv_notified -= 1;
+        }
+        self.recv_waiters.remove(key);
     }
 
     /// Restores I2: wakes parked receivers until every queued item has one.

@@ -45,8 +45,6 @@ pub(crate) struct WaiterList<V> {
     free: usize,
     head: usize,
     tail: usize,
-    /// Number of `Waiting` slots.
-    waiting: usize,
     /// Number of slots that are not `Free`.
     in_use: usize,
 }
@@ -58,14 +56,13 @@ impl<V> WaiterList<V> {
             free: NIL,
             head: NIL,
             tail: NIL,
-            waiting: 0,
             in_use: 0,
         }
     }
 
-    /// True if no registration is parked in the list.
+    /// True if some registration is parked in the list.
     pub(crate) fn has_waiting(&self) -> bool {
-        self.waiting != 0
+        self.head != NIL
     }
 
     /// Number of allocated slots (used, or free for reuse).
@@ -75,14 +72,12 @@ impl<V> WaiterList<V> {
     }
 
     /// Number of registrations not yet removed by their owners.
-    #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
         self.in_use
     }
 
     fn alloc(&mut self, waker: &Waker, value: Option<V>) -> usize {
         self.in_use += 1;
-        self.waiting += 1;
         let slot = Slot {
             state: SlotState::Waiting,
             prev: NIL,
@@ -142,7 +137,6 @@ impl<V> WaiterList<V> {
         }
         self.slots[key].prev = NIL;
         self.slots[key].next = NIL;
-        self.waiting -= 1;
     }
 
     pub(crate) fn state(&self, key: usize) -> SlotState {
@@ -215,7 +209,7 @@ impl<V> WaiterList<V> {
 impl<V> fmt::Debug for WaiterList<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaiterList")
-            .field("waiting", &self.waiting)
+            .field("has_waiting", &self.has_waiting())
             .field("in_use", &self.in_use)
             .finish()
     }
