@@ -73,7 +73,7 @@ impl<'a> Waiter<'a> {
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                let mut queue = super::gcra::lock(&inner.queue);
+                let mut queue = crate::loom::lock(&inner.queue);
                 let (id, head) = inner.enqueue(&mut queue, self.permits, cx.waker());
                 self.state = State::Queued(id, inner.now());
                 if !head {
@@ -82,7 +82,7 @@ impl<'a> Waiter<'a> {
                 queue
             }
             State::Queued(id, _) => {
-                let mut queue = super::gcra::lock(&inner.queue);
+                let mut queue = crate::loom::lock(&inner.queue);
                 let head = queue.entries.front().is_some_and(|e| e.id == id);
                 if !head {
                     if let Some(entry) = queue.entries.iter_mut().find(|e| e.id == id) {
@@ -135,7 +135,7 @@ impl Drop for Waiter<'_> {
         if let State::Queued(id, _) = self.state {
             // Nothing was taken from the rate yet, so leaving the queue is
             // all there is to give back.
-            let mut queue = super::gcra::lock(&self.inner.queue);
+            let mut queue = crate::loom::lock(&self.inner.queue);
             let next = self.inner.dequeue(&mut queue, id);
             drop(queue);
             if let Some(next) = next {
