@@ -60,9 +60,11 @@ impl<'a> Waiter<'a> {
     ///
     /// No wakeup is lost: every change to the queue happens under its lock,
     /// and whoever removes the head (the head itself on success, or a
-    /// dropped head) wakes the new head under that same lock. A waiter
-    /// that enqueues behind others is therefore either woken later or is
-    /// the head itself and arms its own timer before returning `Pending`.
+    /// dropped head) takes the new head's waker under that same lock and
+    /// wakes it right after unlocking (the new head stays queued until it
+    /// is polled). A waiter that enqueues behind others is therefore either
+    /// woken later or is the head itself and arms its own timer before
+    /// returning `Pending`.
     fn poll(&mut self, mut sleep: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
         let inner = &*self.inner;
         let mut queue = match self.state {
