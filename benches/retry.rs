@@ -6,7 +6,6 @@
 //! cargo bench --bench retry -- --warm-up-time 1 --measurement-time 3
 //! ```
 
-use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -14,32 +13,8 @@ use async_patterns::prelude::*;
 use async_patterns::retry::{Backoff, RetryPolicy, retry};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// Counts allocations made by the current thread.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// A global allocator cannot be written without `unsafe`; this one only
-// forwards to `System` and counts.
-#[allow(unsafe_code)]
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counter does not allocate.
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+#[path = "../tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
 async fn op(x: u64) -> Result<u64, std::io::Error> {
     Ok(black_box(x))
@@ -49,11 +24,11 @@ fn allocations_per_call(rt: &tokio::runtime::Runtime) {
     const CALLS: usize = 10_000;
     let count = |name: &str, f: &dyn Fn()| {
         f();
-        let before = ALLOCS.with(Cell::get);
+        let before = counting_alloc::count();
         for _ in 0..CALLS {
             f();
         }
-        let n = ALLOCS.with(Cell::get) - before;
+        let n = counting_alloc::count() - before;
         println!("allocations per call, {name}: {}", n as f64 / CALLS as f64);
     };
     let schedule = Backoff::exponential(Duration::from_millis(10));

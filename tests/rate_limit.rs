@@ -280,30 +280,38 @@ async fn pause_for_holds_everyone_back() {
     );
 }
 
-async fn achieved_rate(waiters: usize) {
-    const RATE: u32 = 200;
-    let limiter = RateLimiter::per_second(RATE);
-    let total = Arc::new(AtomicU64::new(0));
+/// Spawns `waiters` tasks that take permits from `limiter` in a loop, each
+/// counting those granted within `window` from now; sleeps until a second
+/// after the window, aborts the tasks and returns each one's count.
+async fn permits_per_waiter(limiter: &RateLimiter, waiters: usize, window: Duration) -> Vec<u64> {
     let per_task: Vec<Arc<AtomicU64>> = (0..waiters).map(|_| Arc::default()).collect();
     let start = Instant::now();
     let mut handles = Vec::new();
     for counter in &per_task {
         let limiter = limiter.clone();
-        let total = total.clone();
         let counter = counter.clone();
         handles.push(tokio::spawn(async move {
             loop {
                 limiter.acquire().await;
-                if start.elapsed() >= Duration::from_secs(10) {
+                if start.elapsed() >= window {
                     break;
                 }
-                total.fetch_add(1, Ordering::Relaxed);
                 counter.fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
-    tokio::time::sleep(Duration::from_secs(11)).await;
-    let got = total.load(Ordering::Relaxed) as f64;
+    tokio::time::sleep(window + Duration::from_secs(1)).await;
+    for handle in handles {
+        handle.abort();
+    }
+    per_task.iter().map(|c| c.load(Ordering::Relaxed)).collect()
+}
+
+async fn achieved_rate(waiters: usize) {
+    const RATE: u32 = 200;
+    let limiter = RateLimiter::per_second(RATE);
+    let counts = permits_per_waiter(&limiter, waiters, Duration::from_secs(10)).await;
+    let got = counts.iter().sum::<u64>() as f64;
     let want = f64::from(RATE) * 10.0;
     assert!(
         (got - want).abs() / want <= 0.01,
@@ -312,12 +320,8 @@ async fn achieved_rate(waiters: usize) {
     if waiters <= 10 {
         // FIFO round robin: every waiter got its share (give or take the
         // first and the last round).
-        let counts: Vec<u64> = per_task.iter().map(|c| c.load(Ordering::Relaxed)).collect();
         let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
         assert!(max - min <= 2, "unfair shares: {counts:?}");
-    }
-    for handle in handles {
-        handle.abort();
     }
 }
 
@@ -466,32 +470,13 @@ async fn a_huge_period_does_not_saturate_into_no_limit() {
 /// lateness, or 300/s becomes 250/s and 3,000/s becomes 1,000/s.
 async fn achieved_rate_off_the_millisecond_grid(rate: u32, waiters: usize) {
     let limiter = RateLimiter::per_second(rate);
-    let total = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let mut handles = Vec::new();
-    for _ in 0..waiters {
-        let limiter = limiter.clone();
-        let total = total.clone();
-        handles.push(tokio::spawn(async move {
-            loop {
-                limiter.acquire().await;
-                if start.elapsed() >= Duration::from_secs(2) {
-                    break;
-                }
-                total.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let got = total.load(Ordering::Relaxed) as f64;
+    let counts = permits_per_waiter(&limiter, waiters, Duration::from_secs(2)).await;
+    let got = counts.iter().sum::<u64>() as f64;
     let want = f64::from(rate) * 2.0;
     assert!(
         (got - want).abs() / want <= 0.01,
         "{rate}/s with {waiters} waiters: {got} permits in 2 s, want {want}"
     );
-    for handle in handles {
-        handle.abort();
-    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -687,38 +687,13 @@ fn debug_output_is_useful() {
 
 // ---- allocations ----
 
-/// Counts the allocations made by the current thread, so that the tests
-/// running in parallel on other threads do not disturb the count.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// The only `unsafe` in the crate's targets: a global allocator cannot be
-// written without it, and this one only forwards to `System`.
-#[allow(unsafe_code)]
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counter does not allocate.
-unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 fn allocations(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.with(Cell::get);
+    let before = counting_alloc::count();
     f();
-    ALLOCS.with(Cell::get) - before
+    counting_alloc::count() - before
 }
 
 /// Polls a future that must be ready at once, without a runtime.

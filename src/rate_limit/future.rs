@@ -60,9 +60,11 @@ impl<'a> Waiter<'a> {
     ///
     /// No wakeup is lost: every change to the queue happens under its lock,
     /// and whoever removes the head (the head itself on success, or a
-    /// dropped head) wakes the new head under that same lock. A waiter
-    /// that enqueues behind others is therefore either woken later or is
-    /// the head itself and arms its own timer before returning `Pending`.
+    /// dropped head) takes the new head's waker under that same lock and
+    /// wakes it right after unlocking (the new head stays queued until it
+    /// is polled). A waiter that enqueues behind others is therefore either
+    /// woken later or is the head itself and arms its own timer before
+    /// returning `Pending`.
     fn poll(&mut self, mut sleep: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
         let inner = &*self.inner;
         let mut queue = match self.state {
@@ -73,7 +75,7 @@ impl<'a> Waiter<'a> {
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                let mut queue = super::gcra::lock(&inner.queue);
+                let mut queue = crate::loom::lock(&inner.queue);
                 let (id, head) = inner.enqueue(&mut queue, self.permits, cx.waker());
                 self.state = State::Queued(id, inner.now());
                 if !head {
@@ -82,7 +84,7 @@ impl<'a> Waiter<'a> {
                 queue
             }
             State::Queued(id, _) => {
-                let mut queue = super::gcra::lock(&inner.queue);
+                let mut queue = crate::loom::lock(&inner.queue);
                 let head = queue.entries.front().is_some_and(|e| e.id == id);
                 if !head {
                     if let Some(entry) = queue.entries.iter_mut().find(|e| e.id == id) {
@@ -135,7 +137,7 @@ impl Drop for Waiter<'_> {
         if let State::Queued(id, _) = self.state {
             // Nothing was taken from the rate yet, so leaving the queue is
             // all there is to give back.
-            let mut queue = super::gcra::lock(&self.inner.queue);
+            let mut queue = crate::loom::lock(&self.inner.queue);
             let next = self.inner.dequeue(&mut queue, id);
             drop(queue);
             if let Some(next) = next {

@@ -2,12 +2,13 @@
 //! waiting acquirers.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::loom::Mutex;
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
 ///
@@ -210,12 +211,4 @@ impl Inner {
             None
         }
     }
-}
-
-/// Locks the queue, ignoring poisoning: no user code runs under the lock
-/// (waking a waker is the only foreign call), so the queue stays consistent.
-pub(crate) fn lock(mutex: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -362,12 +362,31 @@ impl RateLimiter {
     }
 
     /// The steady-state time between two permits (`per / permits`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::new(3, Duration::from_secs(6));
+    /// assert_eq!(limiter.interval(), Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn interval(&self) -> Duration {
         self.inner.interval()
     }
 
     /// The most permits that can be taken back to back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// assert_eq!(RateLimiter::per_second(10).max_burst(), 1);
+    /// assert_eq!(RateLimiter::per_second(10).burst(4).max_burst(), 4);
+    /// ```
     #[must_use]
     pub fn max_burst(&self) -> u32 {
         self.inner.burst()

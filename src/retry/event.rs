@@ -6,6 +6,26 @@ use std::time::Duration;
 ///
 /// The hook is not called after the final failure: that error is what the
 /// [`Retry`](super::Retry) future returns.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::retry::{Backoff, retry};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let mut seen = Vec::new();
+/// let result: Result<(), &str> = retry(Backoff::constant(Duration::from_secs(1)).max_retries(2), || async {
+///     Err("down")
+/// })
+/// .notify(|event| seen.push((event.attempt(), *event.error(), event.delay(), event.elapsed())))
+/// .await;
+/// assert_eq!(result, Err("down"));
+/// let secs = Duration::from_secs;
+/// assert_eq!(seen, [(1, "down", secs(1), secs(0)), (2, "down", secs(1), secs(1))]);
+/// # }
+/// ```
 pub struct RetryEvent<'a, E> {
     pub(crate) attempt: usize,
     pub(crate) error: &'a E,

@@ -345,6 +345,24 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     }
 
     /// The number of attempts started so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut fut = pin!(retry(Backoff::constant(Duration::from_secs(1)), || async {
+    ///     Err::<(), _>("down")
+    /// }));
+    /// assert_eq!(fut.attempts(), 0);
+    /// assert_eq!(fut.as_mut().await, Err("down"));
+    /// assert_eq!(fut.attempts(), 4); // the first try and 3 retries
+    /// # }
+    /// ```
     #[must_use]
     pub fn attempts(&self) -> usize {
         self.attempt

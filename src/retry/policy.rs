@@ -87,6 +87,17 @@ impl<B> RetryPolicy<B, NoAttemptTimeout> {
     /// Races each attempt against `limit`; see
     /// [`Retry::attempt_timeout`]. The policy's [`retry`](RetryPolicy::retry)
     /// then needs `E: From<Elapsed>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)))
+    ///     .attempt_timeout(Duration::from_secs(2));
+    /// assert_eq!(policy.attempt_limit(), Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn attempt_timeout(self, limit: Duration) -> RetryPolicy<B, AttemptTimeout> {
         RetryPolicy {
@@ -102,6 +113,27 @@ impl<B> RetryPolicy<B, NoAttemptTimeout> {
     ///
     /// Dropping the returned future stops at once: the attempt in flight
     /// is dropped and no further attempt is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)).max_retries(2));
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = policy
+    ///     .retry(|| {
+    ///         calls += 1;
+    ///         async { Err("down") }
+    ///     })
+    ///     .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 3);
+    /// # }
+    /// ```
     pub fn retry<F, Fut, T, E>(&self, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
     where
         B: IntoIterator<Item = Duration> + Clone,
@@ -124,6 +156,35 @@ impl<B> RetryPolicy<B, AttemptTimeout> {
     ///
     /// Dropping the returned future stops at once: the attempt in flight
     /// is dropped and no further attempt is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)))
+    ///     .attempt_timeout(Duration::from_secs(2));
+    /// let mut calls = 0;
+    /// let value: io::Result<u32> = policy
+    ///     .retry(|| {
+    ///         calls += 1;
+    ///         let hangs = calls == 1;
+    ///         async move {
+    ///             if hangs {
+    ///                 std::future::pending::<()>().await;
+    ///             }
+    ///             Ok(7)
+    ///         }
+    ///     })
+    ///     .await;
+    /// assert_eq!(value.unwrap(), 7); // the first attempt timed out
+    /// assert_eq!(calls, 2);
+    /// # }
+    /// ```
     pub fn retry<F, Fut, T, E>(&self, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
     where
         B: IntoIterator<Item = Duration> + Clone,
@@ -139,6 +200,17 @@ impl<B> RetryPolicy<B, AttemptTimeout> {
     }
 
     /// The per-attempt timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// let policy = RetryPolicy::new(Backoff::exponential(Duration::from_millis(100)))
+    ///     .attempt_timeout(Duration::from_millis(500));
+    /// assert_eq!(policy.attempt_limit(), Duration::from_millis(500));
+    /// ```
     #[must_use]
     pub const fn attempt_limit(&self) -> Duration {
         self.attempt_timeout.0
@@ -148,6 +220,28 @@ impl<B> RetryPolicy<B, AttemptTimeout> {
 impl<B, Tm> RetryPolicy<B, Tm> {
     /// Gives up rather than start an attempt `limit` or more after the
     /// first; see [`Retry::max_elapsed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)).unlimited())
+    ///     .max_elapsed(Duration::from_millis(2_500));
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = policy
+    ///     .retry(|| {
+    ///         calls += 1;
+    ///         async { Err("down") }
+    ///     })
+    ///     .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 3); // at 0, 1 and 2 s
+    /// # }
+    /// ```
     #[must_use]
     pub fn max_elapsed(mut self, limit: Duration) -> Self {
         self.max_elapsed = Some(limit);
