@@ -57,3 +57,15 @@ pub use elapsed::Elapsed;
 pub use ext::TimeoutExt;
 pub use future::{Timeout, timeout, timeout_at};
 pub use scope::Scope;
+
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// `from + after`, or, where that instant cannot be represented, an instant
+/// 30 years after `from`: far enough to mean "never" for a timer, near
+/// enough for tokio's timer wheel. For the crate's timers whose duration
+/// comes from the user (`Duration::MAX` included).
+pub(crate) fn saturating_instant(from: Instant, after: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    from.checked_add(after).unwrap_or(from + FAR)
+}

@@ -91,9 +91,7 @@ pub(crate) fn coop<R>(
 }
 
 fn deadline_after(d: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(d)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+    crate::timeout::saturating_instant(Instant::now(), d)
 }
 
 /// Polls the lazily created timer; true once the deadline passed.

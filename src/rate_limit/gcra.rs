@@ -99,9 +99,7 @@ impl Inner {
     }
 
     pub(crate) fn instant(&self, nanos: u64) -> Instant {
-        self.origin
-            .checked_add(Duration::from_nanos(nanos))
-            .unwrap_or_else(|| self.origin + Duration::from_secs(86_400 * 365 * 30))
+        crate::timeout::saturating_instant(self.origin, Duration::from_nanos(nanos))
     }
 
     /// Whether waiters are queued (the fast paths must not overtake them).

@@ -398,9 +398,7 @@ fn poll_timer(sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> Poll
 
 /// Sets the timer to fire `delay` from now (non-generic).
 fn arm(sleep: &mut Option<Pin<Box<Sleep>>>, delay: Duration) {
-    let at = Instant::now()
-        .checked_add(delay)
-        .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30));
+    let at = crate::timeout::saturating_instant(Instant::now(), delay);
     match sleep {
         Some(sleep) => sleep.as_mut().reset(at),
         None => *sleep = Some(Box::pin(tokio::time::sleep_until(at))),
