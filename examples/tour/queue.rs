@@ -1,11 +1,13 @@
-//! `asyncio.Queue` -> `async_patterns::queue`: put/get, task_done/join via
-//! `Job`, graceful close, and shutdown that hands the leftovers back.
+//! `asyncio.Queue` -> `async_patterns::queue`: put/get with back-pressure,
+//! task_done/join via `Job` guards, then a graceful close and a shutdown
+//! that hands the leftovers back.
 
 use std::time::Duration;
 
 use async_patterns::queue;
 
-pub(crate) async fn run() {
+/// Producer/consumer with `put`, `get`, `task_done` and `join`.
+pub(crate) async fn producer_consumer() {
     let (tx, rx) = queue::bounded::<&'static str>(2);
 
     // put / get with back-pressure
@@ -22,34 +24,49 @@ pub(crate) async fn run() {
     blocked.await.unwrap().unwrap();
 
     // task_done / join: a Job finishes when it drops, even on panic
-    let worker = {
-        let rx = rx.clone();
-        tokio::spawn(async move {
-            while let Ok(job) = rx.recv_job().await {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                println!("  worker finished {:?}", *job);
-            }
+    let workers: Vec<_> = (1..=2)
+        .map(|id| {
+            let rx = rx.clone();
+            tokio::spawn(async move {
+                while let Ok(job) = rx.recv_job().await {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    println!("  worker {id} finished {:?}", *job);
+                }
+            })
         })
-    };
+        .collect();
+    tx.send("iron").await.unwrap();
     println!(
-        "unfinished = {}; join() waits for the worker...",
+        "unfinished = {}; join() waits for the workers...",
         tx.unfinished()
     );
     tx.join().await;
     println!("join() done, unfinished = {}", tx.unfinished());
+    tx.close();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+}
 
-    // graceful close: the worker drains and stops
-    tx.send("iron").await.unwrap();
+/// `q.shutdown()` (Python 3.13): graceful close, or immediate shutdown that
+/// returns what was still queued.
+pub(crate) async fn closeable() {
+    let (tx, rx) = queue::unbounded();
+    tx.send("sweep").await.unwrap();
+    tx.send("dust").await.unwrap();
     tx.close();
     println!(
-        "after close(): send -> {:?}",
-        tx.send("late").await.map_err(|e| e.0)
+        "after close(): put -> {:?} (the item comes back)",
+        tx.send("late").await.map_err(|e| e.into_inner())
     );
-    worker.await.unwrap();
+    while let Ok(chore) = rx.recv().await {
+        println!("  drained {chore:?}");
+    }
+    println!("then get() -> {:?}", rx.recv().await);
 
     // shutdown(immediate=True), but nothing is dropped: you get it back
     let (tx, _rx) = queue::unbounded();
-    for chore in ["dust", "mop", "vacuum"] {
+    for chore in ["mop", "vacuum", "polish"] {
         tx.try_send(chore).unwrap();
     }
     println!("shutdown() returned {:?}", tx.shutdown());

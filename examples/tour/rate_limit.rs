@@ -5,11 +5,11 @@ use std::time::Instant;
 use async_patterns::rate_limit::RateLimiter;
 
 pub(crate) async fn run() {
-    // 50 per second, so 10 permits take about 180 ms.
+    // 50 per second, so 6 permits take about 100 ms.
     let limiter = RateLimiter::per_second(50);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for i in 0..10 {
+    for i in 0..6 {
         let limiter = limiter.clone();
         tasks.push(tokio::spawn(async move {
             limiter.acquire().await;

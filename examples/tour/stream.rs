@@ -1,4 +1,5 @@
-//! async generators / async for -> async_patterns::stream
+//! async iterators, async generators, `async for` -> `futures::Stream`,
+//! `async_patterns::stream::generate` and `StreamPatternsExt`
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,17 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 pub(crate) async fn run() {
+    // An async iterator (a class with __aiter__/__anext__): a Stream built
+    // from a state and a step, here a paged API with a simulated latency.
+    let pages = futures::stream::unfold(1_u32, |page| async move {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        (page <= 3).then(|| (format!("page {page}"), page + 1))
+    });
+    println!(
+        "async for over a paged source -> {:?}",
+        pages.collect::<Vec<_>>().await
+    );
+
     // async def countdown(n): while n: yield n; n -= 1
     let countdown = generate(|mut y| async move {
         for n in (1..=3).rev() {
