@@ -21,6 +21,8 @@
 //! | write an async generator, batch or pace a stream, map it concurrently | [`stream`]: [`stream::generate`], [`stream::StreamPatternsExt`] |
 //! | own mutable state in one task and talk to it by messages | [`actor`]: [`actor::Actor`], [`actor::Addr`] |
 //! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`] |
+//! | time futures and report errors and latency percentiles per operation | a wrapper future: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
+//! | run background jobs with ids, status polling and cancellation | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
 //!
 //! # Python asyncio → async-patterns
 //!
@@ -44,6 +46,30 @@
 //! | aiolimiter `AsyncLimiter(10, 1)`, `async with limiter:` | [`RateLimiter::per_second(10)`](rate_limit::RateLimiter::per_second), [`acquire().await`](rate_limit::RateLimiter::acquire) |
 //! | an actor: an `asyncio.Queue` inbox + a task per actor | [`actor::spawn`], [`Addr::send`](actor::Addr::send), [`Addr::ask`](actor::Addr::ask) |
 //! | `async with pool.acquire() as conn:` | [`pool::Pool::get`] → [`pool::Pooled`] guard, returned on drop |
+//! | a class with `__aiter__` / `__anext__` | a [`Stream`](futures::Stream): `futures::stream::unfold(state, step)` |
+//! | `loop.run_in_executor` fed by / feeding a plain thread | [`Sender::send_blocking`](queue::Sender::send_blocking), [`Receiver::recv_blocking`](queue::Receiver::recv_blocking) |
+//! | crawler: aiohttp + `Semaphore` + aiolimiter + tenacity | [`TaskGroup`](executor::TaskGroup) + [`GroupHandle::spawn`](executor::GroupHandle::spawn) + [`RateLimiter`](rate_limit::RateLimiter) + [`retry`](retry::retry) + [`Deadline`](timeout::Deadline): the [`crawler`](https://github.com/async-patterns/async-patterns/blob/main/examples/crawler.rs) example |
+//! | a timing decorator `@monitor("name")` (performance monitor) | a wrapper future that times a `Result` future and keeps percentiles: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
+//! | a background task system (FastAPI: submit, poll status, cancel) | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
+//!
+//! # Runnable examples
+//!
+//! `cargo run --example NAME`, from a checkout of the repository:
+//!
+//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs): every pattern below, one short section each, in asyncio order;
+//! - [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs): producers, a bounded queue and a worker pool with `recv_job` and `join`;
+//! - [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs): plain threads feeding async consumers through one queue;
+//! - [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs): the semaphore pattern with [`gather`](executor::gather);
+//! - [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs): `run_in_executor` with [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking);
+//! - [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs): memory of 10^6 tasks in a [`TaskGroup`](executor::TaskGroup) vs a `JoinSet`;
+//! - [`retry`](https://github.com/async-patterns/async-patterns/blob/main/examples/retry.rs): exponential backoff with jitter ([`retry`]);
+//! - [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs): 20 requests at 5 per second ([`RateLimiter`](rate_limit::RateLimiter));
+//! - [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs): async generators with [`generate`](stream::generate);
+//! - [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs): batching by size or time with `chunks_timeout`;
+//! - [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs): [`actor`]s with ask/reply and a graceful stop;
+//! - [`crawler`](https://github.com/async-patterns/async-patterns/blob/main/examples/crawler.rs): a real HTTP crawler on loopback: limit, rate limit, retry, deadline, graceful shutdown;
+//! - [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs): a performance monitor: count, errors, cancellations and latency percentiles per operation;
+//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs): a background task scheduler: submit, poll, cancel, bounded concurrency, graceful shutdown.
 //!
 //! # A worker pool on a queue
 //!
@@ -222,17 +248,33 @@
 //!
 //! | future | if dropped before it completes |
 //! |---|---|
-//! | [`Event::wait`](event::Event::wait), `wait_owned`, `wait_timeout` | nothing |
-//! | [`Receiver::recv`](queue::Receiver::recv), `recv_job`, `recv_many`, `recv_timeout`, the `Stream` | nothing: no item, no wakeup (it passes to the next waiter) |
-//! | [`Sender::send`](queue::Sender::send) | its item is dropped, never queued later (unless it had already been handed a slot: then it is queued); use [`reserve`](queue::Sender::reserve) or [`send_timeout`](queue::Sender::send_timeout) to keep it |
-//! | [`Sender::reserve`](queue::Sender::reserve), [`join`](queue::Sender::join), [`closed`](queue::Sender::closed) | nothing |
-//! | [`timeout::Timeout`], [`Deadline::scope`](timeout::Deadline::scope) | whatever the inner future loses |
-//! | [`executor::gather`], [`try_gather`](executor::try_gather) | the futures in flight are dropped (cancelled) |
+//! | [`Event::wait`](event::Event::wait), [`wait_owned`](event::Event::wait_owned), [`wait_timeout`](event::Event::wait_timeout) | nothing |
+//! | [`Receiver::recv`](queue::Receiver::recv), [`recv_job`](queue::Receiver::recv_job), [`recv_many`](queue::Receiver::recv_many), [`recv_timeout`](queue::Receiver::recv_timeout), the receiver's `Stream::next` | nothing: no item, no wakeup (it passes to the next waiter) |
+//! | [`Sender::send`](queue::Sender::send), [`send_timeout`](queue::Sender::send_timeout) | its item is dropped, never queued later (unless it had already been handed a slot: then it is queued); awaited to the end, `send_timeout` always queues the item or gives it back |
+//! | [`Sender::reserve`](queue::Sender::reserve) | nothing: a slot already granted goes to the next sender (the way to send in `select!`) |
+//! | [`join`](queue::Sender::join), [`closed`](queue::Sender::closed) (on either end) | nothing |
+//! | [`timeout::Timeout`] ([`timeout`](timeout::timeout), [`timeout_at`](timeout::timeout_at), [`TimeoutExt`](timeout::TimeoutExt)), [`Deadline::scope`](timeout::Deadline::scope) | whatever the inner future loses when dropped |
+//! | [`executor::gather`], [`try_gather`](executor::try_gather) | the futures in flight, the ones not started, and the outputs so far |
 //! | [`TaskGroup::join_next`](executor::TaskGroup::join_next) | nothing: the result stays in the group |
-//! | [`retry::Retry`] | the attempt in flight is dropped; no further attempts |
-//! | [`RateLimiter::acquire`](rate_limit::RateLimiter::acquire) | its place in line; no capacity is taken |
-//! | [`Addr::send`](actor::Addr::send) / [`Addr::ask`](actor::Addr::ask) | the message, if not yet in the mailbox |
-//! | [`Pool::get`](pool::Pool::get) | its place in line; a half-made object |
+//! | [`TaskGroup::join_all`](executor::TaskGroup::join_all), [`try_join_all`](executor::TaskGroup::try_join_all) | the group: running tasks are aborted, waiting ones dropped, results so far lost |
+//! | [`TaskGroup::shutdown`](executor::TaskGroup::shutdown) | nothing more: the group is closed and aborted on the first poll; unjoined results stay in it |
+//! | [`retry::Retry`] ([`retry::retry`], [`Retryable::retry`](retry::Retryable::retry), [`RetryPolicy::retry`](retry::RetryPolicy::retry)) | the attempt in flight is dropped; no further attempts |
+//! | [`RateLimiter::acquire`](rate_limit::RateLimiter::acquire), [`acquire_n`](rate_limit::RateLimiter::acquire_n), [`acquire_owned`](rate_limit::RateLimiter::acquire_owned) | its place in line; no permit is taken |
+//! | [`Addr::send`](actor::Addr::send) | the message, if not yet in the mailbox |
+//! | [`Addr::ask`](actor::Addr::ask) | the request, if not yet in the mailbox; once in it, it is handled and the answer thrown away |
+//! | [`Addr::join`](actor::Addr::join) | nothing (`join` can be called again) |
+//! | [`Pool::get`](pool::Pool::get), [`get_timeout`](pool::Pool::get_timeout) | its place in line; a half-made object (the factory's future is dropped) |
+//! | [`Yielder::send`](stream::Yielder::send) | the item, if never polled; once polled, nothing (the item is delivered) |
+//!
+//! Streams are cancelled by dropping them too. Dropping a
+//! [`generate`](stream::generate) / [`try_generate`](stream::try_generate)
+//! stream drops its producer at once (`aclose()`); the
+//! [`StreamPatternsExt`](stream::StreamPatternsExt) adapters drop what they
+//! hold: `chunks_timeout` its partial batch, `debounce` and `rate_limited`
+//! the item they are holding back, `map_concurrent(_unordered)` the futures
+//! in flight and the outputs not yet yielded; `throttle`, `timeout_each` and
+//! `take_until_set` hold no item. Dropping a `next()` future loses nothing:
+//! the state stays in the stream.
 //!
 //! # Runtime and features
 //!

@@ -33,6 +33,10 @@
 //! assert_eq!(&buffer[..], b"hello");
 //! # }
 //! ```
+//!
+//! # Runnable examples
+//!
+//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/pool.rs) (`cargo run --example tour`): five queries sharing two lazily opened connections.
 
 mod get;
 mod pooled;
@@ -53,6 +57,9 @@ type Factory<T> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = T> + Send>> + Send
 /// A pool of at most `max_size` reusable objects made by an async factory.
 ///
 /// `Clone` is cheap and shares the pool. See the [module docs](self).
+///
+/// Runnable example: [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/pool.rs) (`cargo run --example tour`),
+/// five queries sharing two connections.
 pub struct Pool<T> {
     shared: Arc<Shared<T>>,
 }

@@ -25,6 +25,9 @@ use super::core::{Core, store};
 /// never hold back the others: whenever one finishes, the next one starts.
 /// An empty input resolves on the first poll with an empty `Vec`.
 ///
+/// Runnable example: [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs) (`cargo run --example bounded_fetch`),
+/// ten downloads, three at a time.
+///
 /// # Panics
 ///
 /// Panics if `limit` is 0. If one of the futures panics, the panic

@@ -41,6 +41,9 @@ use super::shared::{Job, Shared};
 /// Dropping the group aborts every running task, drops every waiting
 /// future, and closes it to its handles.
 ///
+/// Runnable example: [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs) (`cargo run --example group_memory`),
+/// a million tasks in a group, memory compared with `JoinSet`.
+///
 /// # How the limit is kept
 ///
 /// Each of the `limit` slots is one tokio task that runs a job, then the
@@ -163,6 +166,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// tasks.
     ///
     /// A running closure cannot be aborted; see the type-level docs.
+    ///
+    /// Runnable example: [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs) (`cargo run --example blocking_work`),
+    /// CPU-heavy closures beside async waits under one limit.
     ///
     /// # Panics
     ///

@@ -139,6 +139,9 @@ impl<T> Sender<T> {
 
     /// Sends `item` from a plain thread, blocking it until a slot is free.
     ///
+    /// Runnable example: [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs) (`cargo run --example blocking_bridge`),
+    /// plain threads feeding async consumers.
+    ///
     /// # Errors
     ///
     /// [`SendError`] with the item if the queue is or becomes closed first.

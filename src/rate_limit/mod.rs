@@ -53,6 +53,12 @@
 //! assert_eq!(start.elapsed(), Duration::from_millis(1800));
 //! # }
 //! ```
+//!
+//! # Runnable examples
+//!
+//! - [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`): 20 requests at 5 per second;
+//! - [`crawler`](https://github.com/async-patterns/async-patterns/blob/main/examples/crawler.rs) (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
+//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/crawler.rs) (`cargo run --example tour`): the same against an in-memory site.
 
 mod error;
 mod future;
@@ -70,6 +76,9 @@ use self::gcra::Inner;
 /// A rate limiter shared by all its clones.
 ///
 /// See the [module docs](self) for the algorithm and the guarantees.
+///
+/// Runnable example: [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`),
+/// 20 requests at 5 per second.
 ///
 /// # Examples
 ///

@@ -156,6 +156,9 @@ impl<T: 'static> Drop for Lend<'_, T> {
 ///         yield i
 /// ```
 ///
+/// Runnable example: [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs) (`cargo run --example generators`),
+/// `async_range` and a paged source as async generators.
+///
 /// # Laziness and back-pressure
 ///
 /// `f` is called at once to build the producer future, but that future's

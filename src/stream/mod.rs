@@ -72,6 +72,12 @@
 //! assert_eq!(batches, [vec![1, 2], vec![3, 4], vec![5]]);
 //! # }
 //! ```
+//!
+//! # Runnable examples
+//!
+//! - [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs) (`cargo run --example generators`): `async_range` and an async iterator over a paged source;
+//! - [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs) (`cargo run --example batching`): log lines batched by size or time with `chunks_timeout`;
+//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/stream.rs) (`cargo run --example tour`): async iterators, generators, `chunks_timeout`, `map_concurrent`, `throttle` and `take_until_set`.
 
 mod chunks_timeout;
 mod debounce;
@@ -129,6 +135,9 @@ pub trait StreamPatternsExt: Stream {
     ///
     /// This is the "write to the database every 100 rows or every second"
     /// pattern.
+    ///
+    /// Runnable example: [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs) (`cargo run --example batching`),
+    /// log lines batched by size or time.
     ///
     /// # Examples
     ///
