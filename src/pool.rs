@@ -218,12 +218,36 @@ impl<T: Send + 'static> Pool<T> {
 
 impl<T> Pool<T> {
     /// The most objects the pool holds at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::pool::Pool;
+    ///
+    /// let pool = Pool::new(3, || async { Vec::<u8>::new() });
+    /// assert_eq!(pool.max_size(), 3);
+    /// ```
     #[must_use]
     pub fn max_size(&self) -> usize {
         self.shared.max_size
     }
 
     /// Objects waiting in the pool to be reused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::pool::Pool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = Pool::new(2, || async { String::new() });
+    /// assert_eq!(pool.idle(), 0); // nothing is made up front
+    /// let (a, b) = (pool.get().await, pool.get().await);
+    /// drop((a, b));
+    /// assert_eq!(pool.idle(), 2);
+    /// # }
+    /// ```
     #[must_use]
     pub fn idle(&self) -> usize {
         self.shared.lock_idle().len()

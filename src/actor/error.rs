@@ -90,12 +90,56 @@ impl ActorError {
 
     /// Whether the actor panicked (in `started`, `handle`, `stopped`, or
     /// while being dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// struct Fragile;
+    ///
+    /// impl Actor for Fragile {
+    ///     type Message = ();
+    ///
+    ///     async fn handle(&mut self, _msg: (), _ctx: &mut Context<Self>) {
+    ///         panic!("boom");
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let addr = actor::spawn(Fragile);
+    /// addr.send(()).await.unwrap();
+    /// let err = addr.join().await.unwrap_err();
+    /// assert!(err.is_panic());
+    /// # }
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panicked { .. })
     }
 
     /// Whether the actor's task was cancelled before it finished (its
     /// runtime shut down).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// struct Idle;
+    ///
+    /// impl Actor for Idle {
+    ///     type Message = ();
+    ///
+    ///     async fn handle(&mut self, _msg: (), _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let addr = runtime.block_on(async { actor::spawn(Idle) });
+    /// drop(runtime); // cancels its tasks, the actor's among them
+    /// let err = futures::executor::block_on(addr.join()).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }

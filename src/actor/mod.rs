@@ -205,6 +205,43 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Handles one message. The next message is taken only when this future
     /// completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context, Reply};
+    ///
+    /// /// Sums numbers; stops itself at the first zero.
+    /// struct Summer(u64);
+    ///
+    /// enum Msg {
+    ///     Add(u64),
+    ///     Total(Reply<u64>),
+    /// }
+    ///
+    /// impl Actor for Summer {
+    ///     type Message = Msg;
+    ///
+    ///     async fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Add(0) => ctx.stop(),
+    ///             Msg::Add(n) => self.0 += n,
+    ///             Msg::Total(reply) => reply.send(self.0),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let summer = actor::spawn(Summer(0));
+    /// for n in [3, 4] {
+    ///     summer.send(Msg::Add(n)).await.unwrap();
+    /// }
+    /// assert_eq!(summer.ask(Msg::Total).await, Ok(7));
+    /// summer.send(Msg::Add(0)).await.unwrap();
+    /// summer.join().await.unwrap();
+    /// # }
+    /// ```
     fn handle(
         &mut self,
         msg: Self::Message,
@@ -213,6 +250,35 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Runs once, before the first message is handled. Does nothing by
     /// default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::actor::{self, Actor, Context, Reply};
+    ///
+    /// /// Loads its state before the first message.
+    /// struct Cache(Vec<&'static str>);
+    ///
+    /// impl Actor for Cache {
+    ///     type Message = Reply<usize>;
+    ///
+    ///     async fn started(&mut self, _ctx: &mut Context<Self>) {
+    ///         tokio::time::sleep(Duration::from_millis(10)).await; // "read from disk"
+    ///         self.0 = vec!["a", "b", "c"];
+    ///     }
+    ///
+    ///     async fn handle(&mut self, reply: Reply<usize>, _ctx: &mut Context<Self>) {
+    ///         reply.send(self.0.len());
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cache = actor::spawn(Cache(Vec::new()));
+    /// assert_eq!(cache.ask(|reply| reply).await, Ok(3)); // queued until started ran
+    /// # }
+    /// ```
     fn started(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
         let _ = ctx;
         async {}
@@ -220,6 +286,42 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Runs once, after the mailbox has been closed and drained, before the
     /// actor is dropped. Not run after a panic. Does nothing by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// /// Buffers lines and flushes them when it stops.
+    /// struct Buffered {
+    ///     lines: Vec<String>,
+    ///     out: Arc<Mutex<Vec<String>>>,
+    /// }
+    ///
+    /// impl Actor for Buffered {
+    ///     type Message = String;
+    ///
+    ///     async fn handle(&mut self, line: String, _ctx: &mut Context<Self>) {
+    ///         self.lines.push(line);
+    ///     }
+    ///
+    ///     async fn stopped(&mut self) {
+    ///         self.out.lock().unwrap().append(&mut self.lines);
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let out = Arc::new(Mutex::new(Vec::new()));
+    /// let log = actor::spawn(Buffered { lines: Vec::new(), out: out.clone() });
+    /// log.send("one".to_string()).await.unwrap();
+    /// log.send("two".to_string()).await.unwrap();
+    /// log.stop(); // graceful: both lines are handled, then `stopped` runs
+    /// log.join().await.unwrap();
+    /// assert_eq!(*out.lock().unwrap(), ["one", "two"]);
+    /// # }
+    /// ```
     fn stopped(&mut self) -> impl Future<Output = ()> + Send {
         async {}
     }

@@ -81,6 +81,20 @@ impl TaskError {
 
     /// The panic message, when the task panicked with a `&str` or a `String`
     /// (what `panic!("...")` produces).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<u32>::new(1);
+    /// group.spawn(async { panic!("disk full") });
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// assert_eq!(err.panic_message(), Some("disk full"));
+    /// # }
+    /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             Repr::Panicked(panic) => panic.message(),
@@ -214,6 +228,21 @@ impl<E> GroupError<E> {
     }
 
     /// Returns the [`TaskError`], if a task panicked or was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<Result<u32, String>>::new(2);
+    /// group.spawn(async { panic!("bug") });
+    /// let err = group.try_join_all().await.unwrap_err();
+    /// let task_error = err.into_task_error().expect("a panic, not an Err");
+    /// assert_eq!(task_error.panic_message(), Some("bug"));
+    /// # }
+    /// ```
     pub fn into_task_error(self) -> Option<TaskError> {
         match self {
             GroupError::Failed(_) => None,
@@ -222,6 +251,20 @@ impl<E> GroupError<E> {
     }
 
     /// Returns `true` if a task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<Result<u32, String>>::new(2);
+    /// group.spawn(async { Err("refused".to_string()) });
+    /// let err = group.try_join_all().await.unwrap_err();
+    /// assert!(!err.is_panic()); // an `Err` from a task, not a panic
+    /// # }
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, GroupError::Task(e) if e.is_panic())
     }

@@ -128,6 +128,22 @@ impl<T: Send + 'static> GroupHandle<T> {
     }
 
     /// Returns `true` if the group is closing and refuses new work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<u32>::new(2);
+    /// let handle = group.handle();
+    /// assert!(!handle.is_closed());
+    /// group.shutdown().await;
+    /// assert!(handle.is_closed());
+    /// assert!(handle.spawn(async { 1 }).is_err());
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }

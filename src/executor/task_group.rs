@@ -121,6 +121,15 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// The most tasks this group runs at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// let group = TaskGroup::<()>::new(8);
+    /// assert_eq!(group.limit(), 8);
+    /// ```
     pub fn limit(&self) -> usize {
         self.shared.limit()
     }
@@ -200,6 +209,24 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Returns a cloneable handle that submits work to this group, for its
     /// own tasks to hold. See [`GroupHandle`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let group = TaskGroup::new(4);
+    /// let handle = group.handle();
+    /// // Another task submits work to the group.
+    /// tokio::spawn(async move { handle.spawn(async { "from elsewhere" }).unwrap() })
+    ///     .await
+    ///     .unwrap();
+    /// let results = group.join_all().await;
+    /// assert_eq!(results[0].as_ref().ok(), Some(&"from elsewhere"));
+    /// # }
+    /// ```
     pub fn handle(&self) -> GroupHandle<T> {
         GroupHandle {
             shared: Arc::clone(&self.shared),
@@ -241,6 +268,22 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// Like tokio's `JoinSet`, it takes part in tokio's cooperative
     /// scheduling: a loop over many ready results yields to the runtime now
     /// and then instead of starving the other tasks on its thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// group.spawn(async { 7 });
+    /// let first = poll_fn(|cx| group.poll_join_next(cx)).await;
+    /// assert_eq!(first.unwrap().unwrap(), 7);
+    /// assert!(poll_fn(|cx| group.poll_join_next(cx)).await.is_none());
+    /// # }
+    /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
         self.poll_join(cx, false)
     }
@@ -364,28 +407,108 @@ impl<T: Send + 'static> TaskGroup<T> {
 
     /// Tasks submitted and not yet joined: running, waiting, and finished
     /// but not yet returned by `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { 2 });
+    /// assert_eq!(group.len(), 2);
+    /// group.join_next().await;
+    /// assert_eq!(group.len(), 1);
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         let (running, waiting, joinable) = self.shared.counts();
         running + waiting + joinable
     }
 
     /// Returns `true` if [`len`](Self::len) is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// assert!(group.is_empty());
+    /// group.spawn(async {});
+    /// assert!(!group.is_empty());
+    /// while group.join_next().await.is_some() {}
+    /// assert!(group.is_empty());
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Tasks spawned on the runtime right now (never more than `limit`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// for _ in 0..5 {
+    ///     group.spawn(std::future::pending::<()>());
+    /// }
+    /// assert_eq!(group.running(), 2); // the limit
+    /// group.abort_all();
+    /// # }
+    /// ```
     pub fn running(&self) -> usize {
         self.shared.counts().0
     }
 
     /// Tasks submitted and waiting, unspawned, for a free slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// for _ in 0..5 {
+    ///     group.spawn(std::future::pending::<()>());
+    /// }
+    /// assert_eq!(group.waiting(), 3); // not spawned until a slot frees
+    /// group.abort_all();
+    /// # }
+    /// ```
     pub fn waiting(&self) -> usize {
         self.shared.counts().1
     }
 
     /// Returns `true` if handles' submissions are refused (during and after
     /// [`shutdown`](Self::shutdown), until the owner spawns again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<()>::new(2);
+    /// assert!(!group.is_closed());
+    /// group.shutdown().await;
+    /// assert!(group.is_closed());
+    /// group.spawn(async {}); // the owner's spawn reopens it
+    /// assert!(!group.is_closed());
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }

@@ -26,6 +26,20 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// Returns the item that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, rx) = queue::unbounded();
+    /// rx.close();
+    /// let err = tx.send(String::from("report")).await.unwrap_err();
+    /// assert_eq!(err.into_inner(), "report"); // nothing is lost
+    /// # }
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -63,6 +77,17 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// Returns the item that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::queue;
+    ///
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.try_send("first").unwrap();
+    /// let err = tx.try_send("second").unwrap_err();
+    /// assert_eq!(err.into_inner(), "second");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             Self::Full(v) | Self::Closed(v) => v,
@@ -70,11 +95,31 @@ impl<T> TrySendError<T> {
     }
 
     /// True if the queue was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::queue;
+    ///
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
     }
 
     /// True if the queue was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::queue;
+    ///
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.close();
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, Self::Closed(_))
     }
@@ -125,6 +170,21 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// Returns the item that could not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.send("a").await.unwrap();
+    /// let err = tx.send_timeout("b", Duration::from_millis(10)).await.unwrap_err();
+    /// assert_eq!(err.into_inner(), "b");
+    /// # }
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             Self::Timeout(v) | Self::Closed(v) => v,
@@ -132,11 +192,41 @@ impl<T> SendTimeoutError<T> {
     }
 
     /// True if the time ran out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.send("a").await.unwrap();
+    /// let err = tx.send_timeout("b", Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// # }
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
     }
 
     /// True if the queue was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, _rx) = queue::bounded(1);
+    /// tx.close();
+    /// let err = tx.send_timeout("a", Duration::from_millis(10)).await.unwrap_err();
+    /// assert!(err.is_closed());
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, Self::Closed(_))
     }

@@ -35,12 +35,43 @@ impl NotUntil {
     /// has already come).
     ///
     /// This is the earliest time: another caller may take that permit first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10);
+    /// limiter.try_acquire().unwrap();
+    /// let not_until = limiter.try_acquire().unwrap_err();
+    /// assert_eq!(not_until.wait(), Duration::from_millis(100));
+    /// # }
+    /// ```
     #[must_use]
     pub fn wait(&self) -> Duration {
         self.earliest.saturating_duration_since(Instant::now())
     }
 
     /// The instant at which a permit becomes available.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10);
+    /// limiter.try_acquire().unwrap();
+    /// let not_until = limiter.try_acquire().unwrap_err();
+    /// assert_eq!(not_until.earliest(), Instant::now() + Duration::from_millis(100));
+    /// # }
+    /// ```
     #[must_use]
     pub const fn earliest(&self) -> Instant {
         self.earliest
@@ -76,12 +107,38 @@ impl InsufficientCapacity {
     }
 
     /// The number of permits that was asked for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10).burst(5);
+    /// let err = limiter.acquire_n(8).await.unwrap_err();
+    /// assert_eq!(err.requested(), 8);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn requested(&self) -> u32 {
         self.requested
     }
 
     /// The burst of the limiter: the most permits one call can take.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(10).burst(5);
+    /// let err = limiter.acquire_n(8).await.unwrap_err();
+    /// assert_eq!(err.burst(), 5); // ask for at most 5 at a time
+    /// # }
+    /// ```
     #[must_use]
     pub const fn burst(&self) -> u32 {
         self.burst

@@ -35,24 +35,100 @@ pub struct RetryEvent<'a, E> {
 
 impl<'a, E> RetryEvent<'a, E> {
     /// The 1-based number of the attempt that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{retry, Backoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut seen = Vec::new();
+    /// let outcome = retry(Backoff::constant(Duration::from_millis(10)).max_retries(2), || async {
+    ///     Err::<(), _>("busy")
+    /// })
+    /// .notify(|event| seen.push(event.attempt()))
+    /// .await;
+    /// assert_eq!(outcome, Err("busy"));
+    /// assert_eq!(seen, [1, 2]);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn attempt(&self) -> usize {
         self.attempt
     }
 
     /// The error that attempt failed with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{retry, Backoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut seen = Vec::new();
+    /// let outcome = retry(Backoff::constant(Duration::from_millis(10)).max_retries(2), || async {
+    ///     Err::<(), _>("busy")
+    /// })
+    /// .notify(|event| seen.push(*event.error()))
+    /// .await;
+    /// assert_eq!(outcome, Err("busy"));
+    /// assert_eq!(seen, ["busy", "busy"]);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn error(&self) -> &'a E {
         self.error
     }
 
     /// How long the retry loop sleeps before the next attempt.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{retry, Backoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut seen = Vec::new();
+    /// let outcome = retry(Backoff::constant(Duration::from_millis(10)).max_retries(2), || async {
+    ///     Err::<(), _>("busy")
+    /// })
+    /// .notify(|event| seen.push(event.delay()))
+    /// .await;
+    /// assert_eq!(outcome, Err("busy"));
+    /// assert_eq!(seen, [Duration::from_millis(10); 2]);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn delay(&self) -> Duration {
         self.delay
     }
 
     /// Time since the first attempt started, attempts and sleeps included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{retry, Backoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut seen = Vec::new();
+    /// let outcome = retry(Backoff::constant(Duration::from_millis(10)).max_retries(2), || async {
+    ///     Err::<(), _>("busy")
+    /// })
+    /// .notify(|event| seen.push(event.elapsed()))
+    /// .await;
+    /// assert_eq!(outcome, Err("busy"));
+    /// assert_eq!(seen, [Duration::ZERO, Duration::from_millis(10)]);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn elapsed(&self) -> Duration {
         self.elapsed

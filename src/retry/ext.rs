@@ -36,6 +36,26 @@ where
     ///
     /// Dropping the returned future stops at once: the attempt in flight
     /// is dropped and no further attempt is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::prelude::*;
+    /// use async_patterns::retry::Backoff;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut calls = 0;
+    /// let flaky = || {
+    ///     calls += 1;
+    ///     let n = calls;
+    ///     async move { if n < 3 { Err("busy") } else { Ok(n) } }
+    /// };
+    /// let answer = flaky.retry(Backoff::constant(Duration::from_millis(50))).await;
+    /// assert_eq!(answer, Ok(3));
+    /// # }
+    /// ```
     fn retry<B>(self, schedule: B) -> DefaultRetry<B::IntoIter, Self, Fut, E>
     where
         B: IntoIterator<Item = Duration>,

@@ -249,6 +249,17 @@ impl<B, Tm> RetryPolicy<B, Tm> {
     }
 
     /// The schedule each retry starts from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, RetryPolicy};
+    ///
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)).max_retries(2));
+    /// let delays: Vec<Duration> = policy.schedule().clone().into_iter().collect();
+    /// assert_eq!(delays, [Duration::from_secs(1); 2]);
+    /// ```
     #[must_use]
     pub const fn schedule(&self) -> &B {
         &self.schedule

@@ -109,6 +109,21 @@ impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
     }
 
     /// How many futures are running (or finished and waiting for their turn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use async_patterns::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut tens = stream::iter([1, 2, 3, 4]).map_concurrent(2, |n| async move { n * 10 });
+    /// assert_eq!(tens.in_flight(), 0); // nothing starts before the first poll
+    /// assert_eq!(tens.next().await, Some(10));
+    /// assert_eq!(tens.in_flight(), 1); // the second, done and waiting its turn
+    /// # }
+    /// ```
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
@@ -194,6 +209,21 @@ impl<S, F, Fut> MapConcurrentUnordered<S, F, Fut> {
     }
 
     /// How many futures are running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use async_patterns::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut tens = stream::iter([1, 2, 3, 4]).map_concurrent_unordered(2, |n| async move { n * 10 });
+    /// assert_eq!(tens.in_flight(), 0); // nothing starts before the first poll
+    /// assert!(tens.next().await.is_some());
+    /// assert!(tens.in_flight() <= 2);
+    /// # }
+    /// ```
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }

@@ -37,12 +37,39 @@ impl<S: Stream> RateLimited<S> {
     }
 
     /// The limiter this stream draws from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::stream;
+    /// use async_patterns::prelude::*;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let paced = stream::iter([1, 2, 3]).rate_limited(RateLimiter::per_second(5));
+    /// assert_eq!(paced.limiter().interval(), Duration::from_millis(200));
+    /// ```
     pub fn limiter(&self) -> &RateLimiter {
         &self.limiter
     }
 
     /// Consumes the adapter, returning the inner stream; an item waiting for
     /// its permit is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use async_patterns::prelude::*;
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let paced = stream::iter([1, 2, 3]).rate_limited(RateLimiter::per_second(5));
+    /// let plain: Vec<i32> = paced.into_inner().collect().await; // no permits taken
+    /// assert_eq!(plain, [1, 2, 3]);
+    /// # }
+    /// ```
     pub fn into_inner(self) -> S {
         self.stream
     }

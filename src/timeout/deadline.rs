@@ -110,6 +110,21 @@ impl Deadline {
     }
 
     /// The instant of the deadline, or `None` for *never*.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::Deadline;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let deadline = Deadline::after(Duration::from_secs(2));
+    /// assert_eq!(deadline.instant(), Some(Instant::now() + Duration::from_secs(2)));
+    /// assert_eq!(Deadline::never().instant(), None);
+    /// # }
+    /// ```
     #[must_use]
     pub const fn instant(&self) -> Option<Instant> {
         self.at

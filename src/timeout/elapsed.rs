@@ -42,6 +42,20 @@ impl Elapsed {
     /// How long the limit was, measured from when it was set (creation of
     /// the guard, or its last [`reset`](super::Timeout::reset)) to the
     /// deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let slow = tokio::time::sleep(Duration::from_secs(5));
+    /// let err = slow.timeout(Duration::from_secs(1)).await.unwrap_err();
+    /// assert_eq!(err.limit(), Duration::from_secs(1));
+    /// # }
+    /// ```
     #[must_use]
     pub const fn limit(&self) -> Duration {
         self.limit

@@ -179,21 +179,82 @@ impl<F> Timeout<F> {
     }
 
     /// The inner future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let guarded = timeout(Duration::from_secs(1), tokio::time::sleep(Duration::from_secs(5)));
+    /// assert!(!guarded.get_ref().is_elapsed());
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// The inner future, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+    /// let mut guarded = timeout(Duration::from_secs(1), rx);
+    /// guarded.get_mut().close(); // reach the receiver inside the guard
+    /// assert!(tx.is_closed());
+    /// # }
+    /// ```
     pub fn get_mut(&mut self) -> &mut F {
         &mut self.future
     }
 
     /// The inner future, pinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    /// use tokio::time::{sleep, Instant};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let guarded = timeout(Duration::from_secs(10), sleep(Duration::from_secs(5)));
+    /// let mut guarded = std::pin::pin!(guarded);
+    /// // Move the inner sleep's own deadline closer.
+    /// guarded.as_mut().get_pin_mut().reset(Instant::now() + Duration::from_secs(1));
+    /// let start = Instant::now();
+    /// guarded.await.unwrap();
+    /// assert_eq!(start.elapsed(), Duration::from_secs(1));
+    /// # }
+    /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut F> {
         self.project().future
     }
 
     /// Takes the inner future out of the guard, dropping the limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::timeout::timeout;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let guarded = timeout(Duration::from_millis(1), async { 5 });
+    /// let inner = guarded.into_inner(); // no limit any more
+    /// assert_eq!(inner.await, 5);
+    /// # }
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }
