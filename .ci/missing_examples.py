@@ -1,71 +1,71 @@
 #!/usr/bin/env python3
-# Run from the crate root: python3 .ci/missing_examples.py src (exits 1 if any is missing).
-"""List public fns/methods in src/ whose doc comment has no `# Examples` section.
+"""Lists the public fns and methods in src/ whose doc comment has no
+`# Examples` section. Run from the crate root:
 
-Heuristic: a `pub fn` / `pub async fn` / `pub const fn` (not pub(crate)/pub(super)),
-or a `fn` declared inside a `pub trait` block; the doc is the run of `///` lines
-above it (attributes skipped). Trait-impl methods (`impl X for Y`) are skipped:
-their docs live on the trait.
+    python3 .ci/missing_examples.py [src]
+
+Exits 1 if any is missing. A heuristic over the text, not a parser: it looks
+at `pub fn` / `pub const fn` / `pub async fn` (not `pub(crate)` and the
+like) and at the `fn`s declared directly inside a `pub trait`, outside
+`#[cfg(test)]` code, and reads the `///` lines above each (attributes
+skipped). Methods of trait impls are not listed: their docs are the trait's.
 """
-import re, sys, pathlib
+import pathlib
+import re
+import sys
 
-root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")
-pub_fn = re.compile(r'^\s*pub\s+(const\s+)?(async\s+)?(unsafe\s+)?fn\s+(\w+)')
-trait_start = re.compile(r'^\s*pub\s+trait\s+(\w+)')
-any_fn = re.compile(r'^\s*(const\s+)?(async\s+)?fn\s+(\w+)')
-missing = []
-total = 0
-for path in sorted(root.rglob("*.rs")):
-    if path.name == "loom.rs":
-        continue
+PUB_FN = re.compile(r"^\s*pub\s+(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)")
+TRAIT = re.compile(r"^\s*pub\s+trait\s+(\w+)")
+TRAIT_FN = re.compile(r"^\s*(?:const\s+)?(?:async\s+)?fn\s+(\w+)")
+
+
+def doc_above(lines, i):
+    """The `///` lines above line `i`, skipping attributes."""
+    j = i - 1
+    while j >= 0 and (lines[j].strip().startswith("#[") or lines[j].strip().endswith(")]")):
+        j -= 1
+    doc = []
+    while j >= 0 and lines[j].strip().startswith("///"):
+        doc.append(lines[j].strip())
+        j -= 1
+    return doc
+
+
+def missing_in(path):
     lines = path.read_text().splitlines()
-    in_trait = None
-    depth = 0
-    trait_depth = None
-    in_test = False
+    depth, trait, trait_depth, in_test = 0, None, 0, False
     for i, line in enumerate(lines):
-        if re.match(r'^\s*#\[cfg\(test\)\]', line):
+        if re.match(r"^\s*#\[cfg\(test\)\]", line):
             in_test = True
-        m = pub_fn.match(line)
         name = None
-        if m:
-            name = m.group(4)
-        elif in_trait is not None:
-            m2 = any_fn.match(line)
-            if m2 and depth == trait_depth + 1:
-                name = f"{in_trait}::{m2.group(3)}"
-        tm = trait_start.match(line)
-        if tm:
-            in_trait = tm.group(1)
-            trait_depth = depth
+        if m := PUB_FN.match(line):
+            name = m.group(1)
+        elif trait and depth == trait_depth + 1 and (m := TRAIT_FN.match(line)):
+            name = f"{trait}::{m.group(1)}"
+        if m := TRAIT.match(line):
+            trait, trait_depth = m.group(1), depth
         depth += line.count("{") - line.count("}")
-        if in_trait is not None and depth <= trait_depth and "}" in line:
-            in_trait = None
-        if name is None or in_test:
+        if trait and depth <= trait_depth and "}" in line:
+            trait = None
+        if name and not in_test:
+            yield i + 1, name, "/// # Examples" in doc_above(lines, i)
+
+
+def main():
+    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")
+    total, missing = 0, []
+    for path in sorted(root.rglob("*.rs")):
+        if path.name == "loom.rs":
             continue
-        total += 1
-        # collect doc comment above
-        j = i - 1
-        doc = []
-        while j >= 0:
-            s = lines[j].strip()
-            if s.startswith("///"):
-                doc.append(s)
-            elif s.startswith("#[") or s.startswith("#![") or s == "" and False:
-                pass
-            elif s.startswith("//") and not s.startswith("///"):
-                pass
-            else:
-                # attribute continuation lines like `)]`
-                if doc == [] and (s.endswith(")]") or s.endswith("]")) and not s.endswith(";"):
-                    j -= 1
-                    continue
-                break
-            j -= 1
-        text = "\n".join(doc)
-        if "# Examples" not in text:
-            missing.append(f"{path}:{i+1}: {name}")
-if missing:
-    print("\n".join(missing))
-print(f"-- {len(missing)} of {total} public fns lack an `# Examples` doctest", file=sys.stderr)
-sys.exit(1 if missing else 0)
+        for line, name, has_example in missing_in(path):
+            total += 1
+            if not has_example:
+                missing.append(f"{path}:{line}: {name}")
+    for m in missing:
+        print(m)
+    print(f"{len(missing)} of {total} public fns lack an `# Examples` doctest", file=sys.stderr)
+    sys.exit(1 if missing else 0)
+
+
+if __name__ == "__main__":
+    main()
