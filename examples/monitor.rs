@@ -70,7 +70,8 @@ enum Outcome {
 }
 
 /// Records one call when dropped: on completion, or when the tracked future
-/// is dropped before it completes (then it counts as cancelled).
+/// is dropped before it completes (then it counts as cancelled, as does a
+/// panic unwinding through it).
 struct Timing<'a> {
     monitor: &'a Monitor,
     name: &'static str,

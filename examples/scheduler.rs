@@ -24,6 +24,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -80,8 +81,10 @@ struct Entry<T> {
 struct Shared<T> {
     /// Every task submitted, by id. Only a worker moves a task out of
     /// `Running`, and only under this lock, so status changes never race.
+    /// Finished tasks stay until the scheduler is dropped; a long-running
+    /// service would evict them some time after they finish.
     tasks: Mutex<BTreeMap<TaskId, Entry<T>>>,
-    next_id: Mutex<TaskId>,
+    next_id: AtomicU64,
 }
 
 impl<T: Clone> Shared<T> {
@@ -116,6 +119,9 @@ impl<T: Clone> Shared<T> {
 }
 
 /// Runs submitted tasks in the background, `workers` at a time.
+///
+/// Dropping it aborts the workers and the tasks they run; call
+/// [`shutdown`](Self::shutdown) for a graceful end.
 pub(crate) struct Scheduler<T> {
     shared: Arc<Shared<T>>,
     queue: Sender<Work<T>>,
@@ -129,7 +135,7 @@ impl<T: Clone + Send + 'static> Scheduler<T> {
     pub(crate) fn new(workers: usize, max_pending: usize) -> Self {
         let shared = Arc::new(Shared {
             tasks: Mutex::new(BTreeMap::new()),
-            next_id: Mutex::new(1),
+            next_id: AtomicU64::new(1),
         });
         let (queue, rx) = queue::bounded(max_pending);
         let mut group = TaskGroup::new(workers);
@@ -149,15 +155,7 @@ impl<T: Clone + Send + 'static> Scheduler<T> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: fmt::Display,
     {
-        let id = {
-            let mut next = self
-                .shared
-                .next_id
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            *next += 1;
-            *next - 1
-        };
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         self.shared.lock().insert(
             id,
             Entry {
