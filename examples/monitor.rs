@@ -29,10 +29,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_patterns::executor::gather;
 use async_patterns::prelude::*;
+use tokio::time::Instant;
 
 /// Latency and outcome statistics per operation name. Clones share them.
 #[derive(Clone, Debug, Default)]
@@ -245,4 +246,43 @@ async fn main() {
         }
     }
     run(requests).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let samples: Vec<Duration> = (1..=100).map(ms).collect();
+        assert_eq!(percentile(&samples, 50), ms(50));
+        assert_eq!(percentile(&samples, 90), ms(90));
+        assert_eq!(percentile(&samples, 99), ms(99));
+        assert_eq!(percentile(&[ms(7)], 99), ms(7));
+        assert_eq!(percentile(&[ms(1), ms(2), ms(3)], 50), ms(2));
+        assert_eq!(percentile(&[], 50), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn track_counts_outcomes_and_latency() {
+        let monitor = Monitor::new();
+        assert_eq!(monitor.track("op", call(10, false)).await, Ok(()));
+        assert!(monitor.track("op", call(30, true)).await.is_err());
+        let dropped = monitor.track("op", call(100, false)).timeout(ms(20)).await;
+        assert!(dropped.is_err());
+
+        let stats = monitor.stats();
+        assert_eq!(stats.len(), 1);
+        let op = &stats[0];
+        assert_eq!(
+            (op.name, op.calls, op.errors, op.cancelled),
+            ("op", 3, 1, 1)
+        );
+        assert_eq!((op.p50, op.max), (ms(20), ms(30)));
+        assert!(monitor.report().contains("op"));
+    }
 }

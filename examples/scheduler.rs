@@ -339,3 +339,133 @@ pub(crate) async fn run() {
 async fn main() {
     run().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+    use super::*;
+
+    type Outcome = Result<u32, String>;
+
+    async fn sleep_then(ms: u64, value: u32) -> Outcome {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        Ok(value)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn outcomes_are_reported() {
+        let scheduler = Scheduler::new(2, 8);
+        let done = scheduler.submit("ok", sleep_then(10, 7)).unwrap();
+        let failed = scheduler
+            .submit("err", async { Err::<u32, _>("no disk") })
+            .unwrap();
+        let panicked = scheduler
+            .submit("panic", async { panic!("boom") as Outcome })
+            .unwrap();
+        assert_eq!(scheduler.status(done), Some(Status::Pending));
+        assert_eq!(scheduler.wait(done).await, Some(Status::Done(7)));
+        assert_eq!(
+            scheduler.wait(failed).await,
+            Some(Status::Failed("no disk".into()))
+        );
+        assert_eq!(
+            scheduler.wait(panicked).await,
+            Some(Status::Failed("panicked: boom".into()))
+        );
+        assert_eq!(scheduler.status(99), None);
+        assert_eq!(scheduler.list().len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_pending_and_running() {
+        let scheduler = Scheduler::new(1, 8);
+        let started = Arc::new(AtomicBool::new(false));
+        let running = scheduler
+            .submit("long", std::future::pending::<Outcome>())
+            .unwrap();
+        let pending = scheduler
+            .submit("never", {
+                let started = started.clone();
+                async move {
+                    started.store(true, Ordering::SeqCst);
+                    Ok::<u32, String>(1)
+                }
+            })
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(scheduler.status(running), Some(Status::Running));
+
+        assert!(scheduler.cancel(pending));
+        assert_eq!(scheduler.status(pending), Some(Status::Cancelled));
+        assert!(scheduler.cancel(running));
+        assert_eq!(scheduler.wait(running).await, Some(Status::Cancelled));
+        assert!(!scheduler.cancel(running), "already finished");
+
+        assert_eq!(scheduler.shutdown(Duration::from_secs(1)).await, 0);
+        assert!(
+            !started.load(Ordering::SeqCst),
+            "a cancelled task never starts"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn at_most_workers_tasks_run_at_once() {
+        let scheduler = Scheduler::new(2, 16);
+        let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let ids: Vec<_> = (0..6)
+            .map(|i| {
+                let (now, peak) = (now.clone(), peak.clone());
+                scheduler
+                    .submit("job", async move {
+                        peak.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        Ok::<u32, String>(i)
+                    })
+                    .unwrap()
+            })
+            .collect();
+        for (i, id) in (0..).zip(ids) {
+            assert_eq!(scheduler.wait(id).await, Some(Status::Done(i)));
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_queue_refuses_work() {
+        let scheduler = Scheduler::new(1, 1);
+        scheduler.submit("a", sleep_then(10, 1)).unwrap();
+        assert_eq!(
+            scheduler.submit("b", sleep_then(10, 2)),
+            Err(SubmitError::Full)
+        );
+        assert_eq!(scheduler.list().len(), 1, "a refused task is not listed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_finishes_work_within_the_grace_period() {
+        let scheduler = Scheduler::new(1, 8);
+        let first = scheduler.submit("a", sleep_then(30, 1)).unwrap();
+        let second = scheduler.submit("b", sleep_then(30, 2)).unwrap();
+        assert_eq!(scheduler.shutdown(Duration::from_secs(1)).await, 0);
+        assert_eq!(scheduler.status(first), Some(Status::Done(1)));
+        assert_eq!(scheduler.status(second), Some(Status::Done(2)));
+        assert_eq!(
+            scheduler.submit("late", sleep_then(1, 3)),
+            Err(SubmitError::ShuttingDown)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_cancels_what_outlives_the_grace_period() {
+        let scheduler = Scheduler::new(1, 8);
+        let running = scheduler.submit("a", sleep_then(10_000, 1)).unwrap();
+        let queued = scheduler.submit("b", sleep_then(10, 2)).unwrap();
+        let start = tokio::time::Instant::now();
+        assert_eq!(scheduler.shutdown(Duration::from_millis(50)).await, 2);
+        assert_eq!(start.elapsed(), Duration::from_millis(50));
+        assert_eq!(scheduler.status(running), Some(Status::Cancelled));
+        assert_eq!(scheduler.status(queued), Some(Status::Cancelled));
+    }
+}
