@@ -56,7 +56,7 @@
 //!
 //! `cargo run --example NAME`, from a checkout of the repository:
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs): every pattern below, one short section each, in asyncio order;
+//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs): every seed pattern, from `gather` to a task scheduler, one short section each, in asyncio order;
 //! - [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs): producers, a bounded queue and a worker pool with `recv_job` and `join`;
 //! - [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs): plain threads feeding async consumers through one queue;
 //! - [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs): the semaphore pattern with [`gather`](executor::gather);
