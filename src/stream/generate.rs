@@ -387,17 +387,17 @@ impl<T: 'static> Future for Yield<'_, T> {
             return Poll::Ready(());
         }
         let id = this.yielder.id;
-        let handed_over = CURRENT.with(|current| {
-            let Some(mut entry) = ManuallyDrop::into_inner(current.take()) else {
-                return false;
-            };
-            let ours = entry.id == id;
-            if ours {
-                this.hand_over(&mut entry, cx);
+        let handed_over = match swap_current(None) {
+            Some(mut entry) => {
+                let ours = entry.id == id;
+                if ours {
+                    this.hand_over(&mut entry, cx);
+                }
+                swap_current(Some(entry));
+                ours
             }
-            current.set(ManuallyDrop::new(Some(entry)));
-            ours
-        });
+            None => false,
+        };
         if !handed_over {
             // A Yielder of an outer generator, used inside a nested one.
             OUTER.with_borrow_mut(|stack| {
