@@ -265,3 +265,94 @@ mod queue {
         });
     }
 }
+
+mod executor {
+    use std::sync::Arc;
+
+    use async_patterns::event::Event;
+    use async_patterns::executor::gather;
+    use loom::future::block_on;
+    use loom::thread;
+
+    /// Two futures woken from two other threads while the engine polls: each
+    /// wake-up reaches the ready list and the awaiting task, none is lost.
+    #[test]
+    fn gather_sees_wakeups_from_two_threads() {
+        loom::model(|| {
+            let events = [Arc::new(Event::new()), Arc::new(Event::new())];
+            let setters: Vec<_> = events
+                .iter()
+                .map(|event| {
+                    let event = event.clone();
+                    thread::spawn(move || event.set())
+                })
+                .collect();
+            let done = block_on(gather(
+                2,
+                events.iter().map(|event| async {
+                    event.wait().await;
+                    event.is_set()
+                }),
+            ));
+            assert_eq!(done, [true, true]);
+            for setter in setters {
+                setter.join().unwrap();
+            }
+        });
+    }
+
+    /// With a limit of 1 the second future starts only when the first has
+    /// finished, and a wake-up racing that hand-over is not lost.
+    #[test]
+    fn gather_with_limit_one_refills_its_slot_across_threads() {
+        loom::model(|| {
+            let first = Arc::new(Event::new());
+            let second = Arc::new(Event::new());
+            let setter = thread::spawn({
+                let (first, second) = (first.clone(), second.clone());
+                move || {
+                    first.set();
+                    second.set();
+                }
+            });
+            let order = block_on(gather(
+                1,
+                [(first.clone(), 1), (second.clone(), 2)].map(|(event, n)| async move {
+                    event.wait().await;
+                    n
+                }),
+            ));
+            assert_eq!(order, [1, 2]);
+            setter.join().unwrap();
+        });
+    }
+
+    /// A future woken again while the engine re-polls it (it moves on to its
+    /// second wait and the other thread sets that event at once): the slot's
+    /// `queued` flag is cleared before the poll, so the wake-up queues it
+    /// again instead of being swallowed.
+    #[test]
+    fn gather_requeues_a_future_woken_during_its_poll() {
+        loom::model(|| {
+            let first = Arc::new(Event::new());
+            let second = Arc::new(Event::new());
+            let setter = thread::spawn({
+                let (first, second) = (first.clone(), second.clone());
+                move || {
+                    first.set();
+                    second.set();
+                }
+            });
+            let out = block_on(gather(
+                1,
+                [async {
+                    first.wait().await;
+                    second.wait().await;
+                    7
+                }],
+            ));
+            assert_eq!(out, [7]);
+            setter.join().unwrap();
+        });
+    }
+}

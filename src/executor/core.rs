@@ -35,11 +35,12 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+// `Arc` is std's even under loom: `Wake` needs it. What it points to is
+// loom-aware, so `tests/loom.rs` checks the wake-up protocol.
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use futures::task::AtomicWaker;
+use crate::loom::{AtomicBool, AtomicWaker, Mutex, Ordering, lock};
 
 /// The most outputs the results are sized for up front; more grow as they
 /// come.
@@ -69,11 +70,7 @@ impl Wake for SlotWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.ready
-                .queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(self.index);
+            lock(&self.ready.queue).push(self.index);
             self.ready.parent.wake();
         }
     }
@@ -202,14 +199,7 @@ where
                 }
             }
 
-            std::mem::swap(
-                &mut self.scratch,
-                &mut self
-                    .ready
-                    .queue
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
+            std::mem::swap(&mut self.scratch, &mut lock(&self.ready.queue));
             if self.scratch.is_empty() {
                 if self.in_flight == 0 && self.iter.is_none() {
                     return Poll::Ready(());

@@ -1,9 +1,10 @@
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -16,33 +17,85 @@ use pin_project_lite::pin_project;
 struct Entry {
     /// The generator's id, shared with its [`Yielder`].
     id: u64,
-    /// A `Box<VecDeque<T>>`: holds the item a [`Yield`] hands over during
-    /// the poll (more than one only if a `Yield` was dropped after its first
-    /// poll and the producer sent again in the same poll). Moving the box in
-    /// and out (and downcasting it) allocates nothing; the queue keeps its
-    /// buffer.
+    /// A `Box<Slot<T>>`. Moving the box in and out (and downcasting it)
+    /// allocates nothing.
     slot: Box<dyn Any>,
-    /// The waker to wake at the generator's next poll: the last [`Yield`]
-    /// that handed an item over (see [`poll_lent`]); on entry, the previous
-    /// one if it is this poll's own waker.
-    waker: Option<Waker>,
 }
 
 thread_local! {
-    /// The slots of the generators being polled on this thread, innermost
-    /// last. A generator pushes its slot before polling its producer and
-    /// pops it right after (also on unwind), so entries are properly nested
-    /// and never outlive the poll that lent them. Items therefore never
-    /// cross threads through here: the `Yield` runs inside the producer's
-    /// poll, on the same thread.
-    static CURRENT: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    /// The slot of the innermost generator being polled on this thread.
+    ///
+    /// A generator puts its slot here before polling its producer and takes
+    /// it back right after (also on unwind), so entries never outlive the
+    /// poll that lent them and items never cross threads through here: a
+    /// `Yield` runs inside the producer's poll, on the same thread.
+    ///
+    /// A plain `Cell` keeps the per-item path to a few moves, without a
+    /// borrow flag, and `ManuallyDrop` spares the thread-local a destructor
+    /// (which would make every access check its registration). Nothing is
+    /// leaked by it: the slot is always `None` between polls.
+    static CURRENT: Cell<ManuallyDrop<Option<Entry>>> =
+        const { Cell::new(ManuallyDrop::new(None)) };
+
+    /// The slots of the generators being polled further out, innermost last:
+    /// a nested generator moves the entry it displaces from `CURRENT` here
+    /// and moves it back when its poll ends. Only a `Yielder` used inside a
+    /// nested generator's producer looks here.
+    static OUTER: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A generator's hand-off slot. Boxed (which clippy's `box_collection`
-/// dislikes) so that it moves in and out of the thread's `Box<dyn Any>`
-/// without allocating on every poll.
-#[allow(clippy::box_collection)]
-type Queue<T> = Box<VecDeque<T>>;
+/// Puts `entry` in `CURRENT` and returns what was there.
+#[inline]
+fn swap_current(entry: Option<Entry>) -> Option<Entry> {
+    ManuallyDrop::into_inner(CURRENT.replace(ManuallyDrop::new(entry)))
+}
+
+/// A generator's hand-off slot.
+///
+/// Normally it holds at most one item, in `first`. More queue up only if a
+/// [`Yield`] was dropped after handing its item over and the producer sent
+/// again in the same poll: a polled `send` always delivers, in order.
+/// Invariant: `first` is the oldest item whenever it is `Some`, because an
+/// item goes to `first` only while `more` is empty.
+struct Slot<T> {
+    first: Option<T>,
+    more: VecDeque<T>,
+    /// The waker of the [`Yield`] that handed the last item over, woken at
+    /// the generator's next poll unless it is that poll's own waker (see
+    /// [`poll_lent`]).
+    resume: Option<Waker>,
+}
+
+impl<T> Slot<T> {
+    fn new() -> Box<Self> {
+        Box::new(Slot {
+            first: None,
+            more: VecDeque::new(),
+            resume: None,
+        })
+    }
+
+    #[inline]
+    fn put(&mut self, item: T) {
+        if self.first.is_none() && self.more.is_empty() {
+            self.first = Some(item);
+        } else {
+            self.more.push_back(item);
+        }
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<T> {
+        match self.first.take() {
+            Some(item) => Some(item),
+            None => self.more.pop_front(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none() && self.more.is_empty()
+    }
+}
 
 /// Ids of generators, so that a [`Yielder`] finds its own slot even inside a
 /// nested generator yielding the same type.
@@ -60,85 +113,69 @@ fn next_id() -> u64 {
 /// producer awaits it directly, polling the producer polls it. But a
 /// combinator between them that only polls the futures that were woken
 /// (`FuturesUnordered`, `gather`, ...) would never poll it again, so the
-/// `Yield` leaves its waker in `resume`, and the next poll wakes it first
-/// unless it is this poll's own waker.
+/// `Yield` leaves its waker in the slot, and the next poll wakes it first
+/// unless it is this poll's own waker (kept then, so that the usual `Yield`,
+/// awaited directly, finds it in place and need not clone it).
 #[inline]
 fn poll_lent<T: 'static, F: Future>(
     producer: Pin<&mut F>,
-    slot: &mut Option<Queue<T>>,
-    resume: &mut Option<Waker>,
+    slot: &mut Option<Box<Slot<T>>>,
     id: u64,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    // Kept when it is this poll's own waker, so that the usual `Yield`
-    // (awaited directly) finds it in place and need not clone it.
-    let waker = resume.take().and_then(|waker| {
-        if waker.will_wake(cx.waker()) {
-            Some(waker)
-        } else {
+    if let Some(slot) = slot.as_mut() {
+        if let Some(waker) = slot.resume.take_if(|w| !w.will_wake(cx.waker())) {
             waker.wake();
-            None
         }
-    });
-    let _lend = Lend::new(slot, resume, waker, id);
+    }
+    let _lend = Lend::new(slot, id);
     producer.poll(cx)
 }
 
 /// Takes the item handed over during the last poll, if any.
 #[inline]
-fn take<T>(slot: &mut Option<Queue<T>>) -> Option<T> {
-    slot.as_mut().and_then(|slot| slot.pop_front())
+fn take<T>(slot: &mut Option<Box<Slot<T>>>) -> Option<T> {
+    slot.as_mut().and_then(|slot| slot.take())
 }
 
 /// Lends `slot` to the thread for the duration of one poll of the producer;
 /// returns it to `slot` when dropped, including on unwind.
 struct Lend<'a, T: 'static> {
-    slot: &'a mut Option<Queue<T>>,
-    resume: &'a mut Option<Waker>,
+    slot: &'a mut Option<Box<Slot<T>>>,
     id: u64,
+    /// Whether an outer generator's entry was moved to `OUTER`.
+    nested: bool,
 }
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(
-        slot: &'a mut Option<Queue<T>>,
-        resume: &'a mut Option<Waker>,
-        waker: Option<Waker>,
-        id: u64,
-    ) -> Self {
+    fn new(slot: &'a mut Option<Box<Slot<T>>>, id: u64) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
-        CURRENT.with(|stack| {
-            stack.borrow_mut().push(Entry {
-                id,
-                slot: boxed,
-                waker,
-            })
-        });
-        Lend { slot, resume, id }
+        let nested = match swap_current(Some(Entry { id, slot: boxed })) {
+            Some(outer) => {
+                OUTER.with_borrow_mut(|stack| stack.push(outer));
+                true
+            }
+            None => false,
+        };
+        Lend { slot, id, nested }
     }
 }
 
 impl<T: 'static> Drop for Lend<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        let entry = CURRENT.with(|stack| {
-            let mut stack = stack.borrow_mut();
-            // Polls nest (an inner generator's `Lend` is dropped before
-            // ours), so ours is the last entry.
-            match stack.pop() {
-                Some(entry) if entry.id == self.id => Some(entry),
-                other => {
-                    stack.extend(other);
-                    let at = stack.iter().rposition(|e| e.id == self.id)?;
-                    Some(stack.remove(at))
-                }
-            }
-        });
-        if let Some(entry) = entry {
-            *self.resume = entry.waker;
-            *self.slot = entry.slot.downcast::<VecDeque<T>>().ok();
+        // Polls nest: an inner generator's `Lend` was dropped before ours and
+        // put our entry back, and a `Yield` always puts back what it takes.
+        let ours = if self.nested {
+            swap_current(OUTER.with_borrow_mut(|stack| stack.pop()))
+        } else {
+            swap_current(None)
+        };
+        if let Some(entry) = ours.filter(|entry| entry.id == self.id) {
+            *self.slot = entry.slot.downcast::<Slot<T>>().ok();
         }
     }
 }
@@ -206,8 +243,7 @@ where
     let id = next_id();
     Generate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(VecDeque::new())),
-        resume: None,
+        slot: Some(Slot::new()),
         id,
         done: false,
     }
@@ -251,8 +287,7 @@ where
     let id = next_id();
     TryGenerate {
         producer: f(Yielder::new(id)),
-        slot: Some(Box::new(VecDeque::new())),
-        resume: None,
+        slot: Some(Slot::new()),
         id,
         state: TryState::Running,
     }
@@ -355,37 +390,55 @@ impl<T: 'static> Future for Yield<'_, T> {
             return Poll::Ready(());
         }
         let id = this.yielder.id;
-        CURRENT.with(|stack| {
-            let mut stack = stack.borrow_mut();
-            let entry = stack.iter_mut().rev().find(|entry| entry.id == id);
-            let Some((slot, waker)) = entry.and_then(|entry| {
-                let slot = entry.slot.downcast_mut::<VecDeque<T>>()?;
-                Some((slot, &mut entry.waker))
-            }) else {
-                panic!(
-                    "`Yielder::send` polled outside its generator: a Yielder only works \
-                     inside the future its `generate` closure returned"
-                )
-            };
-            // Woken at the next poll of the generator (see `poll_lent`).
-            match waker {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                w => *w = Some(cx.waker().clone()),
+        let handed_over = match swap_current(None) {
+            Some(mut entry) => {
+                let ours = entry.id == id;
+                if ours {
+                    this.hand_over(&mut entry, cx);
+                }
+                swap_current(Some(entry));
+                ours
             }
-            this.hand_over(slot)
-        })
+            None => false,
+        };
+        if !handed_over {
+            // A Yielder of an outer generator, used inside a nested one.
+            OUTER.with_borrow_mut(|stack| {
+                match stack.iter_mut().rev().find(|entry| entry.id == id) {
+                    Some(entry) => this.hand_over(entry, cx),
+                    None => outside_generator(),
+                }
+            });
+        }
+        Poll::Pending
     }
 }
 
-impl<T> Yield<'_, T> {
-    fn hand_over(&mut self, slot: &mut VecDeque<T>) -> Poll<()> {
-        // Normally the slot is empty. It holds an item already if a `Yield`
-        // of this same producer poll was dropped after handing its item
-        // over: queue ours behind it, so that a polled `send` always
-        // delivers (the generator hands out the queue before it resumes the
-        // producer).
-        slot.extend(self.item.take());
-        Poll::Pending
+#[cold]
+#[track_caller]
+fn outside_generator() -> ! {
+    panic!(
+        "`Yielder::send` polled outside its generator: a Yielder only works \
+         inside the future its `generate` closure returned"
+    )
+}
+
+impl<T: 'static> Yield<'_, T> {
+    /// Puts the item in `entry`'s slot and leaves our waker there, to be
+    /// woken at the generator's next poll (see `poll_lent`).
+    #[inline]
+    fn hand_over(&mut self, entry: &mut Entry, cx: &Context<'_>) {
+        let slot = entry
+            .slot
+            .downcast_mut::<Slot<T>>()
+            .expect("a generator's id belongs to its item type");
+        match &slot.resume {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.resume = Some(cx.waker().clone()),
+        }
+        if let Some(item) = self.item.take() {
+            slot.put(item);
+        }
     }
 }
 
@@ -408,9 +461,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Queue<T>>,
-        // The waker of the `Yield` that handed the last item over.
-        resume: Option<Waker>,
+        slot: Option<Box<Slot<T>>>,
         id: u64,
         done: bool,
     }
@@ -431,7 +482,7 @@ where
         if *this.done {
             return Poll::Ready(None);
         }
-        let finished = poll_lent(this.producer, this.slot, this.resume, *this.id, cx).is_ready();
+        let finished = poll_lent(this.producer, this.slot, *this.id, cx).is_ready();
         if let Some(item) = take(this.slot) {
             // If the producer also finished, the next polls hand out what is
             // left in the slot, then see `done`.
@@ -483,9 +534,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Queue<T>>,
-        // The waker of the `Yield` that handed the last item over.
-        resume: Option<Waker>,
+        slot: Option<Box<Slot<T>>>,
         id: u64,
         state: TryState<E>,
     }
@@ -509,7 +558,7 @@ where
             TryState::Failed(err) => return Poll::Ready(Some(Err(err))),
             TryState::Done => return Poll::Ready(None),
         }
-        let outcome = poll_lent(this.producer, this.slot, this.resume, *this.id, cx);
+        let outcome = poll_lent(this.producer, this.slot, *this.id, cx);
         let item = take(this.slot);
         match (item, outcome) {
             (Some(item), Poll::Pending) => {
