@@ -549,18 +549,20 @@ impl From<reqwest::Error> for FetchError {
 /// What page tasks tell the reporter, through the results queue.
 #[derive(Debug)]
 enum Report {
-    /// One HTTP attempt ended: its status (`None` if it timed out or failed
-    /// to connect) and how long it took.
+    /// One HTTP attempt ended: its status (`None` if there was no answer),
+    /// whether it timed out, and how long it took.
     Attempt {
         status: Option<StatusCode>,
+        timed_out: bool,
         took: Duration,
     },
-    /// A page is done: fetched, failed, or skipped because of the shutdown.
+    /// A page is done: fetched, or failed with its last error.
     Page {
         path: String,
         outcome: Result<(), (ErrorKind, String)>,
         attempts: usize,
     },
+    /// A page was not started because of the shutdown.
     Skipped,
 }
 
@@ -585,6 +587,8 @@ pub struct Summary {
     pub server_errors: usize,
     /// Attempts that timed out.
     pub timeouts: usize,
+    /// Attempts that failed without an answer (connection errors).
+    pub transport_errors: usize,
     /// Median latency of the answered requests.
     pub p50: Duration,
     /// 99th percentile latency of the answered requests.
@@ -616,8 +620,13 @@ impl fmt::Display for Summary {
         writeln!(f)?;
         writeln!(
             f,
-            "requests:  {} ({} retries; answers seen: {} x 429, {} x 5xx; {} timeouts)",
-            self.requests, self.retries, self.throttled, self.server_errors, self.timeouts,
+            "requests:  {} ({} retries; answers seen: {} x 429, {} x 5xx; {} timeouts, {} transport errors)",
+            self.requests,
+            self.retries,
+            self.throttled,
+            self.server_errors,
+            self.timeouts,
+            self.transport_errors,
         )?;
         writeln!(
             f,
@@ -772,8 +781,12 @@ impl Crawler {
             }
             Err(_) => None,
         };
-        let took = started.elapsed();
-        let _ = self.reports.send(Report::Attempt { status, took }).await;
+        let report = Report::Attempt {
+            status,
+            timed_out: matches!(result, Err(FetchError::Timeout(_))),
+            took: started.elapsed(),
+        };
+        let _ = self.reports.send(report).await;
         result
     }
 }
@@ -797,6 +810,7 @@ async fn reporter(
     let mut summary = Summary::default();
     let mut latencies = Vec::new();
     let mut ticks = tokio::time::interval(progress.unwrap_or(Duration::from_secs(3600)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
         tokio::select! {
@@ -835,7 +849,11 @@ async fn reporter(
 impl Summary {
     fn add(&mut self, report: Report, latencies: &mut Vec<Duration>) {
         match report {
-            Report::Attempt { status, took } => {
+            Report::Attempt {
+                status,
+                timed_out,
+                took,
+            } => {
                 self.requests += 1;
                 match status {
                     Some(status) => {
@@ -843,7 +861,8 @@ impl Summary {
                         self.throttled += usize::from(status == StatusCode::TOO_MANY_REQUESTS);
                         self.server_errors += usize::from(status.is_server_error());
                     }
-                    None => self.timeouts += 1,
+                    None if timed_out => self.timeouts += 1,
+                    None => self.transport_errors += 1,
                 }
             }
             Report::Page {

@@ -97,6 +97,7 @@ fn assert_each_page_fetched_once(site: &Site, pages: usize, summary: &Summary) {
     assert_eq!(summary.requests, total, "{summary}");
     assert_eq!(summary.retries, total - pages, "{summary}");
     assert_eq!(summary.timeouts, 0, "{summary}");
+    assert_eq!(summary.transport_errors, 0, "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
