@@ -48,7 +48,7 @@
 //! | `async with pool.acquire() as conn:` | [`pool::Pool::get`] → [`pool::Pooled`] guard, returned on drop |
 //! | a class with `__aiter__` / `__anext__` | a [`Stream`](futures::Stream): `futures::stream::unfold(state, step)` |
 //! | `loop.run_in_executor` fed by / feeding a plain thread | [`Sender::send_blocking`](queue::Sender::send_blocking), [`Receiver::recv_blocking`](queue::Receiver::recv_blocking) |
-//! | crawler: aiohttp + `Semaphore` + aiolimiter + tenacity | [`TaskGroup`](executor::TaskGroup) + [`GroupHandle::spawn`](executor::GroupHandle::spawn) + [`RateLimiter`](rate_limit::RateLimiter) + [`retry`](retry::retry) + [`Deadline`](timeout::Deadline): the [`crawler`](https://github.com/async-patterns/async-patterns/blob/main/examples/crawler.rs) example |
+//! | crawler: aiohttp + `Semaphore` + aiolimiter + tenacity | [`TaskGroup`](executor::TaskGroup) + [`GroupHandle::spawn`](executor::GroupHandle::spawn) + [`RateLimiter`](rate_limit::RateLimiter) + [`retry`](retry::retry) + [`Deadline`](timeout::Deadline): the [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) example |
 //! | a timing decorator `@monitor("name")` (performance monitor) | a wrapper future that times a `Result` future and keeps percentiles: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
 //! | a background task system (FastAPI: submit, poll status, cancel) | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
 //!
@@ -67,7 +67,7 @@
 //! - [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs): async generators with [`generate`](stream::generate);
 //! - [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs): batching by size or time with `chunks_timeout`;
 //! - [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs): [`actor`]s with ask/reply and a graceful stop;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/blob/main/examples/crawler.rs): a real HTTP crawler on loopback: limit, rate limit, retry, deadline, graceful shutdown;
+//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler): a real HTTP crawler on loopback: limit, rate limit, retry, deadline, graceful shutdown;
 //! - [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs): a performance monitor: count, errors, cancellations and latency percentiles per operation;
 //! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs): a background task scheduler: submit, poll, cancel, bounded concurrency, graceful shutdown.
 //!

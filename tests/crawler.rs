@@ -1,4 +1,4 @@
-//! The crawler example (`examples/crawler.rs`), run small against its own
+//! The crawler example (`examples/crawler/`), run small against its own
 //! loopback server, checked from the server's side: every page fetched
 //! exactly once, the concurrency and rate limits never exceeded, `Retry-After`
 //! honoured, and the graceful shutdown starting no new page.
@@ -10,13 +10,18 @@
 #![cfg(not(loom))]
 
 #[allow(dead_code)]
-#[path = "../examples/crawler.rs"]
-mod crawler;
+#[path = "../examples/crawler/site.rs"]
+mod site;
+
+#[allow(dead_code)]
+#[path = "../examples/crawler/crawl.rs"]
+mod crawl;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crawler::{Behaviour, CrawlConfig, Hit, Site, SiteConfig, Summary, peak_in_window};
+use crawl::{CrawlConfig, Summary};
+use site::{Behaviour, Hit, Site, SiteConfig, peak_in_window};
 
 /// A small, well-behaved-in-the-end site: no broken and no hanging pages, so
 /// every page can be fetched.
@@ -107,7 +112,7 @@ async fn rate_limit_and_retry_after_hold_and_every_page_is_fetched_once() {
     // Fast pages, a low rate: the rate limiter is what paces this crawl.
     let site = Site::start(site(PAGES, (1, 4), 40)).await.unwrap();
     let config = crawl_config(4, RPS);
-    let summary = crawler::crawl(&site.root_url(), &config).await;
+    let summary = crawl::crawl(&site.root_url(), &config).await;
     assert_each_page_fetched_once(&site, PAGES, &summary);
     assert_eq!(
         summary.throttled, 1,
@@ -180,7 +185,7 @@ async fn concurrency_limit_holds_and_every_page_is_fetched_once() {
     // Slow pages, a high rate: the concurrency limit is what paces this
     // crawl (the crawl would keep more than 4 pages in flight otherwise).
     let site = Site::start(site(PAGES, (20, 40), 0)).await.unwrap();
-    let summary = crawler::crawl(&site.root_url(), &crawl_config(CONCURRENCY, 1000)).await;
+    let summary = crawl::crawl(&site.root_url(), &crawl_config(CONCURRENCY, 1000)).await;
     assert_each_page_fetched_once(&site, PAGES, &summary);
     // The handler's in-flight count rises before the client sees an answer
     // and falls before the answer is sent, so it never exceeds the client's.
@@ -203,7 +208,7 @@ async fn budget_stops_new_pages_and_the_deadline_ends_the_rest() {
         ..crawl_config(4, 50)
     };
     let start = Instant::now();
-    let summary = crawler::crawl(&site.root_url(), &config).await;
+    let summary = crawl::crawl(&site.root_url(), &config).await;
     let took = start.elapsed();
 
     // At 50 requests per second, 200 pages need about 4 s: the budget stops
