@@ -33,6 +33,19 @@ fn allocations_per_call(rt: &tokio::runtime::Runtime) {
     };
     let schedule = Backoff::exponential(Duration::from_millis(10));
     let policy = RetryPolicy::new(schedule.clone()).max_elapsed(Duration::from_secs(10));
+    println!("size_of Backoff: {}", std::mem::size_of::<Backoff>());
+    println!("size_of op future: {}", std::mem::size_of_val(&op(1)));
+    println!(
+        "size_of Retry: {}",
+        std::mem::size_of_val(&retry(schedule.clone(), || op(1)))
+    );
+    println!(
+        "size_of backon Retry: {}",
+        std::mem::size_of_val(&backon::Retryable::retry(
+            || op(1),
+            backon::ExponentialBuilder::default()
+        ))
+    );
     count("bare await", &|| {
         rt.block_on(async { op(1).await.unwrap() });
     });

@@ -81,6 +81,7 @@ mod blocking;
 mod event;
 mod ext;
 mod future;
+mod hook;
 mod jitter;
 mod policy;
 
@@ -88,6 +89,7 @@ pub use backoff::Backoff;
 pub use blocking::retry_blocking;
 pub use event::RetryEvent;
 pub use ext::Retryable;
-pub use future::{DefaultRetry, NoNotify, NoRetryAfter, Retry, RetryAll, retry};
+pub use future::{DefaultRetry, Retry, retry};
+pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 pub use jitter::Jitter;
 pub use policy::{AttemptTimeout, NoAttemptTimeout, RetryPolicy};
