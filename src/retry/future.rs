@@ -431,44 +431,50 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            let error = match this.state.as_mut().project() {
+            let fut = match this.state.as_mut().project() {
+                StateProj::Running { fut } => fut,
                 StateProj::Idle => {
                     *this.attempt += 1;
                     *this.timer_armed = false;
                     let fut = (this.op)();
                     this.state.set(State::Running { fut });
-                    continue;
+                    // Poll the new attempt straight away (the projection
+                    // cannot fail: `Running` was just set).
+                    match this.state.as_mut().project() {
+                        StateProj::Running { fut } => fut,
+                        _ => unreachable!(),
+                    }
                 }
-                StateProj::Running { fut } => match fut.poll(cx) {
-                    Poll::Ready(Ok(value)) => {
-                        this.state.set(State::Done);
-                        return Poll::Ready(Ok(value));
-                    }
-                    Poll::Ready(Err(error)) => error,
-                    Poll::Pending => {
-                        // Time only starts to matter once an attempt has to
-                        // wait: an attempt that succeeds on its first poll
-                        // never reads the clock.
-                        start_clock(this.start, this.max_elapsed.is_some() || N::IS_SET);
-                        let Some((limit, convert)) = *this.attempt_timeout else {
-                            return Poll::Pending;
-                        };
-                        if !*this.timer_armed {
-                            arm(this.sleep, limit);
-                            *this.timer_armed = true;
-                        }
-                        // As with `timeout`: the attempt was polled first, so
-                        // one that is ready wins over an expired limit.
-                        ready!(poll_timer(this.sleep, cx));
-                        convert(Elapsed::new(limit))
-                    }
-                },
                 StateProj::Sleeping => {
                     ready!(poll_timer(this.sleep, cx));
                     this.state.set(State::Idle);
                     continue;
                 }
                 StateProj::Done => panic!("`Retry` polled after completion"),
+            };
+            let error = match fut.poll(cx) {
+                Poll::Ready(Ok(value)) => {
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(value));
+                }
+                Poll::Ready(Err(error)) => error,
+                Poll::Pending => {
+                    // Time only starts to matter once an attempt has to
+                    // wait: an attempt that succeeds on its first poll
+                    // never reads the clock.
+                    start_clock(this.start, this.max_elapsed.is_some() || N::IS_SET);
+                    let Some((limit, convert)) = *this.attempt_timeout else {
+                        return Poll::Pending;
+                    };
+                    if !*this.timer_armed {
+                        arm(this.sleep, limit);
+                        *this.timer_armed = true;
+                    }
+                    // As with `timeout`: the attempt was polled first, so
+                    // one that is ready wins over an expired limit.
+                    ready!(poll_timer(this.sleep, cx));
+                    convert(Elapsed::new(limit))
+                }
             };
 
             start_clock(this.start, this.max_elapsed.is_some() || N::IS_SET);
