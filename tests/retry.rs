@@ -743,3 +743,68 @@ fn schedules_allocate_nothing() {
     });
     assert_eq!(n, 0);
 }
+
+// ---- size (the happy path copies the whole future once) ----
+
+#[test]
+fn backoff_and_happy_path_future_stay_small() {
+    assert!(
+        std::mem::size_of::<Backoff>() <= 64,
+        "{}",
+        std::mem::size_of::<Backoff>()
+    );
+    let fut = retry(Backoff::constant(secs(1)), || async {
+        Ok::<(), io::Error>(())
+    });
+    // Schedule, one `Option<Box<Sleep>>`, the attempt count, the budgets,
+    // the start instant, the state: no room for hook state when there are
+    // no hooks.
+    assert!(
+        std::mem::size_of_val(&fut) <= 168,
+        "{}",
+        std::mem::size_of_val(&fut)
+    );
+}
+
+#[test]
+fn seed_zero_is_deterministic_too() {
+    let a: Vec<Duration> = Backoff::exponential(secs(1))
+        .jitter(Jitter::Full)
+        .seed(0)
+        .collect();
+    let b: Vec<Duration> = Backoff::exponential(secs(1))
+        .jitter(Jitter::Full)
+        .seed(0)
+        .collect();
+    assert_eq!(a, b);
+    let c: Vec<Duration> = Backoff::decorrelated(ms(10), secs(5))
+        .seed(0)
+        .max_retries(20)
+        .collect();
+    let d: Vec<Duration> = Backoff::decorrelated(ms(10), secs(5))
+        .seed(0)
+        .max_retries(20)
+        .collect();
+    assert_eq!(c, d);
+}
+
+#[test]
+fn backoff_debug_shows_the_configuration() {
+    let text = format!(
+        "{:?}",
+        Backoff::exponential(ms(100))
+            .factor(3.0)
+            .max_delay(secs(2))
+            .jitter(Jitter::Ratio(0.25))
+    );
+    for part in [
+        "Exponential",
+        "factor: 3.0",
+        "max_delay: 2s",
+        "Ratio(0.25)",
+        "retries_left: 3",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!format!("{:?}", Backoff::constant(secs(1)).unlimited()).contains("retries_left"));
+}

@@ -1,3 +1,4 @@
+use std::fmt;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -19,16 +20,21 @@ use tokio::time::Instant;
 /// assert_eq!(not_until.wait(), Duration::from_millis(250));
 /// # }
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, thiserror::Error)]
 #[error("rate limited: next permit in {:?}", self.wait())]
 pub struct NotUntil {
-    /// When the next permit becomes available, if nobody takes it first.
-    earliest: Instant,
+    /// When the next permit becomes available, if nobody takes it first:
+    /// `at` nanoseconds after the limiter's `origin`. Kept as the limiter
+    /// computed it, so that a refusal costs no `Instant` arithmetic unless
+    /// the caller asks for the instant.
+    origin: Instant,
+    at: u64,
 }
 
 impl NotUntil {
-    pub(crate) const fn new(earliest: Instant) -> Self {
-        Self { earliest }
+    #[inline]
+    pub(crate) const fn new(origin: Instant, at: u64) -> Self {
+        Self { origin, at }
     }
 
     /// How long from now until a permit becomes available (zero if that time
@@ -52,7 +58,7 @@ impl NotUntil {
     /// ```
     #[must_use]
     pub fn wait(&self) -> Duration {
-        self.earliest.saturating_duration_since(Instant::now())
+        self.earliest().saturating_duration_since(Instant::now())
     }
 
     /// The instant at which a permit becomes available.
@@ -73,8 +79,24 @@ impl NotUntil {
     /// # }
     /// ```
     #[must_use]
-    pub const fn earliest(&self) -> Instant {
-        self.earliest
+    pub fn earliest(&self) -> Instant {
+        crate::timeout::saturating_instant(self.origin, Duration::from_nanos(self.at))
+    }
+}
+
+impl PartialEq for NotUntil {
+    fn eq(&self, other: &Self) -> bool {
+        self.earliest() == other.earliest()
+    }
+}
+
+impl Eq for NotUntil {}
+
+impl fmt::Debug for NotUntil {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotUntil")
+            .field("earliest", &self.earliest())
+            .finish()
     }
 }
 

@@ -93,11 +93,24 @@ impl Inner {
     /// not come back with a burst for all of it.
     pub(crate) const LATENESS_CREDIT: u64 = 1_000_000;
 
+    /// Now, in nanoseconds since `origin`: one clock read (the dominant cost
+    /// of every check), then `u64` arithmetic only.
+    #[inline]
     pub(crate) fn now(&self) -> u64 {
         let since = Instant::now().saturating_duration_since(self.origin);
-        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        since
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(since.subsec_nanos()))
     }
 
+    /// Time zero of the nanosecond times.
+    #[inline]
+    pub(crate) fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// The time `nanos` after `origin`.
     pub(crate) fn instant(&self, nanos: u64) -> Instant {
         crate::timeout::saturating_instant(self.origin, Duration::from_nanos(nanos))
     }
@@ -115,6 +128,39 @@ impl Inner {
     #[inline]
     pub(crate) fn try_take(&self, permits: u32, now: u64) -> Result<(), u64> {
         self.try_take_as_of(permits, now, now)
+    }
+
+    /// [`try_take`](Self::try_take) of one permit, in `u64` arithmetic:
+    /// the hot path of `try_acquire`, one load and (on success) one
+    /// compare-and-swap.
+    ///
+    /// Exact without `u128`: `tat.max(now) + interval` is computed with
+    /// `checked_add` (an overflow, 584 years from the origin, falls back to
+    /// the `u128` path), and `now + tolerance` saturates, which only errs
+    /// towards a limit beyond every representable `next`, where the exact
+    /// limit also lies.
+    #[inline]
+    pub(crate) fn try_take_one(&self, now: u64) -> Result<(), u64> {
+        let tolerance = self.tolerance.load(Ordering::Acquire);
+        let limit = now.saturating_add(tolerance);
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let Some(next) = tat.max(now).checked_add(self.interval) else {
+                // 584 years from the origin: leave it to the exact path.
+                return self.try_take(1, now);
+            };
+            if next > limit {
+                // `next > now + tolerance >= tolerance`: no underflow.
+                return Err(next - tolerance);
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => tat = actual,
+            }
+        }
     }
 
     /// Like [`try_take`](Self::try_take), for a request that has been
@@ -152,6 +198,7 @@ impl Inner {
 
     /// When a request for `permits` made now, behind every queued waiter,
     /// could be granted at the earliest.
+    #[cold]
     pub(crate) fn earliest_behind_queue(&self, permits: u32, now: u64) -> u64 {
         let queued = self.queued.load(Ordering::Acquire);
         let cost = self
@@ -207,6 +254,40 @@ impl Inner {
             queue.entries.front().map(|head| head.waker.clone())
         } else {
             None
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inner(interval: u64, tolerance: u64, tat: u64) -> Inner {
+        let inner = Inner::new(1, Duration::from_secs(1));
+        Inner {
+            interval,
+            tolerance: AtomicU64::new(tolerance),
+            tat: AtomicU64::new(tat),
+            ..inner
+        }
+    }
+
+    proptest! {
+        // The `u64` fast path decides (and moves `tat`) exactly as the
+        // general `u128` path does, including at the edges of `u64`.
+        #[test]
+        fn try_take_one_matches_try_take(
+            interval in prop_oneof![1..1_000_000u64, Just(u64::MAX), (u64::MAX - 1000)..u64::MAX],
+            burst in prop_oneof![1..1_000u64, Just(u64::MAX)],
+            tat in prop_oneof![any::<u64>(), 0..10_000_000u64, Just(u64::MAX)],
+            now in prop_oneof![any::<u64>(), 0..10_000_000u64, Just(u64::MAX)],
+        ) {
+            let tolerance = interval.saturating_mul(burst);
+            let a = inner(interval, tolerance, tat);
+            let b = inner(interval, tolerance, tat);
+            prop_assert_eq!(a.try_take_one(now), b.try_take(1, now));
+            prop_assert_eq!(a.tat.load(Ordering::Relaxed), b.tat.load(Ordering::Relaxed));
         }
     }
 }

@@ -330,16 +330,18 @@ impl RateLimiter {
     #[inline]
     pub fn try_acquire(&self) -> Result<(), NotUntil> {
         let inner = &*self.inner;
+        // One clock read per call; `NotUntil` turns its nanoseconds into an
+        // `Instant` only if asked.
         let now = inner.now();
-        if !inner.has_waiters() {
-            match inner.try_take(1, now) {
+        let earliest = if inner.has_waiters() {
+            inner.earliest_behind_queue(1, now)
+        } else {
+            match inner.try_take_one(now) {
                 Ok(()) => return Ok(()),
-                Err(earliest) => return Err(NotUntil::new(inner.instant(earliest))),
+                Err(earliest) => earliest,
             }
-        }
-        Err(NotUntil::new(
-            inner.instant(inner.earliest_behind_queue(1, now)),
-        ))
+        };
+        Err(NotUntil::new(inner.origin(), earliest))
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do

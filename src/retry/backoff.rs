@@ -1,3 +1,4 @@
+use std::fmt;
 use std::time::Duration;
 
 use super::Jitter;
@@ -9,6 +10,16 @@ enum Kind {
     Exponential,
     Fibonacci,
     Decorrelated,
+}
+
+/// The variant of a [`Jitter`], without its ratio (kept next to `Kind` so
+/// that the two tags share one word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JitterKind {
+    None,
+    Full,
+    Equal,
+    Ratio,
 }
 
 /// A `Duration` as saturating nanoseconds: `u64::MAX` stands for
@@ -66,32 +77,36 @@ fn from_nanos(n: u64) -> Duration {
 ///     .collect();
 /// assert_eq!(capped, [secs(1), secs(3), secs(9)]);
 /// ```
-#[derive(Debug)]
 pub struct Backoff {
-    // Kept small (it is moved into every `Retry`): durations are stored as
-    // saturating nanoseconds (see `to_nanos`).
+    // Kept at 64 bytes (it is copied into every `Retry`, and a size that is
+    // a multiple of 16 copies in whole vector moves): durations are stored
+    // as saturating nanoseconds (see `to_nanos`), the two enum tags share a
+    // word, the per-kind state shares `param`, and "unlimited" and
+    // "unseeded" are sentinel values.
     kind: Kind,
-    /// `false`: `max_retries` is ignored and the schedule never ends.
-    limited: bool,
-    jitter: Jitter,
+    jitter: JitterKind,
+    /// `Jitter::Ratio`'s ratio (validated), else unused.
+    ratio: f64,
+    /// Exponential: the factor, as `f64::to_bits`. Fibonacci: the delay
+    /// after the next one. Decorrelated: the cap of the AWS formula.
+    param: u64,
+    /// Constant: the delay. Decorrelated: the base.
     initial: u64,
-    /// Decorrelated: the cap of the AWS formula.
-    cap: u64,
-    factor: f64,
     /// Hard ceiling after jitter; `u64::MAX` when unset.
     max_delay: u64,
-    max_retries: usize,
-    /// Delays yielded so far.
-    yielded: usize,
-    /// Exponential: the next delay before the ceiling. Fibonacci: the next
-    /// delay (`b` the one after). Decorrelated: the previous delay.
+    /// Delays left to yield; `usize::MAX` means no limit.
+    remaining: usize,
+    /// Exponential and Fibonacci: the next delay before the ceiling.
+    /// Decorrelated: the previous delay.
     a: u64,
-    b: u64,
-    /// The state of the random number generator: set by `seed`, else
+    /// The state of the random number generator: set by `seed`, else (0)
     /// drawn from fresh entropy on first use (so clones of an unused,
-    /// unseeded schedule jitter independently).
-    rng: Option<u64>,
+    /// unseeded schedule jitter independently). Never 0 once set.
+    rng: u64,
 }
+
+/// Stands in for a seed or generator state of 0, which marks "unseeded".
+const ZERO_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl Clone for Backoff {
     // Every field is plain data: an inlinable copy (cloning a schedule is on
@@ -102,22 +117,49 @@ impl Clone for Backoff {
     }
 }
 
+impl fmt::Debug for Backoff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Backoff");
+        d.field("kind", &self.kind)
+            .field("initial", &from_nanos(self.initial));
+        match self.kind {
+            Kind::Exponential => d.field("factor", &f64::from_bits(self.param)),
+            Kind::Decorrelated => d.field("cap", &from_nanos(self.param)),
+            Kind::Constant | Kind::Fibonacci => &mut d,
+        };
+        if self.max_delay != u64::MAX {
+            d.field("max_delay", &from_nanos(self.max_delay));
+        }
+        d.field("jitter", &self.jitter_value());
+        if self.remaining != usize::MAX {
+            d.field("retries_left", &self.remaining);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
 impl Backoff {
-    fn new(kind: Kind, initial: Duration, cap: Duration) -> Self {
+    fn new(kind: Kind, initial: Duration, param: u64) -> Self {
         let initial = to_nanos(initial);
         Self {
             kind,
-            limited: true,
-            jitter: Jitter::None,
+            jitter: JitterKind::None,
+            ratio: 0.0,
+            param,
             initial,
-            cap: to_nanos(cap),
-            factor: 2.0,
             max_delay: u64::MAX,
-            max_retries: 3,
-            yielded: 0,
+            remaining: 3,
             a: initial,
-            b: initial,
-            rng: None,
+            rng: 0,
+        }
+    }
+
+    fn jitter_value(&self) -> Jitter {
+        match self.jitter {
+            JitterKind::None => Jitter::None,
+            JitterKind::Full => Jitter::Full,
+            JitterKind::Equal => Jitter::Equal,
+            JitterKind::Ratio => Jitter::Ratio(self.ratio),
         }
     }
 
@@ -135,7 +177,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub fn constant(delay: Duration) -> Self {
-        Self::new(Kind::Constant, delay, Duration::MAX)
+        Self::new(Kind::Constant, delay, 0)
     }
 
     /// `initial`, then each delay [`factor`](Self::factor) times the one
@@ -157,7 +199,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub fn exponential(initial: Duration) -> Self {
-        Self::new(Kind::Exponential, initial, Duration::MAX)
+        Self::new(Kind::Exponential, initial, 2.0f64.to_bits())
     }
 
     /// Fibonacci growth: `initial` × 1, 1, 2, 3, 5, 8, ... (slower than
@@ -175,7 +217,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub fn fibonacci(initial: Duration) -> Self {
-        Self::new(Kind::Fibonacci, initial, Duration::MAX)
+        Self::new(Kind::Fibonacci, initial, to_nanos(initial))
     }
 
     /// AWS's "decorrelated jitter": each delay is uniform in
@@ -199,7 +241,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub fn decorrelated(base: Duration, cap: Duration) -> Self {
-        Self::new(Kind::Decorrelated, base, cap)
+        Self::new(Kind::Decorrelated, base, to_nanos(cap))
     }
 
     /// The growth factor of [`exponential`](Self::exponential) backoff
@@ -231,7 +273,9 @@ impl Backoff {
             factor >= 0.0,
             "Backoff::factor: the factor must be >= 0 (and not NaN), got {factor}"
         );
-        self.factor = factor;
+        if self.kind == Kind::Exponential {
+            self.param = factor.to_bits();
+        }
         self
     }
 
@@ -284,12 +328,18 @@ impl Backoff {
     #[must_use]
     pub fn jitter(mut self, jitter: Jitter) -> Self {
         jitter.validate();
-        self.jitter = jitter;
+        (self.jitter, self.ratio) = match jitter {
+            Jitter::None => (JitterKind::None, 0.0),
+            Jitter::Full => (JitterKind::Full, 0.0),
+            Jitter::Equal => (JitterKind::Equal, 0.0),
+            Jitter::Ratio(r) => (JitterKind::Ratio, r),
+        };
         self
     }
 
     /// At most `n` retries, so at most **`n + 1` attempts** in total: the
-    /// schedule yields `n` delays.
+    /// schedule yields `n` delays. (`usize::MAX` is the same as
+    /// [`unlimited`](Self::unlimited).)
     ///
     /// # Default
     ///
@@ -306,8 +356,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub const fn max_retries(mut self, n: usize) -> Self {
-        self.limited = true;
-        self.max_retries = n;
+        self.remaining = n;
         self
     }
 
@@ -325,7 +374,7 @@ impl Backoff {
     /// ```
     #[must_use]
     pub const fn unlimited(mut self) -> Self {
-        self.limited = false;
+        self.remaining = usize::MAX;
         self
     }
 
@@ -349,18 +398,21 @@ impl Backoff {
     /// ```
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
-        self.rng = Some(seed);
+        self.rng = if seed == 0 { ZERO_SEED } else { seed };
         self
     }
 
     /// Uniform in `[0, 1)`.
     fn unit(&mut self) -> f64 {
-        let state = self
-            .rng
-            .get_or_insert_with(|| fastrand::Rng::new().get_seed());
-        let mut rng = fastrand::Rng::with_seed(*state);
+        if self.rng == 0 {
+            self.rng = fastrand::Rng::new().get_seed();
+        }
+        let mut rng = fastrand::Rng::with_seed(self.rng);
         let unit = rng.f64();
-        *state = rng.get_seed();
+        self.rng = match rng.get_seed() {
+            0 => ZERO_SEED,
+            state => state,
+        };
         unit
     }
 
@@ -369,26 +421,28 @@ impl Backoff {
         match self.kind {
             Kind::Constant => self.initial,
             Kind::Exponential => {
+                let factor = f64::from_bits(self.param);
                 let delay = self.a;
                 // Whole factors multiply exactly; others go through `f64`,
                 // whose cast back saturates (and maps NaN to 0).
-                self.a = if self.factor.fract() == 0.0 && self.factor < 1.8e19 {
-                    delay.saturating_mul(self.factor as u64)
+                self.a = if factor.fract() == 0.0 && factor < 1.8e19 {
+                    delay.saturating_mul(factor as u64)
                 } else {
-                    (delay as f64 * self.factor) as u64
+                    (delay as f64 * factor) as u64
                 };
                 delay
             }
             Kind::Fibonacci => {
                 let delay = self.a;
-                (self.a, self.b) = (self.b, self.a.saturating_add(self.b));
+                (self.a, self.param) = (self.param, delay.saturating_add(self.param));
                 delay
             }
             Kind::Decorrelated => {
+                let cap = self.param;
                 let low = self.initial as f64;
                 let high = self.a as f64 * 3.0;
                 let unit = self.unit();
-                let delay = ((low + (high - low) * unit) as u64).min(self.cap);
+                let delay = ((low + (high - low) * unit) as u64).min(cap);
                 self.a = delay;
                 delay
             }
@@ -399,23 +453,22 @@ impl Backoff {
 impl Iterator for Backoff {
     type Item = Duration;
 
+    #[inline]
     fn next(&mut self) -> Option<Duration> {
-        if self.limited && self.yielded >= self.max_retries {
-            return None;
+        match self.remaining {
+            0 => return None,
+            usize::MAX => {}
+            _ => self.remaining -= 1,
         }
-        self.yielded += 1;
         let base = from_nanos(self.next_base().min(self.max_delay));
-        let jitter = self.jitter;
-        let delay = jitter.apply(base, || self.unit());
+        let delay = self.jitter_value().apply(base, || self.unit());
         Some(delay.min(from_nanos(self.max_delay)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.limited {
-            let left = self.max_retries.saturating_sub(self.yielded);
-            (left, Some(left))
-        } else {
-            (usize::MAX, None)
+        match self.remaining {
+            usize::MAX => (usize::MAX, None),
+            left => (left, Some(left)),
         }
     }
 }

@@ -8,18 +8,11 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use super::RetryEvent;
+use super::hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 use crate::timeout::{Deadline, Elapsed};
 
-/// The type of the `when` hook of a [`Retry`] that has none (every error
-/// is retried).
-pub type RetryAll<E> = fn(&E) -> bool;
-/// The type of the `notify` hook of a [`Retry`] that has none.
-pub type NoNotify<E> = for<'a, 'b> fn(&'a RetryEvent<'b, E>);
-/// The type of the `retry_after` hook of a [`Retry`] that has none.
-pub type NoRetryAfter<E> = fn(&E) -> Option<Duration>;
 /// A [`Retry`] without hooks yet, as [`retry`] returns it.
-pub type DefaultRetry<S, F, Fut, E> =
-    Retry<S, F, Fut, E, RetryAll<E>, NoNotify<E>, NoRetryAfter<E>>;
+pub type DefaultRetry<S, F, Fut, E> = Retry<S, F, Fut, E, RetryAll, NoNotify, NoRetryAfter>;
 
 /// Retries `op` on error, waiting between attempts as `schedule` says.
 ///
@@ -60,6 +53,7 @@ pub type DefaultRetry<S, F, Fut, E> =
 ///
 /// Dropping the future stops the loop at once: the attempt in flight (if
 /// any) is dropped, and no further attempt is made.
+#[inline]
 pub fn retry<B, F, Fut, T, E>(schedule: B, op: F) -> DefaultRetry<B::IntoIter, F, Fut, E>
 where
     B: IntoIterator<Item = Duration>,
@@ -69,9 +63,9 @@ where
     Retry {
         schedule: schedule.into_iter(),
         op,
-        when: None,
-        notify: None,
-        retry_after: None,
+        when: RetryAll,
+        notify: NoNotify,
+        retry_after: NoRetryAfter,
         attempt_timeout: None,
         max_elapsed: None,
         start: None,
@@ -119,12 +113,32 @@ pin_project! {
     /// Polling it after it returned `Ready` panics. It needs a tokio runtime
     /// with the time driver once it sleeps or races an attempt timeout.
     #[must_use = "futures do nothing unless you .await or poll them"]
+    // `repr(C)`, in this order, for the happy path: a fresh `Retry` is
+    // moved into its caller's future once, and with the default layout
+    // that move copied the still-uninitialized `state` payload and the
+    // padding between small fields through a stack temporary, stalling on
+    // store-to-load forwarding (which cost more than the rest of the happy
+    // path together). Here the schedule comes first (a `Backoff` is 64
+    // bytes: whole vector moves), the zero-initialized and niche-filled
+    // words follow, and `state`, whose payload is not initialized yet, is
+    // last.
+    #[repr(C)]
     pub struct Retry<S, F, Fut, E, W, N, A> {
         schedule: S,
         op: F,
-        when: Option<W>,
-        notify: Option<N>,
-        retry_after: Option<A>,
+        // The hooks; zero-sized `RetryAll`, `NoNotify`, `NoRetryAfter` when
+        // not set.
+        when: W,
+        notify: N,
+        retry_after: A,
+        // The one timer: between attempts it ends the delay; during an
+        // attempt with `attempt_timeout` it is that attempt's deadline (the
+        // two never overlap). Boxed, created on first use and then reset, so
+        // that the happy path neither builds nor moves a (large) tokio
+        // `Sleep`.
+        sleep: Option<Pin<Box<Sleep>>>,
+        // Attempts started so far.
+        attempt: usize,
         // The limit and the conversion of its error (`E::from`), set only
         // through `attempt_timeout`, which requires `E: From<Elapsed>`.
         attempt_timeout: Option<(Duration, fn(Elapsed) -> E)>,
@@ -137,32 +151,24 @@ pin_project! {
         start: Option<Instant>,
         // Whether `sleep` is armed as the current attempt's deadline.
         timer_armed: bool,
-        // Attempts started so far.
-        attempt: usize,
-        // The one timer: between attempts it ends the delay; during an
-        // attempt with `attempt_timeout` it is that attempt's deadline (the
-        // two never overlap). Boxed, created on first use and then reset, so
-        // that the happy path neither builds nor moves a (large) tokio
-        // `Sleep`.
-        sleep: Option<Pin<Box<Sleep>>>,
         #[pin]
         state: State<Fut>,
     }
 }
 
 impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
+    #[inline]
     fn map_hooks<W2, N2, A2>(
         self,
-        when: impl FnOnce(Option<W>) -> Option<W2>,
-        notify: impl FnOnce(Option<N>) -> Option<N2>,
-        retry_after: impl FnOnce(Option<A>) -> Option<A2>,
+        f: impl FnOnce(W, N, A) -> (W2, N2, A2),
     ) -> Retry<S, F, Fut, E, W2, N2, A2> {
+        let (when, notify, retry_after) = f(self.when, self.notify, self.retry_after);
         Retry {
             schedule: self.schedule,
             op: self.op,
-            when: when(self.when),
-            notify: notify(self.notify),
-            retry_after: retry_after(self.retry_after),
+            when,
+            notify,
+            retry_after,
             attempt_timeout: self.attempt_timeout,
             max_elapsed: self.max_elapsed,
             start: self.start,
@@ -197,11 +203,12 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// assert_eq!(calls, 1);
     /// # }
     /// ```
+    #[inline]
     pub fn when<W2>(self, when: W2) -> Retry<S, F, Fut, E, W2, N, A>
     where
         W2: FnMut(&E) -> bool,
     {
-        self.map_hooks(|_| Some(when), |n| n, |a| a)
+        self.map_hooks(|_, n, a| (when, n, a))
     }
 
     /// Calls `notify` after each failed attempt that will be retried, with
@@ -229,11 +236,12 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// );
     /// # }
     /// ```
+    #[inline]
     pub fn notify<N2>(self, notify: N2) -> Retry<S, F, Fut, E, W, N2, A>
     where
         N2: FnMut(&RetryEvent<'_, E>),
     {
-        self.map_hooks(|w| w, |_| Some(notify), |a| a)
+        self.map_hooks(|w, _, a| (w, notify, a))
     }
 
     /// Lets the error say how long to wait (a server's `Retry-After`): when
@@ -270,11 +278,12 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// assert_eq!(start.elapsed(), Duration::from_secs(5));
     /// # }
     /// ```
+    #[inline]
     pub fn retry_after<A2>(self, hint: A2) -> Retry<S, F, Fut, E, W, N, A2>
     where
         A2: FnMut(&E) -> Option<Duration>,
     {
-        self.map_hooks(|w| w, |n| n, |_| Some(hint))
+        self.map_hooks(|w, n, _| (w, n, hint))
     }
 
     /// Races every attempt against `limit`; an attempt that takes longer is
@@ -309,6 +318,7 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// assert_eq!(result.unwrap(), 3);
     /// # }
     /// ```
+    #[inline]
     pub fn attempt_timeout(mut self, limit: Duration) -> Self
     where
         E: From<Elapsed>,
@@ -342,6 +352,7 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// assert_eq!(calls, 4); // at 0, 1, 2 and 3 s
     /// # }
     /// ```
+    #[inline]
     pub fn max_elapsed(mut self, limit: Duration) -> Self {
         self.max_elapsed = Some(limit);
         self
@@ -413,50 +424,30 @@ where
     S: Iterator<Item = Duration>,
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
-    W: FnMut(&E) -> bool,
-    N: FnMut(&RetryEvent<'_, E>),
-    A: FnMut(&E) -> Option<Duration>,
+    W: When<E>,
+    N: Notify<E>,
+    A: RetryAfter<E>,
 {
     type Output = Result<T, E>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            let error = match this.state.as_mut().project() {
+            let fut = match this.state.as_mut().project() {
+                StateProj::Running { fut } => fut,
                 StateProj::Idle => {
                     *this.attempt += 1;
                     *this.timer_armed = false;
                     let fut = (this.op)();
                     this.state.set(State::Running { fut });
-                    continue;
+                    // Poll the new attempt straight away (the projection
+                    // cannot fail: `Running` was just set).
+                    match this.state.as_mut().project() {
+                        StateProj::Running { fut } => fut,
+                        _ => unreachable!(),
+                    }
                 }
-                StateProj::Running { fut } => match fut.poll(cx) {
-                    Poll::Ready(Ok(value)) => {
-                        this.state.set(State::Done);
-                        return Poll::Ready(Ok(value));
-                    }
-                    Poll::Ready(Err(error)) => error,
-                    Poll::Pending => {
-                        // Time only starts to matter once an attempt has to
-                        // wait: an attempt that succeeds on its first poll
-                        // never reads the clock.
-                        start_clock(
-                            this.start,
-                            this.max_elapsed.is_some() || this.notify.is_some(),
-                        );
-                        let Some((limit, convert)) = *this.attempt_timeout else {
-                            return Poll::Pending;
-                        };
-                        if !*this.timer_armed {
-                            arm(this.sleep, limit);
-                            *this.timer_armed = true;
-                        }
-                        // As with `timeout`: the attempt was polled first, so
-                        // one that is ready wins over an expired limit.
-                        ready!(poll_timer(this.sleep, cx));
-                        convert(Elapsed::new(limit))
-                    }
-                },
                 StateProj::Sleeping => {
                     ready!(poll_timer(this.sleep, cx));
                     this.state.set(State::Idle);
@@ -464,12 +455,33 @@ where
                 }
                 StateProj::Done => panic!("`Retry` polled after completion"),
             };
+            let error = match fut.poll(cx) {
+                Poll::Ready(Ok(value)) => {
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(value));
+                }
+                Poll::Ready(Err(error)) => error,
+                Poll::Pending => {
+                    // Time only starts to matter once an attempt has to
+                    // wait: an attempt that succeeds on its first poll
+                    // never reads the clock.
+                    start_clock(this.start, this.max_elapsed.is_some() || N::IS_SET);
+                    let Some((limit, convert)) = *this.attempt_timeout else {
+                        return Poll::Pending;
+                    };
+                    if !*this.timer_armed {
+                        arm(this.sleep, limit);
+                        *this.timer_armed = true;
+                    }
+                    // As with `timeout`: the attempt was polled first, so
+                    // one that is ready wins over an expired limit.
+                    ready!(poll_timer(this.sleep, cx));
+                    convert(Elapsed::new(limit))
+                }
+            };
 
-            start_clock(
-                this.start,
-                this.max_elapsed.is_some() || this.notify.is_some(),
-            );
-            let retryable = this.when.as_mut().is_none_or(|when| when(&error));
+            start_clock(this.start, this.max_elapsed.is_some() || N::IS_SET);
+            let retryable = this.when.retry(&error);
             let scheduled = if retryable {
                 this.schedule.next()
             } else {
@@ -479,17 +491,13 @@ where
                 this.state.set(State::Done);
                 return Poll::Ready(Err(error));
             };
-            let delay = this
-                .retry_after
-                .as_mut()
-                .and_then(|hint| hint(&error))
-                .unwrap_or(scheduled);
+            let delay = this.retry_after.hint(&error).unwrap_or(scheduled);
             if !budget_allows(delay, *this.start, *this.max_elapsed) {
                 this.state.set(State::Done);
                 return Poll::Ready(Err(error));
             }
-            if let Some(notify) = this.notify.as_mut() {
-                notify(&RetryEvent {
+            if N::IS_SET {
+                this.notify.notify(&RetryEvent {
                     attempt: *this.attempt,
                     error: &error,
                     delay,
@@ -507,7 +515,12 @@ where
     }
 }
 
-impl<S, F, Fut, E, W, N, A> fmt::Debug for Retry<S, F, Fut, E, W, N, A> {
+impl<S, F, Fut, E, W, N, A> fmt::Debug for Retry<S, F, Fut, E, W, N, A>
+where
+    W: When<E>,
+    N: Notify<E>,
+    A: RetryAfter<E>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match self.state {
             State::Idle => "idle",
@@ -520,9 +533,9 @@ impl<S, F, Fut, E, W, N, A> fmt::Debug for Retry<S, F, Fut, E, W, N, A> {
             .field("state", &state)
             .field("attempt_timeout", &self.attempt_timeout.map(|(d, _)| d))
             .field("max_elapsed", &self.max_elapsed)
-            .field("when", &self.when.is_some())
-            .field("notify", &self.notify.is_some())
-            .field("retry_after", &self.retry_after.is_some())
+            .field("when", &W::IS_SET)
+            .field("notify", &N::IS_SET)
+            .field("retry_after", &A::IS_SET)
             .finish_non_exhaustive()
     }
 }

@@ -38,9 +38,11 @@
 //!   up with the last error instead of sleeping past the deadline.
 //! - Dropping the future cancels it at once, between or during attempts.
 //! - The happy path (success on the first poll) allocates nothing and reads
-//!   no clock: its fixed cost is a few tens of nanoseconds, less than
-//!   `backon`'s (see `benches/retry.rs`). The timer is allocated once, on
-//!   the first retry or the first pending attempt with an attempt timeout.
+//!   no clock: it costs about 10 ns more than a bare `.await` of the same
+//!   operation, a fraction of `backon`'s (see `benches/retry.rs`). Hooks
+//!   that are not set take no space in the future. The timer is allocated
+//!   once, on the first retry or the first pending attempt with an attempt
+//!   timeout.
 //!
 //! # Examples
 //!
@@ -87,6 +89,7 @@ mod blocking;
 mod event;
 mod ext;
 mod future;
+mod hook;
 mod jitter;
 mod policy;
 
@@ -94,6 +97,7 @@ pub use backoff::Backoff;
 pub use blocking::retry_blocking;
 pub use event::RetryEvent;
 pub use ext::Retryable;
-pub use future::{DefaultRetry, NoNotify, NoRetryAfter, Retry, RetryAll, retry};
+pub use future::{DefaultRetry, Retry, retry};
+pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 pub use jitter::Jitter;
 pub use policy::{AttemptTimeout, NoAttemptTimeout, RetryPolicy};

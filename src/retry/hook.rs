@@ -1,0 +1,105 @@
+//! The hooks of a [`Retry`](super::Retry): a closure the caller gave, or a
+//! zero-sized default that does nothing. The defaults are types of their
+//! own (not `Option<fn>`), so that a [`Retry`](super::Retry) without hooks
+//! carries no hook state at all.
+
+use std::time::Duration;
+
+use super::RetryEvent;
+
+/// The `when` hook of a [`Retry`](super::Retry) that has none: every error
+/// is retried.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetryAll;
+
+/// The `notify` hook of a [`Retry`](super::Retry) that has none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoNotify;
+
+/// The `retry_after` hook of a [`Retry`](super::Retry) that has none: the
+/// schedule alone decides the delays.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRetryAfter;
+
+mod sealed {
+    pub trait When<E> {}
+    pub trait Notify<E> {}
+    pub trait RetryAfter<E> {}
+}
+
+/// A [`when`](super::Retry::when) hook: any `FnMut(&E) -> bool`, or
+/// [`RetryAll`]. Sealed; it only appears in the bounds of `Retry`'s
+/// `Future` impl.
+pub trait When<E>: sealed::When<E> {
+    /// Whether to retry after `error`.
+    fn retry(&mut self, error: &E) -> bool;
+    /// `false` for [`RetryAll`].
+    #[doc(hidden)]
+    const IS_SET: bool = true;
+}
+
+/// A [`notify`](super::Retry::notify) hook: any
+/// `FnMut(&RetryEvent<'_, E>)`, or [`NoNotify`]. Sealed.
+pub trait Notify<E>: sealed::Notify<E> {
+    /// Called before sleeping for a retry.
+    fn notify(&mut self, event: &RetryEvent<'_, E>);
+    /// `false` for [`NoNotify`].
+    #[doc(hidden)]
+    const IS_SET: bool = true;
+}
+
+/// A [`retry_after`](super::Retry::retry_after) hook: any
+/// `FnMut(&E) -> Option<Duration>`, or [`NoRetryAfter`]. Sealed.
+pub trait RetryAfter<E>: sealed::RetryAfter<E> {
+    /// The server's hint for `error`, if any.
+    fn hint(&mut self, error: &E) -> Option<Duration>;
+    /// `false` for [`NoRetryAfter`].
+    #[doc(hidden)]
+    const IS_SET: bool = true;
+}
+
+impl<E, W: FnMut(&E) -> bool> sealed::When<E> for W {}
+impl<E> sealed::When<E> for RetryAll {}
+impl<E, W: FnMut(&E) -> bool> When<E> for W {
+    #[inline]
+    fn retry(&mut self, error: &E) -> bool {
+        self(error)
+    }
+}
+impl<E> When<E> for RetryAll {
+    #[inline]
+    fn retry(&mut self, _: &E) -> bool {
+        true
+    }
+    const IS_SET: bool = false;
+}
+
+impl<E, N: FnMut(&RetryEvent<'_, E>)> sealed::Notify<E> for N {}
+impl<E> sealed::Notify<E> for NoNotify {}
+impl<E, N: FnMut(&RetryEvent<'_, E>)> Notify<E> for N {
+    #[inline]
+    fn notify(&mut self, event: &RetryEvent<'_, E>) {
+        self(event);
+    }
+}
+impl<E> Notify<E> for NoNotify {
+    #[inline]
+    fn notify(&mut self, _: &RetryEvent<'_, E>) {}
+    const IS_SET: bool = false;
+}
+
+impl<E, A: FnMut(&E) -> Option<Duration>> sealed::RetryAfter<E> for A {}
+impl<E> sealed::RetryAfter<E> for NoRetryAfter {}
+impl<E, A: FnMut(&E) -> Option<Duration>> RetryAfter<E> for A {
+    #[inline]
+    fn hint(&mut self, error: &E) -> Option<Duration> {
+        self(error)
+    }
+}
+impl<E> RetryAfter<E> for NoRetryAfter {
+    #[inline]
+    fn hint(&mut self, _: &E) -> Option<Duration> {
+        None
+    }
+    const IS_SET: bool = false;
+}
