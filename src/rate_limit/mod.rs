@@ -27,7 +27,10 @@
 //!   "virtual scheduling" form of a token bucket) on a single atomic, so the
 //!   achieved rate matches the configured one and the uncontended
 //!   [`try_acquire`](RateLimiter::try_acquire) is a lock-free
-//!   compare-and-swap.
+//!   compare-and-swap. Racing callers never share a permit (loom-checked);
+//!   each is judged by the time it read the clock, so one that read it just
+//!   before another's take may be refused a few nanoseconds early: the
+//!   error is always on the side of the limit, and the permit stays there.
 //! - **Errors instead of hangs.** Asking for more permits at once than the
 //!   burst can ever allow is an [`InsufficientCapacity`] error.
 //! - **Cancel safe.** A dropped waiter gives its place in the queue up and
