@@ -178,23 +178,29 @@ impl<T> Chan<T> {
         reserve: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        self.with(|st, wake| {
+        let mut out_of_budget = false;
+        let poll = self.with(|st, wake| {
             if let Some(k) = *key {
-                return match st.send_waiters.state(k) {
-                    SlotState::Waiting => {
-                        st.send_waiters.set_waker(k, cx.waker());
-                        Poll::Pending
-                    }
-                    SlotState::Notified => {
-                        *key = None;
-                        st.send_waiters.remove(k);
-                        Poll::Ready(Ok(()))
-                    }
-                    SlotState::Closed | SlotState::Free => {
-                        *key = None;
-                        Poll::Ready(Err(st.send_waiters.remove(k)))
-                    }
+                let state = st.send_waiters.state(k);
+                if state == SlotState::Waiting {
+                    st.send_waiters.set_waker(k, cx.waker());
+                    return Poll::Pending;
+                }
+                if !spend_budget(cx) {
+                    out_of_budget = true;
+                    return Poll::Pending;
+                }
+                *key = None;
+                return if state == SlotState::Notified {
+                    st.send_waiters.remove(k);
+                    Poll::Ready(Ok(()))
+                } else {
+                    Poll::Ready(Err(st.send_waiters.remove(k)))
                 };
+            }
+            if (st.closed || st.has_space()) && !spend_budget(cx) {
+                out_of_budget = true;
+                return Poll::Pending;
             }
             if st.closed {
                 return Poll::Ready(Err(item.take()));
@@ -211,7 +217,11 @@ impl<T> Chan<T> {
             // slot grants it to the head of `send_waiters` under this lock.
             *key = Some(st.send_waiters.push_back(cx.waker(), item.take()));
             Poll::Pending
-        })
+        });
+        if out_of_budget {
+            yield_for_budget(cx);
+        }
+        poll
     }
 
     /// Withdraws a send/reserve registration (drop or timeout). Returns
@@ -278,7 +288,8 @@ impl<T> Chan<T> {
         track: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.with(|st, wake| {
+        let mut out_of_budget = false;
+        let poll = self.with(|st, wake| {
             let mut served = false;
             if let Some(k) = *key {
                 if st.recv_waiters.state(k) == SlotState::Waiting {
@@ -287,6 +298,13 @@ impl<T> Chan<T> {
                     st.recv_waiters.set_waker(k, cx.waker());
                     return Poll::Pending;
                 }
+            }
+            if (!st.queue.is_empty() || st.drained()) && !spend_budget(cx) {
+                // Yield, keeping a wakeup we were given.
+                out_of_budget = true;
+                return Poll::Pending;
+            }
+            if let Some(k) = *key {
                 *key = None;
                 st.remove_recv(k);
                 served = true;
@@ -306,7 +324,11 @@ impl<T> Chan<T> {
                 st.recv_waiters.push_back(cx.waker(), None)
             });
             Poll::Pending
-        })
+        });
+        if out_of_budget {
+            yield_for_budget(cx);
+        }
+        poll
     }
 
     /// Withdraws a receive registration. A receiver that had been woken
@@ -485,6 +507,37 @@ impl<T> Chan<T> {
             }
             st.rebalance(wake);
         });
+    }
+}
+
+/// Spends one unit of tokio's cooperative budget on an operation that is
+/// about to complete, so that a task that always finds items (or space)
+/// still yields to the runtime now and then. Returns false when the budget
+/// is used up: the caller then returns `Pending` without changing anything
+/// and, after unlocking, calls [`yield_for_budget`]. Only completing
+/// operations spend budget: one that parks anyway needs no forced yield on
+/// top. Outside a tokio runtime the budget is unlimited.
+///
+/// Called under the lock: it only touches a thread-local (no waker).
+#[inline]
+fn spend_budget(cx: &mut Context<'_>) -> bool {
+    if !tokio::task::coop::has_budget_remaining() {
+        return false;
+    }
+    if let Poll::Ready(restore) = tokio::task::coop::poll_proceed(cx) {
+        restore.made_progress();
+    }
+    true
+}
+
+/// Has the runtime poll the task again once its budget is refilled (after
+/// [`spend_budget`] said no). Called with the lock released, as it hands
+/// the task's waker to the runtime.
+fn yield_for_budget(cx: &mut Context<'_>) {
+    if tokio::task::coop::poll_proceed(cx).is_ready() {
+        // The budget cannot have grown since `spend_budget` on this thread;
+        // if it did, make sure the task is polled again anyway.
+        cx.waker().wake_by_ref();
     }
 }
 
