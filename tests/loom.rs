@@ -248,6 +248,48 @@ mod queue {
         });
     }
 
+    /// Two jobs finished on two threads race a `join()`: the drop that
+    /// finishes the last job sees the joiner and wakes it, whichever it is.
+    #[test]
+    fn last_of_two_job_drops_wakes_join() {
+        loom::model(|| {
+            let (tx, rx) = queue::unbounded();
+            tx.try_send(1u8).unwrap();
+            tx.try_send(2u8).unwrap();
+            let a = block_on(rx.recv_job()).unwrap();
+            let b = block_on(rx.recv_job()).unwrap();
+            let ta = thread::spawn(move || drop(a));
+            let tb = thread::spawn(move || drop(b));
+            block_on(tx.join());
+            assert_eq!(tx.unfinished(), 0);
+            ta.join().unwrap();
+            tb.join().unwrap();
+        });
+    }
+
+    /// A job handed out on one thread races the drop of the only other live
+    /// job on another while `join()` waits: the drop must not take the
+    /// stale count of handed jobs for "all done", and the new job's drop
+    /// wakes the joiner.
+    #[test]
+    fn handing_a_job_races_the_last_drop() {
+        loom::model(|| {
+            let (tx, rx) = queue::unbounded();
+            tx.try_send(1u8).unwrap();
+            tx.try_send(2u8).unwrap();
+            let a = block_on(rx.recv_job()).unwrap();
+            let ta = thread::spawn(move || drop(a));
+            let tb = thread::spawn(move || {
+                let b = block_on(rx.recv_job()).unwrap();
+                assert_eq!(*b, 2);
+            });
+            block_on(tx.join());
+            assert_eq!(tx.unfinished(), 0);
+            ta.join().unwrap();
+            tb.join().unwrap();
+        });
+    }
+
     /// Work tracking across threads: `join()` resolves only after the job
     /// received on another thread is dropped.
     #[test]

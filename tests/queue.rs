@@ -894,3 +894,21 @@ async fn a_busy_receiver_yields_to_the_runtime() {
     }
     assert!(seen_other_task, "recv never yielded to the scheduler");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_busy_sender_yields_to_the_runtime() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (tx, rx) = queue::bounded(10_000);
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&ran);
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let mut seen_other_task = false;
+    for i in 0..10_000 {
+        tx.send(i).await.unwrap();
+        seen_other_task |= ran.load(Ordering::SeqCst);
+    }
+    assert!(seen_other_task, "send never yielded to the scheduler");
+    assert_eq!(rx.len(), 10_000);
+}

@@ -58,29 +58,62 @@ pub(crate) struct State<T> {
 
 /// The shared core; handles hold it in an `Arc`.
 ///
-/// Work tracking: the unfinished count is `queue.len() + jobs`. Queued items
-/// are counted under the lock; live `Job`s in an atomic, so that dropping a
-/// `Job` only takes the lock when it was the last one (to wake `join()`).
+/// Work tracking: the unfinished count is `queue.len()` plus the live `Job`s,
+/// `handed - finished`. Queued items are counted under the lock; live jobs
+/// with two counters so that receiving a `Job` costs no atomic RMW and
+/// dropping one costs a single RMW and takes the lock only when it may have
+/// been the last one while a `join()` waits.
+///
+/// The lock and the counters sit on cache lines of their own, apart from
+/// each other and from the `Arc`'s reference counts that every `Job` clone
+/// and drop writes, so that `Job` traffic does not slow down the lock.
 pub(crate) struct Chan<T> {
-    state: Mutex<State<T>>,
-    /// Live `Job`s in the low bits, plus the [`JOINING`] flag while
-    /// `join()` futures are registered. Jobs are added under the lock and
-    /// dropped without it. A joiner sets the flag and reads the count in one
-    /// RMW (under the lock) before registering; a `Job` drop decrements in
-    /// one RMW and, if it took the count to zero with the flag set, locks and
-    /// wakes `join_waiters`. Both RMWs are on one location, so either the
-    /// joiner sees zero or the drop sees the flag: no lost wakeup, and no
-    /// lock on `Job` drop while nobody joins.
-    jobs: AtomicUsize,
+    state: CacheLine<Mutex<State<T>>>,
+    track: CacheLine<Tracking>,
 }
 
-/// Flag bit of [`Chan::jobs`]: some `join()` is registered.
+/// The work-tracking counters (see [`Chan`]). Both count modulo `2^63`
+/// (`2^63` jobs cannot be handed out in practice).
+///
+/// No lost `join()` wakeup: a joiner sets [`JOINING`] and reads `finished`
+/// in one RMW under the lock, where `handed` cannot change, and registers
+/// only if `handed != finished`. A `Job` drop increments `finished` in one
+/// RMW; the drop that makes `finished` reach `handed` comes after the
+/// joiner's RMW in that location's order (or the joiner would have seen it),
+/// so it sees the flag. It then reads `handed`, which is at least its new
+/// `finished` (every counted job's handing happens before its drop, and the
+/// drop synchronizes with the earlier drops through the RMW chain), and if
+/// they are equal locks and re-checks. A `handed` that grew meanwhile means
+/// a new live job, whose own drop will check again.
+struct Tracking {
+    /// Jobs handed out so far. Written only under the lock, with a plain
+    /// load and store; read without the lock by a finishing `Job`.
+    handed: AtomicUsize,
+    /// Jobs finished so far, plus the [`JOINING`] flag while `join()`
+    /// futures are registered.
+    finished: AtomicUsize,
+}
+
+/// Flag bit of [`Tracking::finished`]: some `join()` is registered.
 const JOINING: usize = 1 << (usize::BITS - 1);
+
+/// Aligns (and so pads) its contents to 128 bytes: two 64-byte lines, as
+/// adjacent-line prefetching pairs them.
+#[repr(align(128))]
+struct CacheLine<T>(T);
+
+impl<T> std::ops::Deref for CacheLine<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 impl<T> Chan<T> {
     pub(crate) fn new(capacity: Option<usize>) -> Self {
         Self {
-            state: Mutex::new(State {
+            state: CacheLine(Mutex::new(State {
                 queue: VecDeque::with_capacity(capacity.unwrap_or(0).min(1024)),
                 capacity,
                 reserved: 0,
@@ -92,8 +125,11 @@ impl<T> Chan<T> {
                 recv_notified: 0,
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
+            })),
+            track: CacheLine(Tracking {
+                handed: AtomicUsize::new(0),
+                finished: AtomicUsize::new(0),
             }),
-            jobs: AtomicUsize::new(0),
         }
     }
 
@@ -142,23 +178,29 @@ impl<T> Chan<T> {
         reserve: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        self.with(|st, wake| {
+        let mut out_of_budget = false;
+        let poll = self.with(|st, wake| {
             if let Some(k) = *key {
-                return match st.send_waiters.state(k) {
-                    SlotState::Waiting => {
-                        st.send_waiters.set_waker(k, cx.waker());
-                        Poll::Pending
-                    }
-                    SlotState::Notified => {
-                        *key = None;
-                        st.send_waiters.remove(k);
-                        Poll::Ready(Ok(()))
-                    }
-                    SlotState::Closed | SlotState::Free => {
-                        *key = None;
-                        Poll::Ready(Err(st.send_waiters.remove(k)))
-                    }
+                let state = st.send_waiters.state(k);
+                if state == SlotState::Waiting {
+                    st.send_waiters.set_waker(k, cx.waker());
+                    return Poll::Pending;
+                }
+                if !spend_budget(cx) {
+                    out_of_budget = true;
+                    return Poll::Pending;
+                }
+                *key = None;
+                return if state == SlotState::Notified {
+                    st.send_waiters.remove(k);
+                    Poll::Ready(Ok(()))
+                } else {
+                    Poll::Ready(Err(st.send_waiters.remove(k)))
                 };
+            }
+            if (st.closed || st.has_space()) && !spend_budget(cx) {
+                out_of_budget = true;
+                return Poll::Pending;
             }
             if st.closed {
                 return Poll::Ready(Err(item.take()));
@@ -175,7 +217,11 @@ impl<T> Chan<T> {
             // slot grants it to the head of `send_waiters` under this lock.
             *key = Some(st.send_waiters.push_back(cx.waker(), item.take()));
             Poll::Pending
-        })
+        });
+        if out_of_budget {
+            yield_for_budget(cx);
+        }
+        poll
     }
 
     /// Withdraws a send/reserve registration (drop or timeout). Returns
@@ -242,7 +288,8 @@ impl<T> Chan<T> {
         track: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.with(|st, wake| {
+        let mut out_of_budget = false;
+        let poll = self.with(|st, wake| {
             let mut served = false;
             if let Some(k) = *key {
                 if st.recv_waiters.state(k) == SlotState::Waiting {
@@ -251,6 +298,13 @@ impl<T> Chan<T> {
                     st.recv_waiters.set_waker(k, cx.waker());
                     return Poll::Pending;
                 }
+            }
+            if (!st.queue.is_empty() || st.drained()) && !spend_budget(cx) {
+                // Yield, keeping a wakeup we were given.
+                out_of_budget = true;
+                return Poll::Pending;
+            }
+            if let Some(k) = *key {
                 *key = None;
                 st.remove_recv(k);
                 served = true;
@@ -270,7 +324,11 @@ impl<T> Chan<T> {
                 st.recv_waiters.push_back(cx.waker(), None)
             });
             Poll::Pending
-        })
+        });
+        if out_of_budget {
+            yield_for_budget(cx);
+        }
+        poll
     }
 
     /// Withdraws a receive registration. A receiver that had been woken
@@ -303,13 +361,25 @@ impl<T> Chan<T> {
         st.queue.len() + self.live_jobs()
     }
 
+    /// Live `Job`s. Exact under the lock, up to drops still in flight
+    /// (whose `finish_job` re-checks).
     fn live_jobs(&self) -> usize {
-        self.jobs.load(Ordering::Acquire) & !JOINING
+        let finished = self.track.finished.load(Ordering::Acquire);
+        Self::live(self.track.handed.load(Ordering::Acquire), finished)
+    }
+
+    fn live(handed: usize, finished: usize) -> usize {
+        handed.wrapping_sub(finished) & !JOINING
     }
 
     /// Marks one handed-out `Job` done.
     pub(crate) fn finish_job(&self) {
-        if self.jobs.fetch_sub(1, Ordering::AcqRel) == JOINING | 1 {
+        let prev = self.track.finished.fetch_add(1, Ordering::AcqRel);
+        if prev & JOINING == 0 {
+            return;
+        }
+        let handed = self.track.handed.load(Ordering::Acquire);
+        if Self::live(handed, prev.wrapping_add(1)) == 0 {
             self.with(|st, wake| st.wake_joiners_if_idle(self.live_jobs(), wake));
         }
     }
@@ -331,10 +401,13 @@ impl<T> Chan<T> {
             out.extend(st.queue.drain(..n));
         }
         if track {
-            self.jobs.fetch_add(n, Ordering::AcqRel);
+            // Only written under the lock: no RMW needed.
+            let handed = self.track.handed.load(Ordering::Relaxed);
+            let handed = handed.wrapping_add(n) & !JOINING;
+            self.track.handed.store(handed, Ordering::Release);
         }
         st.rebalance(wake);
-        if st.queue.is_empty() {
+        if st.queue.is_empty() && st.join_waiters.has_waiting() {
             st.wake_joiners_if_idle(self.live_jobs(), wake);
         }
         n
@@ -351,8 +424,10 @@ impl<T> Chan<T> {
         let st = &mut *st;
         let done = if join {
             let jobs = if key.is_none() {
-                // Set the flag and read the count in one step (see `jobs`).
-                self.jobs.fetch_or(JOINING, Ordering::AcqRel) & !JOINING
+                // Set the flag and read the count in one step (see
+                // `Tracking`).
+                let finished = self.track.finished.fetch_or(JOINING, Ordering::AcqRel);
+                Self::live(self.track.handed.load(Ordering::Relaxed), finished)
             } else {
                 self.live_jobs()
             };
@@ -385,7 +460,7 @@ impl<T> Chan<T> {
     /// Clears [`JOINING`] once no join registration is left.
     fn leave_join(&self, st: &mut State<T>) {
         if st.join_waiters.in_use() == 0 {
-            self.jobs.fetch_and(!JOINING, Ordering::AcqRel);
+            self.track.finished.fetch_and(!JOINING, Ordering::AcqRel);
         }
     }
 
@@ -435,6 +510,39 @@ impl<T> Chan<T> {
     }
 }
 
+/// Spends one unit of tokio's cooperative budget on an operation that is
+/// about to complete, so that a task that always finds items (or space)
+/// still yields to the runtime now and then. Returns false when the budget
+/// is used up: the caller then returns `Pending` without changing anything
+/// and, after unlocking, calls [`yield_for_budget`]. Only completing
+/// operations spend budget: one that parks anyway needs no forced yield on
+/// top. Outside a tokio runtime the budget is unlimited.
+///
+/// Called under the lock: it only touches a thread-local (no waker).
+#[inline]
+fn spend_budget(cx: &mut Context<'_>) -> bool {
+    if !tokio::task::coop::has_budget_remaining() {
+        return false;
+    }
+    if let Poll::Ready(restore) = tokio::task::coop::poll_proceed(cx) {
+        restore.made_progress();
+        // After `made_progress` its drop restores nothing; skip the call.
+        std::mem::forget(restore);
+    }
+    true
+}
+
+/// Has the runtime poll the task again once its budget is refilled (after
+/// [`spend_budget`] said no). Called with the lock released, as it hands
+/// the task's waker to the runtime.
+fn yield_for_budget(cx: &mut Context<'_>) {
+    if tokio::task::coop::poll_proceed(cx).is_ready() {
+        // The budget cannot have grown since `spend_budget` on this thread;
+        // if it did, make sure the task is polled again anyway.
+        cx.waker().wake_by_ref();
+    }
+}
+
 impl<T> State<T> {
     pub(crate) fn has_space(&self) -> bool {
         match self.capacity {
@@ -455,8 +563,24 @@ impl<T> State<T> {
     }
 
     /// Restores I1 (grant free slots to parked senders, FIFO) and I2.
+    /// Inlined: with nobody parked it is a few loads and compares.
+    #[inline]
     fn rebalance(&mut self, wake: &mut WakeList) {
-        while self.send_waiters.has_waiting() && self.has_space() {
+        if self.send_waiters.has_waiting() && self.has_space() {
+            self.grant_slots(wake);
+        }
+        self.wake_receivers(wake);
+        if self.closed && self.reserved == 0 && self.recv_waiters.has_waiting() {
+            // The last outstanding permit after close was used or given
+            // back: receivers parked for its item are done (or get it).
+            self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+        }
+    }
+
+    /// Grants free slots to parked senders, FIFO (the slow half of I1).
+    #[inline(never)]
+    fn grant_slots(&mut self, wake: &mut WakeList) {
+        while self.has_space() {
             let Some(k) = self.send_waiters.notify_front(wake) else {
                 break;
             };
@@ -464,12 +588,6 @@ impl<T> State<T> {
                 Some(item) => self.queue.push_back(item),
                 None => self.reserved += 1,
             }
-        }
-        self.wake_receivers(wake);
-        if self.closed && self.reserved == 0 {
-            // The last outstanding permit after close was used or given
-            // back: receivers parked for its item are done (or get it).
-            self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
         }
     }
 
@@ -490,7 +608,15 @@ impl<T> State<T> {
     }
 
     /// Restores I2: wakes parked receivers until every queued item has one.
+    #[inline]
     fn wake_receivers(&mut self, wake: &mut WakeList) {
+        if self.recv_notified < self.queue.len() && self.recv_waiters.has_waiting() {
+            self.wake_receivers_slow(wake);
+        }
+    }
+
+    #[inline(never)]
+    fn wake_receivers_slow(&mut self, wake: &mut WakeList) {
         while self.recv_notified < self.queue.len() {
             if self.recv_waiters.notify_front(wake).is_none() {
                 break;

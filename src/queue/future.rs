@@ -75,21 +75,6 @@ impl<T> Extend<T> for One<T> {
     }
 }
 
-/// Runs one queue operation under tokio's cooperative-scheduling budget, so
-/// a task that always finds items (or space) still yields to the runtime now
-/// and then. Outside a tokio runtime the budget is unlimited. A poll that
-/// returns `Pending` because the budget ran out has not touched the queue.
-#[inline]
-pub(crate) fn coop<R>(
-    cx: &mut Context<'_>,
-    op: impl FnOnce(&mut Context<'_>) -> Poll<R>,
-) -> Poll<R> {
-    let budget = ready!(tokio::task::coop::poll_proceed(cx));
-    let r = ready!(op(cx));
-    budget.made_progress();
-    Poll::Ready(r)
-}
-
 fn deadline_after(d: Duration) -> Instant {
     crate::timeout::saturating_instant(Instant::now(), d)
 }
@@ -145,7 +130,7 @@ impl<T> Future for SendFuture<'_, T> {
             "SendFuture polled after completion"
         );
         let item = this.item;
-        match ready!(coop(cx, |cx| w.chan.poll_send(&mut w.key, item, false, cx))) {
+        match ready!(w.chan.poll_send(&mut w.key, item, false, cx)) {
             Ok(()) => Poll::Ready(Ok(())),
             Err(item) => Poll::Ready(Err(SendError(
                 item.expect("a closed send waiter keeps its item"),
@@ -261,10 +246,7 @@ impl<'a, T> Future for Reserve<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let w = self.project().waiter;
         let mut none = None;
-        match ready!(coop(cx, |cx| w
-            .chan
-            .poll_send(&mut w.key, &mut none, true, cx)))
-        {
+        match ready!(w.chan.poll_send(&mut w.key, &mut none, true, cx)) {
             Ok(()) => Poll::Ready(Ok(Permit::new(w.chan))),
             Err(_) => Poll::Ready(Err(SendError(()))),
         }
@@ -303,9 +285,7 @@ impl<'a, T> Recv<'a, T> {
     fn poll_item(&mut self, track: bool, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let w = &mut self.waiter;
         let mut one = One(None);
-        ready!(coop(cx, |cx| w
-            .chan
-            .poll_recv_into(&mut w.key, &mut one, 1, track, cx)));
+        ready!(w.chan.poll_recv_into(&mut w.key, &mut one, 1, track, cx));
         Poll::Ready(one.0)
     }
 }
@@ -455,9 +435,7 @@ impl<T> Future for RecvMany<'_, '_, T> {
         }
         let w = this.waiter;
         let (buf, limit) = (this.buf, *this.limit);
-        let n = ready!(coop(cx, |cx| w
-            .chan
-            .poll_recv_into(&mut w.key, *buf, limit, false, cx)));
+        let n = ready!(w.chan.poll_recv_into(&mut w.key, *buf, limit, false, cx));
         Poll::Ready(n.unwrap_or(0))
     }
 }

@@ -279,9 +279,7 @@ impl<T> Stream for Receiver<T> {
             k => Some(k),
         };
         let chan = &this.chan;
-        let r = super::future::coop(cx, |cx| {
-            chan.poll_recv_into(&mut key, &mut one, 1, false, cx)
-        });
+        let r = chan.poll_recv_into(&mut key, &mut one, 1, false, cx);
         this.stream_key
             .store(key.unwrap_or(NO_KEY), Ordering::Relaxed);
         match r {

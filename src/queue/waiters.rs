@@ -240,7 +240,18 @@ impl WakeList {
     }
 
     /// Wakes everything collected. Call with the lock released.
+    ///
+    /// Inlined check: most operations collect nothing (`rest` is only used
+    /// once `first` is taken).
+    #[inline]
     pub(crate) fn wake(self) {
+        if self.first.is_some() {
+            self.wake_all();
+        }
+    }
+
+    #[inline(never)]
+    fn wake_all(self) {
         if let Some(w) = self.first {
             w.wake();
         }
