@@ -32,6 +32,18 @@ mod sealed {
 /// `Future` impl.
 pub trait When<E>: sealed::When<E> {
     /// Whether to retry after `error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Error, ErrorKind};
+    /// use async_patterns::retry::{RetryAll, When};
+    ///
+    /// let mut transient = |e: &Error| e.kind() == ErrorKind::TimedOut;
+    /// assert!(transient.retry(&Error::from(ErrorKind::TimedOut)));
+    /// assert!(!transient.retry(&Error::from(ErrorKind::NotFound)));
+    /// assert!(When::<Error>::retry(&mut RetryAll, &Error::from(ErrorKind::NotFound)));
+    /// ```
     fn retry(&mut self, error: &E) -> bool;
     /// `false` for [`RetryAll`].
     #[doc(hidden)]
@@ -42,6 +54,31 @@ pub trait When<E>: sealed::When<E> {
 /// `FnMut(&RetryEvent<'_, E>)`, or [`NoNotify`]. Sealed.
 pub trait Notify<E>: sealed::Notify<E> {
     /// Called before sleeping for a retry.
+    ///
+    /// # Examples
+    ///
+    /// A closure given to [`Retry::notify`](super::Retry::notify) is
+    /// called through this method once per retry:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{retry, Backoff};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut calls = 0;
+    /// let mut retries = Vec::new();
+    /// let result: Result<u32, &str> = retry(Backoff::constant(Duration::from_millis(5)), || {
+    ///     calls += 1;
+    ///     let n = calls;
+    ///     async move { if n < 3 { Err("busy") } else { Ok(n) } }
+    /// })
+    /// .notify(|event| retries.push(event.attempt()))
+    /// .await;
+    /// assert_eq!(result, Ok(3));
+    /// assert_eq!(retries, [1, 2]);
+    /// # }
+    /// ```
     fn notify(&mut self, event: &RetryEvent<'_, E>);
     /// `false` for [`NoNotify`].
     #[doc(hidden)]
@@ -52,6 +89,19 @@ pub trait Notify<E>: sealed::Notify<E> {
 /// `FnMut(&E) -> Option<Duration>`, or [`NoRetryAfter`]. Sealed.
 pub trait RetryAfter<E>: sealed::RetryAfter<E> {
     /// The server's hint for `error`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{NoRetryAfter, RetryAfter};
+    ///
+    /// struct Throttled { retry_after_secs: u64 }
+    /// let mut hint = |e: &Throttled| Some(Duration::from_secs(e.retry_after_secs));
+    /// let busy = Throttled { retry_after_secs: 2 };
+    /// assert_eq!(hint.hint(&busy), Some(Duration::from_secs(2)));
+    /// assert_eq!(RetryAfter::<Throttled>::hint(&mut NoRetryAfter, &busy), None);
+    /// ```
     fn hint(&mut self, error: &E) -> Option<Duration>;
     /// `false` for [`NoRetryAfter`].
     #[doc(hidden)]
