@@ -218,6 +218,16 @@ impl<T: 'static> Drop for Lend<'_, T> {
 /// are handed over through a type-erased slot, without `unsafe` code. The
 /// producer future itself may borrow.
 ///
+/// # Performance
+///
+/// Each item costs a couple of moves of the slot through a thread-local
+/// and two type checks: about 20 ns per item on a small VM, against about
+/// 6 ns for `async-stream`'s `stream!` macro (which hands items over
+/// through a raw pointer) and 3 ns for `futures::stream::unfold`
+/// (`benches/stream.rs`, 10^6 integers). That is noise next to any I/O; for
+/// a hot loop over millions of tiny items, write the state machine with
+/// [`unfold`](futures::stream::unfold) instead.
+///
 /// # Examples
 ///
 /// ```
