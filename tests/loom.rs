@@ -343,20 +343,26 @@ mod executor {
         });
     }
 
+    /// Two events and a thread that sets the first, then the second.
+    fn two_events_set_in_order() -> (Arc<Event>, Arc<Event>, thread::JoinHandle<()>) {
+        let first = Arc::new(Event::new());
+        let second = Arc::new(Event::new());
+        let setter = thread::spawn({
+            let (first, second) = (first.clone(), second.clone());
+            move || {
+                first.set();
+                second.set();
+            }
+        });
+        (first, second, setter)
+    }
+
     /// With a limit of 1 the second future starts only when the first has
     /// finished, and a wake-up racing that hand-over is not lost.
     #[test]
     fn gather_with_limit_one_refills_its_slot_across_threads() {
         loom::model(|| {
-            let first = Arc::new(Event::new());
-            let second = Arc::new(Event::new());
-            let setter = thread::spawn({
-                let (first, second) = (first.clone(), second.clone());
-                move || {
-                    first.set();
-                    second.set();
-                }
-            });
+            let (first, second, setter) = two_events_set_in_order();
             let order = block_on(gather(
                 1,
                 [(first.clone(), 1), (second.clone(), 2)].map(|(event, n)| async move {
@@ -376,15 +382,7 @@ mod executor {
     #[test]
     fn gather_requeues_a_future_woken_during_its_poll() {
         loom::model(|| {
-            let first = Arc::new(Event::new());
-            let second = Arc::new(Event::new());
-            let setter = thread::spawn({
-                let (first, second) = (first.clone(), second.clone());
-                move || {
-                    first.set();
-                    second.set();
-                }
-            });
+            let (first, second, setter) = two_events_set_in_order();
             let out = block_on(gather(
                 1,
                 [async {
