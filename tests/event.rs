@@ -165,14 +165,25 @@ fn a_waiter_dropped_after_being_woken_loses_nothing() {
 #[test]
 fn works_without_a_tokio_runtime() {
     let event = Arc::new(Event::new());
+    // The setter waits until the waiter has parked, so the `set` always
+    // wakes a waker registered by a non-tokio executor (no sleep to order
+    // the two).
+    let (parked, go) = std::sync::mpsc::channel();
     let setter = std::thread::spawn({
         let event = event.clone();
         move || {
-            std::thread::sleep(Duration::from_millis(5));
+            go.recv().unwrap();
             event.set();
         }
     });
-    futures::executor::block_on(event.wait());
+    let mut wait = std::pin::pin!(event.wait());
+    futures::executor::block_on(std::future::poll_fn(|cx| {
+        let poll = wait.as_mut().poll(cx);
+        if poll.is_pending() {
+            parked.send(()).unwrap();
+        }
+        poll
+    }));
     futures::executor::block_on(event.clone().wait_owned());
     setter.join().unwrap();
 }
