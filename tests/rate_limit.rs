@@ -187,8 +187,9 @@ async fn dropped_waiter_gives_its_place_up_and_leaks_nothing() {
     assert!(b.is_woken());
     assert_ready!(b.poll());
 
-    // Drop a waiter in the middle of the queue: nothing is woken for it,
-    // and the one behind it moves up.
+    // Drop a head that was woken but not yet polled again (`b` getting its
+    // permit woke `c`): the wake-up passes on to the one behind it, which
+    // moves up. (A drop from the middle of the queue is the next test.)
     let mut d = spawn(limiter.acquire());
     assert_pending!(d.poll());
     assert!(c.is_woken());
