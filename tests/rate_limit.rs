@@ -357,8 +357,11 @@ async fn acquire_n_error_is_ready_on_first_poll() {
     assert_ready_err!(fut.poll());
 }
 
+/// Four tasks on clones of one limiter keep the total rate. (Paused time
+/// needs the current-thread runtime, so the tasks share one thread; the
+/// cross-thread races on the GCRA word are in the loom models.)
 #[tokio::test(start_paused = true)]
-async fn works_across_threads() {
+async fn tasks_on_clones_keep_the_total_rate() {
     let rt_limiter = RateLimiter::per_second(1000).burst(10);
     let start = Instant::now();
     let mut handles = Vec::new();
