@@ -187,8 +187,9 @@ async fn dropped_waiter_gives_its_place_up_and_leaks_nothing() {
     assert!(b.is_woken());
     assert_ready!(b.poll());
 
-    // Drop a waiter in the middle of the queue: nothing is woken for it,
-    // and the one behind it moves up.
+    // Drop a head that was woken but not yet polled again (`b` getting its
+    // permit woke `c`): the wake-up passes on to the one behind it, which
+    // moves up. (A drop from the middle of the queue is the next test.)
     let mut d = spawn(limiter.acquire());
     assert_pending!(d.poll());
     assert!(c.is_woken());
@@ -356,8 +357,11 @@ async fn acquire_n_error_is_ready_on_first_poll() {
     assert_ready_err!(fut.poll());
 }
 
+/// Four tasks on clones of one limiter keep the total rate. (Paused time
+/// needs the current-thread runtime, so the tasks share one thread; the
+/// cross-thread races on the GCRA word are in the loom models.)
 #[tokio::test(start_paused = true)]
-async fn works_across_threads() {
+async fn tasks_on_clones_keep_the_total_rate() {
     let rt_limiter = RateLimiter::per_second(1000).burst(10);
     let start = Instant::now();
     let mut handles = Vec::new();

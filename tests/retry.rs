@@ -87,12 +87,18 @@ fn saturates_instead_of_panicking() {
         .max_retries(3)
         .collect();
     assert_eq!(v, [secs(1), Duration::ZERO, Duration::ZERO]);
-    // inf * 0 is NaN in floating point: still no panic, and no NaN delay.
+    // inf * 0 is NaN in floating point: still no panic, and the NaN
+    // saturates to a zero delay.
+    let v: Vec<_> = Backoff::exponential(Duration::ZERO)
+        .factor(f64::INFINITY)
+        .max_retries(3)
+        .collect();
+    assert_eq!(v, [Duration::ZERO; 3]);
     let v: Vec<_> = Backoff::exponential(Duration::MAX)
         .factor(f64::INFINITY)
         .max_retries(3)
         .collect();
-    assert_eq!(v.len(), 3);
+    assert_eq!(v, [Duration::MAX; 3]);
     let v: Vec<_> = Backoff::exponential(secs(1)).max_retries(2000).collect();
     assert_eq!(*v.last().unwrap(), Duration::MAX);
     let v: Vec<_> = Backoff::fibonacci(Duration::MAX).max_retries(4).collect();
