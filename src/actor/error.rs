@@ -13,6 +13,29 @@ use crate::panic::Panic;
 /// The message that `ask` built is never handed back: it holds the
 /// [`Reply`](super::Reply), which is useless without the `ask` future, so it
 /// is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use async_patterns::actor::{self, Actor, AskError, Context, Reply};
+///
+/// struct Mute;
+///
+/// impl Actor for Mute {
+///     type Message = Reply<u32>;
+///
+///     // Drops every reply unanswered.
+///     async fn handle(&mut self, _reply: Reply<u32>, _ctx: &mut Context<Self>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mute = actor::spawn(Mute);
+/// assert_eq!(mute.ask(|reply| reply).await, Err(AskError::NoReply));
+/// mute.stop();
+/// assert_eq!(mute.ask(|reply| reply).await, Err(AskError::Closed));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
 #[non_exhaustive]
 pub enum AskError {

@@ -163,6 +163,16 @@ pub const DEFAULT_MAILBOX: usize = 64;
 /// (they run on a spawned tokio task), which they are when the actor and
 /// what they hold across `.await` are.
 ///
+/// # Cancel safety
+///
+/// The hooks need not be cancel safe: the actor's task runs each of their
+/// futures to completion. Neither [`Addr::stop`], [`Context::stop`],
+/// dropping the last [`Addr`], nor dropping an [`Ask`] interrupts one. The
+/// one exception is the tokio runtime shutting down, which drops the task
+/// with whatever hook is in flight; [`Addr::join`] then reports an
+/// [`ActorError`] for which [`is_cancelled`](ActorError::is_cancelled) is
+/// `true`.
+///
 /// # Examples
 ///
 /// ```

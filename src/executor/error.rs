@@ -276,6 +276,21 @@ impl<E> GroupError<E> {
 /// [`join_all`](super::TaskGroup::join_all) or `try_join_all` finished, or
 /// the [`TaskGroup`](super::TaskGroup) was dropped. The rejected future has been
 /// dropped without being polled.
+///
+/// # Examples
+///
+/// ```
+/// use async_patterns::executor::{SpawnError, TaskGroup};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let group = TaskGroup::<u32>::new(2);
+/// let handle = group.handle();
+/// drop(group);
+/// let err: SpawnError = handle.spawn(async { 1 }).unwrap_err();
+/// assert_eq!(err.to_string(), "the task group is closed");
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the task group is closed")]
 pub struct SpawnError(pub(crate) ());

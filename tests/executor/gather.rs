@@ -91,35 +91,19 @@ fn empty_input_is_ready_on_first_poll() {
     assert_eq!(assert_ready!(t.poll()), Ok(vec![]));
 }
 
-/// A future that returns `Pending` once (waking itself) and counts polls.
-struct YieldOnce<'a> {
-    yielded: bool,
-    polls: &'a AtomicUsize,
-}
-
-impl Future for YieldOnce<'_> {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.polls.fetch_add(1, Ordering::Relaxed);
-        if self.yielded {
-            Poll::Ready(())
-        } else {
-            self.yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 #[tokio::test]
 async fn hundred_thousand_futures_are_polled_a_constant_number_of_times() {
     const N: usize = 100_000;
     let polls = AtomicUsize::new(0);
     let out = gather(
         64,
-        (0..N).map(|_| YieldOnce {
-            yielded: false,
-            polls: &polls,
+        (0..N).map(|_| {
+            let polls = &polls;
+            let mut fut = yield_once();
+            std::future::poll_fn(move |cx| {
+                polls.fetch_add(1, Ordering::Relaxed);
+                Pin::new(&mut fut).poll(cx)
+            })
         }),
     )
     .await;
