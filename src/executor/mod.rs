@@ -67,16 +67,11 @@
 //! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose workers run in a `TaskGroup`;
 //! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs) (`cargo run --example tour`): gather, the semaphore limit, cancellation and `spawn_blocking`, one section each.
 
-mod core;
-mod error;
 mod gather;
-mod handle;
-mod shared;
 mod task_group;
-mod try_gather;
 
-pub use error::{GroupError, SpawnError, TaskError};
-pub use gather::{Gather, gather};
-pub use handle::GroupHandle;
-pub use task_group::{JoinAll, JoinNext, Shutdown, TaskGroup, TryJoinAll};
-pub use try_gather::{TryGather, try_gather};
+pub use gather::{Gather, TryGather, gather, try_gather};
+pub use task_group::{
+    GroupError, GroupHandle, JoinAll, JoinNext, Shutdown, SpawnError, TaskError, TaskGroup,
+    TryJoinAll,
+};

@@ -1,5 +1,8 @@
 //! [`gather`]: run futures in place with bounded concurrency.
 
+mod engine;
+mod try_gather;
+
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -7,7 +10,9 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::core::{Core, store};
+pub use self::try_gather::{TryGather, try_gather};
+
+use self::engine::{Core, store};
 
 /// Runs `futures` with at most `limit` of them in flight and resolves to all
 /// their outputs, **in input order**.

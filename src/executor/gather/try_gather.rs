@@ -7,7 +7,7 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::core::{Core, store};
+use super::engine::{Core, store};
 
 /// Runs `futures` that return `Result` with at most `limit` in flight, and
 /// resolves to all their `Ok` values in input order, or to the first `Err`.

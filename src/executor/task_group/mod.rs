@@ -1,5 +1,9 @@
 //! [`TaskGroup`]: spawned tasks with a concurrency limit.
 
+mod error;
+mod handle;
+mod shared;
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,9 +12,10 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 
-use super::error::{GroupError, TaskError};
-use super::handle::GroupHandle;
-use super::shared::{Job, Shared};
+pub use self::error::{GroupError, SpawnError, TaskError};
+pub use self::handle::GroupHandle;
+
+use self::shared::{Job, Shared};
 
 /// A set of spawned tasks of which at most `limit` run at once
 /// (`asyncio.TaskGroup` with a `Semaphore`, or tokio's `JoinSet` with a
