@@ -10,7 +10,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::core::Chan;
+use super::chan::Chan;
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::job::Job;
 use super::sender::Permit;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use super::core::Chan;
+use super::chan::Chan;
 use crate::loom::Arc;
 
 /// An item received with [`Receiver::recv_job`](super::Receiver::recv_job):

@@ -114,13 +114,13 @@
 //! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose pending tasks wait in a bounded queue and whose `shutdown` hands the unstarted ones back;
 //! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/queue.rs) (`cargo run --example tour`): producer/consumer with `join`, and the closeable queue.
 
-mod core;
+mod chan;
+mod common;
 mod error;
 mod future;
 mod job;
 mod receiver;
 mod sender;
-mod shared;
 mod waiters;
 
 pub use error::{
@@ -133,7 +133,7 @@ pub use job::Job;
 pub use receiver::Receiver;
 pub use sender::{Permit, Sender};
 
-use self::core::Chan;
+use self::chan::Chan;
 use crate::loom::Arc;
 
 /// Creates a queue that holds at most `capacity` items; senders wait (or

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 
-use super::core::Chan;
+use super::chan::Chan;
+use super::common::shared_methods;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
-use super::shared::shared_methods;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 
 /// `stream_key` when this handle's `Stream` has no registration.

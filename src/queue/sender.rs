@@ -3,10 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::core::Chan;
+use super::chan::Chan;
+use super::common::shared_methods;
 use super::error::{SendError, TrySendError};
 use super::future::{Reserve, SendFuture, SendTimeout};
-use super::shared::shared_methods;
 use crate::loom::Arc;
 
 /// The sending half of a queue. Clone it for more producers; the queue
