@@ -38,7 +38,7 @@
 //!
 //! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/pool.rs) (`cargo run --example tour`): five queries sharing two lazily opened connections.
 
-mod get;
+mod future;
 mod pooled;
 
 use std::fmt;
@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-pub use get::{Get, GetTimeout};
+pub use future::{Get, GetTimeout};
 pub use pooled::Pooled;
 
 type Factory<T> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = T> + Send>> + Send + Sync>;
