@@ -13,7 +13,7 @@ use tokio::time::{Instant, Sleep};
 use super::chan::Chan;
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::job::Job;
-use super::sender::Permit;
+use super::permit::Permit;
 use crate::loom::Arc;
 
 /// A send or reserve registration in `send_waiters`, withdrawn on drop.

@@ -119,6 +119,7 @@ mod common;
 mod error;
 mod future;
 mod job;
+mod permit;
 mod receiver;
 mod sender;
 mod waiters;
@@ -130,8 +131,9 @@ pub use future::{
     Closed, Join, Recv, RecvJob, RecvMany, RecvTimeout, Reserve, SendFuture, SendTimeout,
 };
 pub use job::Job;
+pub use permit::Permit;
 pub use receiver::Receiver;
-pub use sender::{Permit, Sender};
+pub use sender::Sender;
 
 use self::chan::Chan;
 use crate::loom::Arc;
