@@ -1,18 +1,17 @@
 //! [`TaskGroup`]: spawned tasks with a concurrency limit.
 
 mod error;
+mod future;
 mod handle;
 mod shared;
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use pin_project_lite::pin_project;
-
 pub use self::error::{GroupError, SpawnError, TaskError};
+pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
 
 use self::shared::{Job, Shared};
@@ -261,7 +260,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn join_next(&mut self) -> JoinNext<'_, T> {
-        JoinNext { group: self }
+        JoinNext::new(self)
     }
 
     /// Polls for the next finished task; see [`join_next`](Self::join_next).
@@ -337,10 +336,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn join_all(self) -> JoinAll<T> {
-        JoinAll {
-            group: self,
-            results: Vec::new(),
-        }
+        JoinAll::new(self)
     }
 
     /// Aborts every running task and drops every waiting one, without
@@ -404,10 +400,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn shutdown(&mut self) -> Shutdown<'_, T> {
-        Shutdown {
-            group: self,
-            started: false,
-        }
+        Shutdown::new(self)
     }
 
     /// Tasks submitted and not yet joined: running, waiting, and finished
@@ -560,11 +553,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<Result<T, E>> {
     /// ```
     pub fn try_join_all(self) -> TryJoinAll<T, E> {
         self.shared.set_fail_fast(Result::is_err);
-        TryJoinAll {
-            group: self,
-            values: Vec::new(),
-            failure: None,
-        }
+        TryJoinAll::new(self)
     }
 }
 
@@ -582,159 +571,6 @@ impl<T: Send + 'static> fmt::Debug for TaskGroup<T> {
             .field("running", &running)
             .field("waiting", &waiting)
             .field("joinable", &joinable)
-            .finish()
-    }
-}
-
-pin_project! {
-    /// Future returned by [`TaskGroup::join_next`].
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct JoinNext<'a, T>
-    where
-        T: Send,
-        T: 'static,
-    {
-        group: &'a mut TaskGroup<T>,
-    }
-}
-
-impl<T: Send + 'static> Future for JoinNext<'_, T> {
-    type Output = Option<Result<T, TaskError>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().group.poll_join_next(cx)
-    }
-}
-
-impl<T: Send + 'static> fmt::Debug for JoinNext<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinNext")
-            .field("group", &self.group)
-            .finish()
-    }
-}
-
-pin_project! {
-    /// Future returned by [`TaskGroup::join_all`].
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct JoinAll<T>
-    where
-        T: Send,
-        T: 'static,
-    {
-        group: TaskGroup<T>,
-        results: Vec<Result<T, TaskError>>,
-    }
-}
-
-impl<T: Send + 'static> Future for JoinAll<T> {
-    type Output = Vec<Result<T, TaskError>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
-            this.results.push(result);
-        }
-        Poll::Ready(std::mem::take(this.results))
-    }
-}
-
-impl<T: Send + 'static> fmt::Debug for JoinAll<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinAll")
-            .field("group", &self.group)
-            .field("collected", &self.results.len())
-            .finish()
-    }
-}
-
-pin_project! {
-    /// Future returned by [`TaskGroup::try_join_all`].
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct TryJoinAll<T, E>
-    where
-        T: Send,
-        T: 'static,
-        E: Send,
-        E: 'static,
-    {
-        group: TaskGroup<Result<T, E>>,
-        values: Vec<T>,
-        // The first failure; once set, the group is aborted and drained.
-        failure: Option<GroupError<E>>,
-    }
-}
-
-impl<T: Send + 'static, E: Send + 'static> Future for TryJoinAll<T, E> {
-    type Output = Result<Vec<T>, GroupError<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
-            if this.failure.is_some() {
-                continue;
-            }
-            let failure = match result {
-                Ok(Ok(value)) => {
-                    this.values.push(value);
-                    continue;
-                }
-                Ok(Err(e)) => GroupError::Failed(e),
-                Err(e) => GroupError::Task(e),
-            };
-            *this.failure = Some(failure);
-            this.values.clear();
-            this.group.shared.abort_all(true, false);
-        }
-        match this.failure.take() {
-            Some(failure) => Poll::Ready(Err(failure)),
-            None => Poll::Ready(Ok(std::mem::take(this.values))),
-        }
-    }
-}
-
-impl<T: Send + 'static, E: Send + 'static> fmt::Debug for TryJoinAll<T, E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryJoinAll")
-            .field("group", &self.group)
-            .field("collected", &self.values.len())
-            .field("failed", &self.failure.is_some())
-            .finish()
-    }
-}
-
-pin_project! {
-    /// Future returned by [`TaskGroup::shutdown`].
-    #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct Shutdown<'a, T>
-    where
-        T: Send,
-        T: 'static,
-    {
-        group: &'a mut TaskGroup<T>,
-        started: bool,
-    }
-}
-
-impl<T: Send + 'static> Future for Shutdown<'_, T> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        if !*this.started {
-            *this.started = true;
-            this.group.shared.abort_all(true, false);
-        }
-        while ready!(this.group.poll_join_next(cx)).is_some() {}
-        Poll::Ready(())
-    }
-}
-
-impl<T: Send + 'static> fmt::Debug for Shutdown<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shutdown")
-            .field("group", &self.group)
-            .field("started", &self.started)
             .finish()
     }
 }
