@@ -86,7 +86,6 @@
 
 mod backoff;
 mod blocking;
-mod event;
 mod ext;
 mod future;
 mod hook;
@@ -95,9 +94,8 @@ mod policy;
 
 pub use backoff::Backoff;
 pub use blocking::retry_blocking;
-pub use event::RetryEvent;
 pub use ext::Retryable;
 pub use future::{DefaultRetry, Retry, retry};
-pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
+pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, RetryEvent, When};
 pub use jitter::Jitter;
 pub use policy::{AttemptTimeout, NoAttemptTimeout, RetryPolicy};
