@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
+use super::error::TrySendError;
 use super::waiters::{SlotState, WaiterList, WakeList};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
@@ -54,6 +55,34 @@ pub(crate) struct State<T> {
     /// `join()` futures, all woken when the queue is empty and no `Job` is
     /// alive. [`JOINING`] is set while it holds any registration.
     pub(crate) join_waiters: WaiterList<()>,
+}
+
+/// What a registration in `send_waiters` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SendKind {
+    /// Room for the item it holds (`send`).
+    Item,
+    /// A slot to hold in a `Permit` (`reserve`); it holds no item.
+    Reserve,
+}
+
+/// What a registration in `close_waiters` or `join_waiters` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// The queue closing (`closed()`), in `close_waiters`.
+    Closed,
+    /// The queue empty with no `Job` alive (`join()`), in `join_waiters`.
+    Join,
+}
+
+/// How a send registration stood when [`Chan::cancel_send`] withdrew it.
+pub(crate) enum Withdrawn<T> {
+    /// Served: its item is queued (or its slot was granted).
+    Served,
+    /// Still waiting for a slot; its item (`None` for a reserve) comes back.
+    Waiting(Option<T>),
+    /// The queue closed first; its item (`None` for a reserve) comes back.
+    Closed(Option<T>),
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -154,16 +183,15 @@ impl<T> Chan<T> {
 
     // ---- senders -------------------------------------------------------
 
-    /// `Ok` if accepted; otherwise the item back with whether it was closed.
-    pub(crate) fn try_send(&self, item: T) -> Result<(), (T, bool)> {
+    pub(crate) fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
         self.with(|st, wake| {
             if st.closed {
-                Err((item, true))
+                Err(TrySendError::Closed(item))
             } else if st.has_space() {
                 st.accept(item, wake);
                 Ok(())
             } else {
-                Err((item, false))
+                Err(TrySendError::Full(item))
             }
         })
     }
@@ -175,7 +203,7 @@ impl<T> Chan<T> {
         &self,
         key: &mut Option<usize>,
         item: &mut Option<T>,
-        reserve: bool,
+        kind: SendKind,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
         let mut out_of_budget = false;
@@ -206,10 +234,13 @@ impl<T> Chan<T> {
                 return Poll::Ready(Err(item.take()));
             }
             if st.has_space() {
-                if reserve {
-                    st.reserved += 1;
-                } else if let Some(v) = item.take() {
-                    st.accept(v, wake);
+                match kind {
+                    SendKind::Reserve => st.reserved += 1,
+                    SendKind::Item => {
+                        if let Some(v) = item.take() {
+                            st.accept(v, wake);
+                        }
+                    }
                 }
                 return Poll::Ready(Ok(()));
             }
@@ -224,22 +255,21 @@ impl<T> Chan<T> {
         poll
     }
 
-    /// Withdraws a send/reserve registration (drop or timeout). Returns
-    /// `Ok(())` if it had been served (a granted reserve gives its slot on to
-    /// the next waiter), or `Err((item, closed))` if it had not, with the
-    /// item for the caller to drop or return outside the lock.
-    pub(crate) fn cancel_send(&self, key: usize, reserve: bool) -> Result<(), (Option<T>, bool)> {
+    /// Withdraws a send/reserve registration (drop or timeout). A granted
+    /// reserve gives its slot on to the next waiter; an unserved send's item
+    /// comes back for the caller to drop or return outside the lock.
+    pub(crate) fn cancel_send(&self, key: usize, kind: SendKind) -> Withdrawn<T> {
         self.with(|st, wake| match st.send_waiters.state(key) {
             SlotState::Notified => {
                 st.send_waiters.remove(key);
-                if reserve {
+                if kind == SendKind::Reserve {
                     st.reserved -= 1;
                     st.rebalance(wake);
                 }
-                Ok(())
+                Withdrawn::Served
             }
-            SlotState::Closed => Err((st.send_waiters.remove(key), true)),
-            _ => Err((st.send_waiters.remove(key), false)),
+            SlotState::Closed => Withdrawn::Closed(st.send_waiters.remove(key)),
+            _ => Withdrawn::Waiting(st.send_waiters.remove(key)),
         })
     }
 
@@ -413,32 +443,32 @@ impl<T> Chan<T> {
         n
     }
 
-    /// Polls a `closed()` (`join == false`) or `join()` (`join == true`).
+    /// Polls a `closed()` or a `join()`.
     pub(crate) fn poll_event(
         &self,
         key: &mut Option<usize>,
-        join: bool,
+        kind: EventKind,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let mut st = self.lock();
         let st = &mut *st;
-        let done = if join {
-            let jobs = if key.is_none() {
-                // Set the flag and read the count in one step (see
-                // `Tracking`).
-                let finished = self.track.finished.fetch_or(JOINING, Ordering::AcqRel);
-                Self::live(self.track.handed.load(Ordering::Relaxed), finished)
-            } else {
-                self.live_jobs()
-            };
-            st.queue.is_empty() && jobs == 0
-        } else {
-            st.closed
+        let done = match kind {
+            EventKind::Join => {
+                let jobs = if key.is_none() {
+                    // Set the flag and read the count in one step (see
+                    // `Tracking`).
+                    let finished = self.track.finished.fetch_or(JOINING, Ordering::AcqRel);
+                    Self::live(self.track.handed.load(Ordering::Relaxed), finished)
+                } else {
+                    self.live_jobs()
+                };
+                st.queue.is_empty() && jobs == 0
+            }
+            EventKind::Closed => st.closed,
         };
-        let list = if join {
-            &mut st.join_waiters
-        } else {
-            &mut st.close_waiters
+        let list = match kind {
+            EventKind::Join => &mut st.join_waiters,
+            EventKind::Closed => &mut st.close_waiters,
         };
         if let Some(k) = *key {
             if !done && list.state(k) == SlotState::Waiting {
@@ -451,7 +481,7 @@ impl<T> Chan<T> {
             *key = Some(list.push_back(cx.waker(), None));
             return Poll::Pending;
         }
-        if join {
+        if kind == EventKind::Join {
             self.leave_join(st);
         }
         Poll::Ready(())
@@ -464,13 +494,16 @@ impl<T> Chan<T> {
         }
     }
 
-    pub(crate) fn cancel_event(&self, key: usize, join: bool) {
+    pub(crate) fn cancel_event(&self, key: usize, kind: EventKind) {
         let mut st = self.lock();
-        if join {
-            st.join_waiters.remove(key);
-            self.leave_join(&mut st);
-        } else {
-            st.close_waiters.remove(key);
+        match kind {
+            EventKind::Join => {
+                st.join_waiters.remove(key);
+                self.leave_join(&mut st);
+            }
+            EventKind::Closed => {
+                st.close_waiters.remove(key);
+            }
         }
     }
 

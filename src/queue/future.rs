@@ -10,7 +10,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::chan::Chan;
+use super::chan::{Chan, EventKind, SendKind, Withdrawn};
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::job::Job;
 use super::permit::Permit;
@@ -20,7 +20,7 @@ use crate::loom::Arc;
 pub(crate) struct SendWaiter<'a, T> {
     chan: &'a Chan<T>,
     key: Option<usize>,
-    reserve: bool,
+    kind: SendKind,
 }
 
 impl<T> Drop for SendWaiter<'_, T> {
@@ -28,7 +28,7 @@ impl<T> Drop for SendWaiter<'_, T> {
         if let Some(k) = self.key.take() {
             // A blocked item is taken back out of the list (it is never
             // queued later) and dropped here, outside the lock.
-            drop(self.chan.cancel_send(k, self.reserve));
+            drop(self.chan.cancel_send(k, self.kind));
         }
     }
 }
@@ -52,13 +52,13 @@ impl<T> Drop for RecvWaiter<'_, T> {
 pub(crate) struct EventWaiter<'a, T> {
     chan: &'a Chan<T>,
     key: Option<usize>,
-    join: bool,
+    kind: EventKind,
 }
 
 impl<T> Drop for EventWaiter<'_, T> {
     fn drop(&mut self) {
         if let Some(k) = self.key.take() {
-            self.chan.cancel_event(k, self.join);
+            self.chan.cancel_event(k, self.kind);
         }
     }
 }
@@ -112,7 +112,7 @@ impl<'a, T> SendFuture<'a, T> {
             waiter: SendWaiter {
                 chan,
                 key: None,
-                reserve: false,
+                kind: SendKind::Item,
             },
             item: Some(item),
         }
@@ -130,7 +130,7 @@ impl<T> Future for SendFuture<'_, T> {
             "SendFuture polled after completion"
         );
         let item = this.item;
-        match ready!(w.chan.poll_send(&mut w.key, item, false, cx)) {
+        match ready!(w.chan.poll_send(&mut w.key, item, SendKind::Item, cx)) {
             Ok(()) => Poll::Ready(Ok(())),
             Err(item) => Poll::Ready(Err(SendError(
                 item.expect("a closed send waiter keeps its item"),
@@ -193,16 +193,11 @@ impl<T> Future for SendTimeout<'_, T> {
         };
         // Decided under the lock: the item was either moved into the queue
         // already (success) or is still ours to give back.
-        Poll::Ready(match w.chan.cancel_send(key, false) {
-            Ok(()) => Ok(()),
-            Err((item, closed)) => {
-                let item = item.expect("a waiting send keeps its item");
-                Err(if closed {
-                    SendTimeoutError::Closed(item)
-                } else {
-                    SendTimeoutError::Timeout(item)
-                })
-            }
+        const KEPT: &str = "a waiting send keeps its item";
+        Poll::Ready(match w.chan.cancel_send(key, SendKind::Item) {
+            Withdrawn::Served => Ok(()),
+            Withdrawn::Waiting(item) => Err(SendTimeoutError::Timeout(item.expect(KEPT))),
+            Withdrawn::Closed(item) => Err(SendTimeoutError::Closed(item.expect(KEPT))),
         })
     }
 }
@@ -234,7 +229,7 @@ impl<'a, T> Reserve<'a, T> {
             waiter: SendWaiter {
                 chan,
                 key: None,
-                reserve: true,
+                kind: SendKind::Reserve,
             },
         }
     }
@@ -246,7 +241,10 @@ impl<'a, T> Future for Reserve<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let w = self.project().waiter;
         let mut none = None;
-        match ready!(w.chan.poll_send(&mut w.key, &mut none, true, cx)) {
+        match ready!(
+            w.chan
+                .poll_send(&mut w.key, &mut none, SendKind::Reserve, cx)
+        ) {
             Ok(()) => Poll::Ready(Ok(Permit::new(w.chan))),
             Err(_) => Poll::Ready(Err(SendError(()))),
         }
@@ -481,7 +479,7 @@ impl<'a, T> Closed<'a, T> {
             waiter: EventWaiter {
                 chan,
                 key: None,
-                join: false,
+                kind: EventKind::Closed,
             },
         }
     }
@@ -493,7 +491,7 @@ impl<'a, T> Join<'a, T> {
             waiter: EventWaiter {
                 chan,
                 key: None,
-                join: true,
+                kind: EventKind::Join,
             },
         }
     }
@@ -504,7 +502,7 @@ impl<T> Future for Closed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let w = self.project().waiter;
-        w.chan.poll_event(&mut w.key, false, cx)
+        w.chan.poll_event(&mut w.key, EventKind::Closed, cx)
     }
 }
 
@@ -513,7 +511,7 @@ impl<T> Future for Join<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let w = self.project().waiter;
-        w.chan.poll_event(&mut w.key, true, cx)
+        w.chan.poll_event(&mut w.key, EventKind::Join, cx)
     }
 }
 

@@ -91,13 +91,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
     pub fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
-        self.chan.try_send(item).map_err(|(item, closed)| {
-            if closed {
-                TrySendError::Closed(item)
-            } else {
-                TrySendError::Full(item)
-            }
-        })
+        self.chan.try_send(item)
     }
 
     /// Sends `item`, waiting at most `timeout` for a free slot; the item
