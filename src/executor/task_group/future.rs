@@ -9,6 +9,7 @@ use pin_project_lite::pin_project;
 
 use super::TaskGroup;
 use super::error::{GroupError, TaskError};
+use super::shared::{Abort, WhenEmpty};
 
 pin_project! {
     /// Future returned by [`TaskGroup::join_next`].
@@ -71,7 +72,7 @@ impl<T: Send + 'static> Future for JoinAll<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
+        while let Some(result) = ready!(this.group.poll_join(cx, WhenEmpty::Close)) {
             this.results.push(result);
         }
         Poll::Ready(std::mem::take(this.results))
@@ -119,7 +120,7 @@ impl<T: Send + 'static, E: Send + 'static> Future for TryJoinAll<T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        while let Some(result) = ready!(this.group.poll_join(cx, true)) {
+        while let Some(result) = ready!(this.group.poll_join(cx, WhenEmpty::Close)) {
             if this.failure.is_some() {
                 continue;
             }
@@ -133,7 +134,7 @@ impl<T: Send + 'static, E: Send + 'static> Future for TryJoinAll<T, E> {
             };
             *this.failure = Some(failure);
             this.values.clear();
-            this.group.shared.abort_all(true, false);
+            this.group.shared.abort_all(Abort::AndClose);
         }
         match this.failure.take() {
             Some(failure) => Poll::Ready(Err(failure)),
@@ -181,7 +182,7 @@ impl<T: Send + 'static> Future for Shutdown<'_, T> {
         let this = self.project();
         if !*this.started {
             *this.started = true;
-            this.group.shared.abort_all(true, false);
+            this.group.shared.abort_all(Abort::AndClose);
         }
         while ready!(this.group.poll_join_next(cx)).is_some() {}
         Poll::Ready(())

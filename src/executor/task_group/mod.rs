@@ -14,7 +14,7 @@ pub use self::error::{GroupError, SpawnError, TaskError};
 pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
 
-use self::shared::{Job, Shared};
+use self::shared::{Abort, Job, Shared, Submitter, WhenEmpty};
 
 /// A set of spawned tasks of which at most `limit` run at once
 /// (`asyncio.TaskGroup` with a `Semaphore`, or tokio's `JoinSet` with a
@@ -171,7 +171,9 @@ impl<T: Send + 'static> TaskGroup<T> {
         F: Future<Output = T> + Send + 'static,
     {
         // With `reopen`, `submit` never gives the job back.
-        let _ = self.shared.submit(Job::Async(Box::pin(fut)), true);
+        let _ = self
+            .shared
+            .submit(Job::Async(Box::pin(fut)), Submitter::Owner);
     }
 
     /// Submits a blocking closure (`loop.run_in_executor(None, f)`): it runs
@@ -208,7 +210,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
-        let _ = self.shared.submit(Job::Blocking(Box::new(f)), true);
+        let _ = self
+            .shared
+            .submit(Job::Blocking(Box::new(f)), Submitter::Owner);
     }
 
     /// Returns a cloneable handle that submits work to this group, for its
@@ -289,19 +293,19 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, TaskError>>> {
-        self.poll_join(cx, false)
+        self.poll_join(cx, WhenEmpty::StayOpen)
     }
 
-    /// [`poll_join_next`](Self::poll_join_next); with `close_when_empty`,
+    /// [`poll_join_next`](Self::poll_join_next); with [`WhenEmpty::Close`],
     /// finding the group empty closes it to its handles at once (see
     /// `Shared::poll_join_next`).
     fn poll_join(
         &mut self,
         cx: &mut Context<'_>,
-        close_when_empty: bool,
+        when_empty: WhenEmpty,
     ) -> Poll<Option<Result<T, TaskError>>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
-        let polled = self.shared.poll_join_next(cx, close_when_empty);
+        let polled = self.shared.poll_join_next(cx, when_empty);
         if polled.is_ready() {
             coop.made_progress();
         }
@@ -364,7 +368,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// # }
     /// ```
     pub fn abort_all(&mut self) {
-        self.shared.abort_all(false, false);
+        self.shared.abort_all(Abort::TasksOnly);
     }
 
     /// Closes the group to its handles, aborts everything, and waits until
@@ -559,7 +563,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<Result<T, E>> {
 
 impl<T: Send + 'static> Drop for TaskGroup<T> {
     fn drop(&mut self) {
-        self.shared.abort_all(true, true);
+        self.shared.abort_all(Abort::AndDetach);
     }
 }
 

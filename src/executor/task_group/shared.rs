@@ -76,6 +76,36 @@ pub(crate) enum Job<T> {
     Blocking(BoxBlocking<T>),
 }
 
+/// Who calls [`Shared::submit`], which decides what a closed group does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Submitter {
+    /// The owner's `spawn`: a closed group reopens.
+    Owner,
+    /// A `GroupHandle`: a closed group gives the job back.
+    Handle,
+}
+
+/// What [`Shared::poll_join_next`] does on finding the group empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WhenEmpty {
+    /// Nothing: `join_next` may be called again after more spawns.
+    StayOpen,
+    /// Close the group to its handles (the last join of `join_all` and
+    /// `try_join_all`, which consume the group).
+    Close,
+}
+
+/// How far [`Shared::abort_all`] goes besides aborting every task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Abort {
+    /// No further: handles may still submit (`TaskGroup::abort_all`).
+    TasksOnly,
+    /// Close the group to its handles (shutdown, fail-fast).
+    AndClose,
+    /// Close it and discard every result: the owner is gone (drop).
+    AndDetach,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Async,
@@ -185,14 +215,13 @@ impl<T: Send + 'static> Shared<T> {
         self.limit
     }
 
-    /// Submits a job: starts it if a slot is free, queues it otherwise.
-    /// `reopen` (the owner's `spawn`) reopens a closed group; otherwise a
-    /// closed group gives the job back.
+    /// Submits a job: starts it if a slot is free, queues it otherwise. A
+    /// closed group reopens for the owner and gives a handle's job back.
     #[track_caller]
-    pub(crate) fn submit(self: &Arc<Self>, job: Job<T>, reopen: bool) -> Result<(), Job<T>> {
+    pub(crate) fn submit(self: &Arc<Self>, job: Job<T>, by: Submitter) -> Result<(), Job<T>> {
         let mut st = self.lock();
         if st.closed {
-            if !reopen {
+            if by == Submitter::Handle {
                 drop(st);
                 return Err(job);
             }
@@ -256,22 +285,21 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    /// `TaskGroup::poll_join_next`. With `close_when_empty` (the last join
-    /// of `join_all` and `try_join_all`, which consume the group), finding
-    /// the group empty also closes it, in the same critical section: a
-    /// handle's submission either comes before and is joined, or after and
-    /// is refused, never accepted and then aborted unjoined.
+    /// `TaskGroup::poll_join_next`. With [`WhenEmpty::Close`], finding the
+    /// group empty also closes it, in the same critical section: a handle's
+    /// submission either comes before and is joined, or after and is
+    /// refused, never accepted and then aborted unjoined.
     pub(crate) fn poll_join_next(
         self: &Arc<Self>,
         cx: &mut Context<'_>,
-        close_when_empty: bool,
+        when_empty: WhenEmpty,
     ) -> Poll<Option<Result<T, TaskError>>> {
         let mut st = self.lock();
         if let Some(result) = st.done.pop_front() {
             return Poll::Ready(Some(result));
         }
         if st.runners.is_empty() && st.queue.is_empty() {
-            st.closed |= close_when_empty;
+            st.closed |= when_empty == WhenEmpty::Close;
             return Poll::Ready(None);
         }
         // Register before releasing the lock: every result and every slot
@@ -304,12 +332,11 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     /// Cancels every waiting job (each reports `Cancelled`) and aborts every
-    /// runner. With `close`, handles' submissions are refused from now on;
-    /// with `detach`, the owner is gone and every result is discarded.
-    pub(crate) fn abort_all(&self, close: bool, detach: bool) {
+    /// runner; then closes or detaches the group as `abort` says.
+    pub(crate) fn abort_all(&self, abort: Abort) {
         let mut st = self.lock();
-        st.closed |= close;
-        st.detached |= detach;
+        st.closed |= abort != Abort::TasksOnly;
+        st.detached |= abort == Abort::AndDetach;
         let stale: VecDeque<_> = if st.detached {
             std::mem::take(&mut st.done)
         } else {
