@@ -52,8 +52,15 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     }
     #[cfg(not(loom))]
     {
-        mutex
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_std(mutex)
     }
+}
+
+/// [`lock`] for a `std` mutex that loom must not model: one behind tokio
+/// tasks (the task group's state) or never shared inside a model (a pool's
+/// idle list, a caught panic's payload). Same poisoning argument as [`lock`].
+pub(crate) fn lock_std<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

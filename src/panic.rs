@@ -2,7 +2,9 @@
 //! [`ActorError`](crate::actor::ActorError).
 
 use std::any::Any;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
+
+use crate::loom::lock_std;
 
 /// A caught panic: its payload, until someone takes it, and the payload as
 /// text when it was a `&str` or a `String` (what `panic!("...")` produces).
@@ -37,9 +39,6 @@ impl Panic {
 
     /// Takes the payload; `None` once it has been taken.
     pub(crate) fn take(&self) -> Option<Box<dyn Any + Send>> {
-        self.payload
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        lock_std(&self.payload).take()
     }
 }

@@ -44,10 +44,12 @@ mod pooled;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+
+use crate::loom::lock_std;
 
 pub use future::{Get, GetTimeout};
 pub use pooled::Pooled;
@@ -277,8 +279,7 @@ impl<T> Pool<T> {
 
 impl<T> Shared<T> {
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<T>> {
-        // No user code runs under this lock; poisoning cannot leave it torn.
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_std(&self.idle)
     }
 
     fn take_idle(&self) -> Option<T> {

@@ -65,7 +65,8 @@ use tokio::task::AbortHandle;
 use super::error::TaskError;
 // Plain `std` types: the group is built on tokio tasks, which loom cannot
 // model, so this core is covered by the integration tests instead.
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use crate::loom::lock_std;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub(crate) type BoxBlocking<T> = Box<dyn FnOnce() -> T + Send + 'static>;
@@ -204,11 +205,8 @@ impl<T: Send + 'static> Shared<T> {
         }
     }
 
-    /// Locks the state. No user code runs under this lock, so poisoning can
-    /// only come from a panic in this module's own bookkeeping; the state is
-    /// still consistent at every await-free step, so it is ignored.
     fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_std(&self.state)
     }
 
     pub(crate) fn limit(&self) -> usize {
