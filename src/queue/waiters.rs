@@ -25,7 +25,7 @@ pub(crate) enum SlotState {
     Closed,
 }
 
-struct Slot<V> {
+struct WaiterSlot<V> {
     state: SlotState,
     prev: usize,
     next: usize,
@@ -41,7 +41,7 @@ struct Slot<V> {
 /// `Closed` slots are unlinked and stay allocated until their owner calls
 /// [`WaiterList::remove`]; `Free` slots form the free list from `free`.
 pub(crate) struct WaiterList<V> {
-    slots: Vec<Slot<V>>,
+    slots: Vec<WaiterSlot<V>>,
     free: usize,
     head: usize,
     tail: usize,
@@ -78,7 +78,7 @@ impl<V> WaiterList<V> {
 
     fn alloc(&mut self, waker: &Waker, value: Option<V>) -> usize {
         self.in_use += 1;
-        let slot = Slot {
+        let slot = WaiterSlot {
             state: SlotState::Waiting,
             prev: NIL,
             next: NIL,

@@ -17,7 +17,7 @@ use pin_project_lite::pin_project;
 struct Entry {
     /// The generator's id, shared with its [`Yielder`].
     id: u64,
-    /// A `Box<Slot<T>>`. Moving the box in and out (and downcasting it)
+    /// A `Box<Handoff<T>>`. Moving the box in and out (and downcasting it)
     /// allocates nothing.
     slot: Box<dyn Any>,
 }
@@ -57,7 +57,7 @@ fn swap_current(entry: Option<Entry>) -> Option<Entry> {
 /// again in the same poll: a polled `send` always delivers, in order.
 /// Invariant: `first` is the oldest item whenever it is `Some`, because an
 /// item goes to `first` only while `more` is empty.
-struct Slot<T> {
+struct Handoff<T> {
     first: Option<T>,
     more: VecDeque<T>,
     /// The waker of the [`Yield`] that handed the last item over, woken at
@@ -66,9 +66,9 @@ struct Slot<T> {
     resume: Option<Waker>,
 }
 
-impl<T> Slot<T> {
+impl<T> Handoff<T> {
     fn new() -> Box<Self> {
-        Box::new(Slot {
+        Box::new(Handoff {
             first: None,
             more: VecDeque::new(),
             resume: None,
@@ -119,7 +119,7 @@ fn next_id() -> u64 {
 #[inline]
 fn poll_lent<T: 'static, F: Future>(
     producer: Pin<&mut F>,
-    slot: &mut Option<Box<Slot<T>>>,
+    slot: &mut Option<Box<Handoff<T>>>,
     id: u64,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
@@ -134,14 +134,14 @@ fn poll_lent<T: 'static, F: Future>(
 
 /// Takes the item handed over during the last poll, if any.
 #[inline]
-fn take<T>(slot: &mut Option<Box<Slot<T>>>) -> Option<T> {
+fn take<T>(slot: &mut Option<Box<Handoff<T>>>) -> Option<T> {
     slot.as_mut().and_then(|slot| slot.take())
 }
 
 /// Lends `slot` to the thread for the duration of one poll of the producer;
 /// returns it to `slot` when dropped, including on unwind.
 struct Lend<'a, T: 'static> {
-    slot: &'a mut Option<Box<Slot<T>>>,
+    slot: &'a mut Option<Box<Handoff<T>>>,
     id: u64,
     /// Whether an outer generator's entry was moved to `OUTER`.
     nested: bool,
@@ -149,7 +149,7 @@ struct Lend<'a, T: 'static> {
 
 impl<'a, T: 'static> Lend<'a, T> {
     #[inline]
-    fn new(slot: &'a mut Option<Box<Slot<T>>>, id: u64) -> Self {
+    fn new(slot: &'a mut Option<Box<Handoff<T>>>, id: u64) -> Self {
         let boxed: Box<dyn Any> = slot
             .take()
             .expect("generator slot is only lent during a poll");
@@ -175,7 +175,7 @@ impl<T: 'static> Drop for Lend<'_, T> {
             swap_current(None)
         };
         if let Some(entry) = ours.filter(|entry| entry.id == self.id) {
-            *self.slot = entry.slot.downcast::<Slot<T>>().ok();
+            *self.slot = entry.slot.downcast::<Handoff<T>>().ok();
         }
     }
 }
@@ -253,7 +253,7 @@ where
     let id = next_id();
     Generate {
         producer: f(Yielder::new(id)),
-        slot: Some(Slot::new()),
+        slot: Some(Handoff::new()),
         id,
         done: false,
     }
@@ -297,7 +297,7 @@ where
     let id = next_id();
     TryGenerate {
         producer: f(Yielder::new(id)),
-        slot: Some(Slot::new()),
+        slot: Some(Handoff::new()),
         id,
         state: TryState::Running,
     }
@@ -440,7 +440,7 @@ impl<T: 'static> Yield<'_, T> {
     fn hand_over(&mut self, entry: &mut Entry, cx: &Context<'_>) {
         let slot = entry
             .slot
-            .downcast_mut::<Slot<T>>()
+            .downcast_mut::<Handoff<T>>()
             .expect("a generator's id belongs to its item type");
         match &slot.resume {
             Some(w) if w.will_wake(cx.waker()) => {}
@@ -471,7 +471,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Slot<T>>>,
+        slot: Option<Box<Handoff<T>>>,
         id: u64,
         done: bool,
     }
@@ -544,7 +544,7 @@ pin_project! {
         #[pin]
         producer: Fut,
         // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Slot<T>>>,
+        slot: Option<Box<Handoff<T>>>,
         id: u64,
         state: TryState<E>,
     }

@@ -76,7 +76,7 @@ impl Wake for SlotWaker {
     }
 }
 
-struct Slot<F> {
+struct GatherSlot<F> {
     /// The occupant and its input position, or `None` if free.
     fut: Option<(Pin<Box<F>>, usize)>,
     shared: Arc<SlotWaker>,
@@ -88,7 +88,7 @@ pub(crate) struct Core<I, F> {
     /// The remaining input; `None` once it returned `None` (it is never
     /// called again after that, so it need not be fused).
     iter: Option<I>,
-    slots: Vec<Slot<F>>,
+    slots: Vec<GatherSlot<F>>,
     /// Indices of free slots in `slots`.
     free: Vec<usize>,
     ready: Arc<ReadyList>,
@@ -150,7 +150,7 @@ where
             ready: Arc::clone(&self.ready),
         });
         let waker = Waker::from(Arc::clone(&shared));
-        self.slots.push(Slot {
+        self.slots.push(GatherSlot {
             fut: None,
             shared,
             waker,

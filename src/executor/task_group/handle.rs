@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::error::SpawnError;
-use super::shared::{Job, Shared, Submitter};
+use super::shared::{Shared, Submitter, Work};
 
 /// A cloneable handle that submits work to a [`TaskGroup`](super::TaskGroup).
 ///
@@ -77,7 +77,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: Future<Output = T> + Send + 'static,
     {
         self.shared
-            .submit(Job::Async(Box::pin(fut)), Submitter::Handle)
+            .submit(Work::Async(Box::pin(fut)), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 
@@ -123,7 +123,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.shared
-            .submit(Job::Blocking(Box::new(f)), Submitter::Handle)
+            .submit(Work::Blocking(Box::new(f)), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 

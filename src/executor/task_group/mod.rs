@@ -14,7 +14,7 @@ pub use self::error::{GroupError, SpawnError, TaskError};
 pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
 
-use self::shared::{Abort, Job, Shared, Submitter, WhenEmpty};
+use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 
 /// A set of spawned tasks of which at most `limit` run at once
 /// (`asyncio.TaskGroup` with a `Semaphore`, or tokio's `JoinSet` with a
@@ -170,10 +170,10 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        // With `reopen`, `submit` never gives the job back.
+        // The owner's `submit` never gives the work back.
         let _ = self
             .shared
-            .submit(Job::Async(Box::pin(fut)), Submitter::Owner);
+            .submit(Work::Async(Box::pin(fut)), Submitter::Owner);
     }
 
     /// Submits a blocking closure (`loop.run_in_executor(None, f)`): it runs
@@ -212,7 +212,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     {
         let _ = self
             .shared
-            .submit(Job::Blocking(Box::new(f)), Submitter::Owner);
+            .submit(Work::Blocking(Box::new(f)), Submitter::Owner);
     }
 
     /// Returns a cloneable handle that submits work to this group, for its

@@ -31,14 +31,14 @@
 //!   runners for any work left waiting.
 //! - Every submitted job yields exactly one result in `done` (its output, a
 //!   panic, or `Cancelled`), unless the owner dropped the group (`detached`),
-//!   after which results are discarded. A runner's [`Slot`] guard reports
+//!   after which results are discarded. A runner's [`RunnerSlot`] guard reports
 //!   `Cancelled` for its current job if the runner is dropped before the job
 //!   finished (abort, runtime shutdown), so no job is ever lost.
 //! - No user code runs and no runtime task is spawned or aborted while the
 //!   lock is held: user futures, closures and outputs are dropped, wakers
 //!   woken, and tasks spawned or aborted only after it is released (spawning
 //!   onto a runtime that is shutting down drops the task, and with it a
-//!   `Slot` that takes this lock, synchronously).
+//!   `RunnerSlot` that takes this lock, synchronously).
 //! - A runner marked `abort_requested` (by `abort_all`) never picks up more
 //!   work: if a job waits when it finishes, the slot goes to a fresh runner,
 //!   so work submitted after an `abort_all` is not cancelled by it.
@@ -72,7 +72,7 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>
 pub(crate) type BoxBlocking<T> = Box<dyn FnOnce() -> T + Send + 'static>;
 
 /// One unit of submitted work.
-pub(crate) enum Job<T> {
+pub(crate) enum Work<T> {
     Async(BoxFuture<T>),
     Blocking(BoxBlocking<T>),
 }
@@ -113,11 +113,11 @@ enum Kind {
     Blocking,
 }
 
-impl<T> Job<T> {
+impl<T> Work<T> {
     fn kind(&self) -> Kind {
         match self {
-            Job::Async(_) => Kind::Async,
-            Job::Blocking(_) => Kind::Blocking,
+            Work::Async(_) => Kind::Async,
+            Work::Blocking(_) => Kind::Blocking,
         }
     }
 }
@@ -131,7 +131,7 @@ pub(crate) struct Shared<T> {
 struct State<T> {
     /// Work submitted but not started, oldest first. Non-empty only while
     /// every slot is taken (see the module invariants).
-    queue: VecDeque<Job<T>>,
+    queue: VecDeque<Work<T>>,
     /// One entry per slot taken, keyed by runner id; `len() <= limit`.
     runners: HashMap<u64, Runner>,
     /// The id the next runner gets; ids are never reused.
@@ -170,7 +170,7 @@ struct Runner {
 pub(crate) struct Start<T> {
     runtime: Handle,
     id: u64,
-    job: Job<T>,
+    work: Work<T>,
 }
 
 /// Things to drop or wake after the lock is released.
@@ -180,9 +180,9 @@ struct Deferred<T> {
 }
 
 thread_local! {
-    /// Set while a `Slot` being dropped starts a replacement runner. If the
+    /// Set while a `RunnerSlot` being dropped starts a replacement runner. If the
     /// runtime is shutting down, spawning drops the replacement (and its
-    /// `Slot`) at once; the flag stops that drop from spawning again, so a
+    /// `RunnerSlot`) at once; the flag stops that drop from spawning again, so a
     /// long queue cannot recurse.
     static IN_DROP_HANDOFF: Cell<bool> = const { Cell::new(false) };
 }
@@ -216,12 +216,12 @@ impl<T: Send + 'static> Shared<T> {
     /// Submits a job: starts it if a slot is free, queues it otherwise. A
     /// closed group reopens for the owner and gives a handle's job back.
     #[track_caller]
-    pub(crate) fn submit(self: &Arc<Self>, job: Job<T>, by: Submitter) -> Result<(), Job<T>> {
+    pub(crate) fn submit(self: &Arc<Self>, work: Work<T>, by: Submitter) -> Result<(), Work<T>> {
         let mut st = self.lock();
         if st.closed {
             if by == Submitter::Handle {
                 drop(st);
-                return Err(job);
+                return Err(work);
             }
             st.closed = false;
         }
@@ -246,9 +246,9 @@ impl<T: Send + 'static> Shared<T> {
             };
             let id = st.reserve();
             drop(st);
-            self.start(Start { runtime, id, job });
+            self.start(Start { runtime, id, work });
         } else {
-            st.queue.push_back(job);
+            st.queue.push_back(work);
         }
         Ok(())
     }
@@ -256,15 +256,15 @@ impl<T: Send + 'static> Shared<T> {
     /// Spawns the runtime task for a reserved slot and registers its abort
     /// handle. Must be called without the lock held.
     fn start(self: &Arc<Self>, start: Start<T>) {
-        let Start { runtime, id, job } = start;
-        let slot = Slot {
+        let Start { runtime, id, work } = start;
+        let slot = RunnerSlot {
             shared: Arc::clone(self),
             id,
             armed: true,
         };
-        let abort = match job {
-            Job::Async(fut) => runtime.spawn(run_async(slot, fut)).abort_handle(),
-            Job::Blocking(f) => runtime
+        let abort = match work {
+            Work::Async(fut) => runtime.spawn(run_async(slot, fut)).abort_handle(),
+            Work::Blocking(f) => runtime
                 .spawn_blocking(move || run_blocking(slot, f))
                 .abort_handle(),
         };
@@ -315,11 +315,11 @@ impl<T: Send + 'static> Shared<T> {
                 let Some(runtime) = st.runtime.clone() else {
                     break;
                 };
-                let Some(job) = st.queue.pop_front() else {
+                let Some(work) = st.queue.pop_front() else {
                     break;
                 };
                 let id = st.reserve();
-                starts.push(Start { runtime, id, job });
+                starts.push(Start { runtime, id, work });
             }
         }
         drop(st);
@@ -367,7 +367,7 @@ impl<T: Send + 'static> Shared<T> {
 
 /// What `State::abort_all` leaves to do once the lock is released.
 struct Aborted<T> {
-    dropped: Vec<Job<T>>,
+    dropped: Vec<Work<T>>,
     aborts: Vec<AbortHandle>,
     waker: Option<Waker>,
 }
@@ -389,7 +389,7 @@ impl<T> State<T> {
     /// marks every runner but `except` as abort-requested, returning the
     /// jobs to drop and the tasks to abort once the lock is released.
     fn abort_all(&mut self, except: Option<u64>) -> Aborted<T> {
-        let dropped: Vec<Job<T>> = self.queue.drain(..).collect();
+        let dropped: Vec<Work<T>> = self.queue.drain(..).collect();
         if !self.detached {
             for _ in 0..dropped.len() {
                 self.done.push_back(Err(TaskError::cancelled()));
@@ -481,17 +481,17 @@ impl<T> Deferred<T> {
 /// A runner's hold on its slot. While armed, dropping it (the runner was
 /// aborted or dropped by the runtime) reports the current job as
 /// `Cancelled` and releases the slot, handing it to waiting work if any.
-struct Slot<T: Send + 'static> {
+struct RunnerSlot<T: Send + 'static> {
     shared: Arc<Shared<T>>,
     id: u64,
     armed: bool,
 }
 
-impl<T: Send + 'static> Slot<T> {
+impl<T: Send + 'static> RunnerSlot<T> {
     /// Delivers the current job's result and returns the next job of `kind`
     /// for this runner to run, or `None` if the runner must stop (its slot
     /// was released or handed to a new runner started here).
-    fn finish(&mut self, result: Result<T, TaskError>, kind: Kind) -> Option<Job<T>> {
+    fn finish(&mut self, result: Result<T, TaskError>, kind: Kind) -> Option<Work<T>> {
         let shared = &self.shared;
         let mut st = shared.lock();
         let (deferred, aborted) = st.deliver_checked(result, self.id);
@@ -499,18 +499,18 @@ impl<T: Send + 'static> Slot<T> {
         let mut next = None;
         let mut handoff = None;
         match (st.closed, st.queue.pop_front(), st.runtime.clone()) {
-            (false, Some(job), _) if job.kind() == kind && !abort_requested => next = Some(job),
-            (false, Some(job), Some(runtime)) => {
+            (false, Some(work), _) if work.kind() == kind && !abort_requested => next = Some(work),
+            (false, Some(work), Some(runtime)) => {
                 st.runners.remove(&self.id);
                 let id = st.reserve();
-                handoff = Some(Start { runtime, id, job });
+                handoff = Some(Start { runtime, id, work });
             }
-            (_, job, _) => {
+            (_, work, _) => {
                 // Closed (the queue is empty then) or nothing waits, or no
                 // runtime recorded (cannot happen: this runner was spawned
                 // on it). Keep any job queued and release the slot.
-                if let Some(job) = job {
-                    st.queue.push_front(job);
+                if let Some(work) = work {
+                    st.queue.push_front(work);
                 }
                 st.runners.remove(&self.id);
             }
@@ -530,7 +530,7 @@ impl<T: Send + 'static> Slot<T> {
     }
 }
 
-impl<T: Send + 'static> Drop for Slot<T> {
+impl<T: Send + 'static> Drop for RunnerSlot<T> {
     fn drop(&mut self) {
         if !self.armed {
             return;
@@ -542,9 +542,9 @@ impl<T: Send + 'static> Drop for Slot<T> {
         let mut handoff = None;
         if !st.closed && !IN_DROP_HANDOFF.with(Cell::get) {
             if let Some(runtime) = st.runtime.clone() {
-                if let Some(job) = st.queue.pop_front() {
+                if let Some(work) = st.queue.pop_front() {
                     let id = st.reserve();
-                    handoff = Some(Start { runtime, id, job });
+                    handoff = Some(Start { runtime, id, work });
                 }
             }
         }
@@ -563,14 +563,14 @@ impl<T: Send + 'static> Drop for Slot<T> {
 
 /// An async runner: runs its first job, then waiting async jobs, one after
 /// another, until none is left for it.
-async fn run_async<T: Send + 'static>(mut slot: Slot<T>, mut fut: BoxFuture<T>) {
+async fn run_async<T: Send + 'static>(mut slot: RunnerSlot<T>, mut fut: BoxFuture<T>) {
     loop {
         let result = AssertUnwindSafe(fut)
             .catch_unwind()
             .await
             .map_err(TaskError::panicked);
         match slot.finish(result, Kind::Async) {
-            Some(Job::Async(next)) => fut = next,
+            Some(Work::Async(next)) => fut = next,
             _ => return,
         }
         // Jobs that are always ready must not monopolise the worker thread.
@@ -580,11 +580,11 @@ async fn run_async<T: Send + 'static>(mut slot: Slot<T>, mut fut: BoxFuture<T>) 
 
 /// A blocking runner: runs its first closure, then waiting closures, on its
 /// blocking-pool thread.
-fn run_blocking<T: Send + 'static>(mut slot: Slot<T>, mut f: BoxBlocking<T>) {
+fn run_blocking<T: Send + 'static>(mut slot: RunnerSlot<T>, mut f: BoxBlocking<T>) {
     loop {
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::panicked);
         match slot.finish(result, Kind::Blocking) {
-            Some(Job::Blocking(next)) => f = next,
+            Some(Work::Blocking(next)) => f = next,
             _ => return,
         }
     }
