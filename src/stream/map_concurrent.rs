@@ -7,12 +7,14 @@ use futures::stream::{FusedStream, FuturesOrdered, FuturesUnordered, Stream, Str
 use pin_project_lite::pin_project;
 
 /// The futures in flight, in input order or in completion order.
-trait InFlight<Fut: Future>: Stream<Item = Fut::Output> + Unpin {
-    fn push(&mut self, fut: Fut);
+trait InFlight: Stream<Item = <Self::Fut as Future>::Output> + Unpin {
+    type Fut: Future;
+    fn push(&mut self, fut: Self::Fut);
     fn len(&self) -> usize;
 }
 
-impl<Fut: Future> InFlight<Fut> for FuturesOrdered<Fut> {
+impl<Fut: Future> InFlight for FuturesOrdered<Fut> {
+    type Fut = Fut;
     fn push(&mut self, fut: Fut) {
         self.push_back(fut);
     }
@@ -21,7 +23,8 @@ impl<Fut: Future> InFlight<Fut> for FuturesOrdered<Fut> {
     }
 }
 
-impl<Fut: Future> InFlight<Fut> for FuturesUnordered<Fut> {
+impl<Fut: Future> InFlight for FuturesUnordered<Fut> {
+    type Fut = Fut;
     fn push(&mut self, fut: Fut) {
         FuturesUnordered::push(self, fut);
     }
@@ -30,53 +33,85 @@ impl<Fut: Future> InFlight<Fut> for FuturesUnordered<Fut> {
     }
 }
 
-/// Shared poll of both adapters: top up to `limit` futures in flight from
-/// the input, then poll them.
-fn poll_in_flight<S, F, Fut, Q>(
-    mut stream: Pin<&mut S>,
-    f: &mut F,
-    in_flight: &mut Q,
-    limit: usize,
-    input_done: &mut bool,
-    cx: &mut Context<'_>,
-) -> Poll<Option<Fut::Output>>
-where
-    S: Stream,
-    F: FnMut(S::Item) -> Fut,
-    Fut: Future,
-    Q: InFlight<Fut>,
-{
-    while !*input_done && in_flight.len() < limit {
-        match stream.as_mut().poll_next(cx) {
-            Poll::Ready(Some(item)) => in_flight.push(f(item)),
-            Poll::Ready(None) => *input_done = true,
-            Poll::Pending => break,
+pin_project! {
+    /// Both adapters: `Q` (a [`FuturesOrdered`] or a [`FuturesUnordered`])
+    /// decides the output order.
+    struct Core<S, F, Q> {
+        #[pin]
+        stream: S,
+        f: F,
+        // At most `limit` futures.
+        in_flight: Q,
+        limit: usize,
+        input_done: bool,
+    }
+}
+
+impl<S, F, Q> Core<S, F, Q> {
+    #[track_caller]
+    fn new(stream: S, limit: usize, f: F, in_flight: Q, name: &str) -> Self {
+        assert!(
+            limit > 0,
+            "{name}: `limit` must be at least 1 (a limit of 0 would never run anything)"
+        );
+        Core {
+            stream,
+            f,
+            in_flight,
+            limit,
+            input_done: false,
         }
     }
-    match in_flight.poll_next_unpin(cx) {
-        Poll::Ready(None) if !*input_done => Poll::Pending,
-        other => other,
+}
+
+impl<S, F, Q> Core<S, F, Q>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Q::Fut,
+    Q: InFlight,
+{
+    /// Tops up to `limit` futures in flight from the input, then polls them.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Q::Item>> {
+        let mut this = self.project();
+        while !*this.input_done && this.in_flight.len() < *this.limit {
+            match this.stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => this.in_flight.push((this.f)(item)),
+                Poll::Ready(None) => *this.input_done = true,
+                Poll::Pending => break,
+            }
+        }
+        match this.in_flight.poll_next_unpin(cx) {
+            Poll::Ready(None) if !*this.input_done => Poll::Pending,
+            other => other,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let in_flight = self.in_flight.len();
+        let (lower, upper) = if self.input_done {
+            (0, Some(0))
+        } else {
+            self.stream.size_hint()
+        };
+        (
+            lower.saturating_add(in_flight),
+            upper.and_then(|upper| upper.checked_add(in_flight)),
+        )
+    }
+
+    fn is_terminated(&self) -> bool {
+        self.input_done && self.in_flight.len() == 0
     }
 }
 
-fn size_hint(
-    input: (usize, Option<usize>),
-    input_done: bool,
-    in_flight: usize,
-) -> (usize, Option<usize>) {
-    let (lower, upper) = if input_done { (0, Some(0)) } else { input };
-    (
-        lower.saturating_add(in_flight),
-        upper.and_then(|upper| upper.checked_add(in_flight)),
-    )
-}
-
-#[track_caller]
-fn check_limit(limit: usize, name: &str) {
-    assert!(
-        limit > 0,
-        "{name}: `limit` must be at least 1 (a limit of 0 would never run anything)"
-    );
+impl<S: fmt::Debug, F, Q> Core<S, F, Q> {
+    fn debug(&self, name: &str, in_flight: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("stream", &self.stream)
+            .field("in_flight", &in_flight)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 pin_project! {
@@ -85,26 +120,18 @@ pin_project! {
     /// outputs in input order.
     #[must_use = "streams do nothing unless polled"]
     pub struct MapConcurrent<S, F, Fut: Future> {
+        // Outputs leave in the order of the input.
         #[pin]
-        stream: S,
-        f: F,
-        // At most `limit` futures; outputs leave in the order of the input.
-        in_flight: FuturesOrdered<Fut>,
-        limit: usize,
-        input_done: bool,
+        core: Core<S, F, FuturesOrdered<Fut>>,
     }
 }
 
 impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
     #[track_caller]
     pub(super) fn new(stream: S, limit: usize, f: F) -> Self {
-        check_limit(limit, "map_concurrent");
+        let in_flight = FuturesOrdered::new();
         MapConcurrent {
-            stream,
-            f,
-            in_flight: FuturesOrdered::new(),
-            limit,
-            input_done: false,
+            core: Core::new(stream, limit, f, in_flight, "map_concurrent"),
         }
     }
 
@@ -125,7 +152,7 @@ impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
     /// # }
     /// ```
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.core.in_flight.len()
     }
 }
 
@@ -138,23 +165,11 @@ where
     type Item = Fut::Output;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fut::Output>> {
-        let this = self.project();
-        poll_in_flight(
-            this.stream,
-            this.f,
-            this.in_flight,
-            *this.limit,
-            this.input_done,
-            cx,
-        )
+        self.project().core.poll_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        size_hint(
-            self.stream.size_hint(),
-            self.input_done,
-            self.in_flight.len(),
-        )
+        self.core.size_hint()
     }
 }
 
@@ -165,17 +180,13 @@ where
     Fut: Future,
 {
     fn is_terminated(&self) -> bool {
-        self.input_done && self.in_flight.is_empty()
+        self.core.is_terminated()
     }
 }
 
 impl<S: fmt::Debug, F, Fut: Future> fmt::Debug for MapConcurrent<S, F, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MapConcurrent")
-            .field("stream", &self.stream)
-            .field("in_flight", &self.in_flight.len())
-            .field("limit", &self.limit)
-            .finish_non_exhaustive()
+        self.core.debug("MapConcurrent", self.in_flight(), f)
     }
 }
 
@@ -185,26 +196,18 @@ pin_project! {
     /// outputs in completion order.
     #[must_use = "streams do nothing unless polled"]
     pub struct MapConcurrentUnordered<S, F, Fut> {
+        // Outputs leave as they finish.
         #[pin]
-        stream: S,
-        f: F,
-        // At most `limit` futures; outputs leave as they finish.
-        in_flight: FuturesUnordered<Fut>,
-        limit: usize,
-        input_done: bool,
+        core: Core<S, F, FuturesUnordered<Fut>>,
     }
 }
 
 impl<S, F, Fut> MapConcurrentUnordered<S, F, Fut> {
     #[track_caller]
     pub(super) fn new(stream: S, limit: usize, f: F) -> Self {
-        check_limit(limit, "map_concurrent_unordered");
+        let in_flight = FuturesUnordered::new();
         MapConcurrentUnordered {
-            stream,
-            f,
-            in_flight: FuturesUnordered::new(),
-            limit,
-            input_done: false,
+            core: Core::new(stream, limit, f, in_flight, "map_concurrent_unordered"),
         }
     }
 
@@ -225,7 +228,7 @@ impl<S, F, Fut> MapConcurrentUnordered<S, F, Fut> {
     /// # }
     /// ```
     pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+        self.core.in_flight.len()
     }
 }
 
@@ -238,23 +241,11 @@ where
     type Item = Fut::Output;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fut::Output>> {
-        let this = self.project();
-        poll_in_flight(
-            this.stream,
-            this.f,
-            this.in_flight,
-            *this.limit,
-            this.input_done,
-            cx,
-        )
+        self.project().core.poll_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        size_hint(
-            self.stream.size_hint(),
-            self.input_done,
-            self.in_flight.len(),
-        )
+        self.core.size_hint()
     }
 }
 
@@ -265,16 +256,13 @@ where
     Fut: Future,
 {
     fn is_terminated(&self) -> bool {
-        self.input_done && self.in_flight.is_empty()
+        self.core.is_terminated()
     }
 }
 
 impl<S: fmt::Debug, F, Fut> fmt::Debug for MapConcurrentUnordered<S, F, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MapConcurrentUnordered")
-            .field("stream", &self.stream)
-            .field("in_flight", &self.in_flight.len())
-            .field("limit", &self.limit)
-            .finish_non_exhaustive()
+        self.core
+            .debug("MapConcurrentUnordered", self.in_flight(), f)
     }
 }
