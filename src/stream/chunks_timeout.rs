@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
+
+use super::inner::inner_stream_access;
 use tokio::time::{Sleep, sleep};
 
 /// Largest capacity reserved up front for a batch; bigger batches grow.
@@ -43,41 +45,39 @@ impl<S: Stream> ChunksTimeout<S> {
         }
     }
 
-    /// The inner stream.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use futures::{stream, Stream};
-    /// use async_patterns::prelude::*;
-    ///
-    /// let adapted = stream::iter([1, 2, 3]).chunks_timeout(2, Duration::from_secs(1));
-    /// assert_eq!(adapted.get_ref().size_hint(), (3, Some(3)));
-    /// ```
-    pub fn get_ref(&self) -> &S {
-        &self.stream
-    }
+    inner_stream_access! {
+        /// The inner stream.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use futures::{stream, Stream};
+        /// use async_patterns::prelude::*;
+        ///
+        /// let adapted = stream::iter([1, 2, 3]).chunks_timeout(2, Duration::from_secs(1));
+        /// assert_eq!(adapted.get_ref().size_hint(), (3, Some(3)));
+        /// ```
+        pub fn get_ref;
 
-    /// Consumes the adapter, returning the inner stream; items of the
-    /// current partial batch are dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use futures::{stream, StreamExt};
-    /// use async_patterns::prelude::*;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let adapted = stream::iter([1, 2, 3]).chunks_timeout(2, Duration::from_secs(1));
-    /// let plain: Vec<i32> = adapted.into_inner().collect().await; // unbatched
-    /// assert_eq!(plain, [1, 2, 3]);
-    /// # }
-    /// ```
-    pub fn into_inner(self) -> S {
-        self.stream
+        /// Consumes the adapter, returning the inner stream; items of the
+        /// current partial batch are dropped.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use futures::{stream, StreamExt};
+        /// use async_patterns::prelude::*;
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// let adapted = stream::iter([1, 2, 3]).chunks_timeout(2, Duration::from_secs(1));
+        /// let plain: Vec<i32> = adapted.into_inner().collect().await; // unbatched
+        /// assert_eq!(plain, [1, 2, 3]);
+        /// # }
+        /// ```
+        pub fn into_inner;
     }
 }
 

@@ -82,6 +82,7 @@
 mod chunks_timeout;
 mod debounce;
 mod generate;
+mod inner;
 mod map_concurrent;
 mod rate_limited;
 mod take_until_set;

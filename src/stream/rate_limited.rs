@@ -6,6 +6,8 @@ use std::task::{Context, Poll, ready};
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
+use super::inner::inner_stream_access;
+
 use crate::rate_limit::{AcquireOwned, RateLimiter};
 
 pin_project! {
@@ -53,25 +55,25 @@ impl<S: Stream> RateLimited<S> {
         &self.limiter
     }
 
-    /// Consumes the adapter, returning the inner stream; an item waiting for
-    /// its permit is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use futures::{stream, StreamExt};
-    /// use async_patterns::prelude::*;
-    /// use async_patterns::rate_limit::RateLimiter;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let paced = stream::iter([1, 2, 3]).rate_limited(RateLimiter::per_second(5));
-    /// let plain: Vec<i32> = paced.into_inner().collect().await; // no permits taken
-    /// assert_eq!(plain, [1, 2, 3]);
-    /// # }
-    /// ```
-    pub fn into_inner(self) -> S {
-        self.stream
+    inner_stream_access! {
+        /// Consumes the adapter, returning the inner stream; an item waiting for
+        /// its permit is dropped.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use futures::{stream, StreamExt};
+        /// use async_patterns::prelude::*;
+        /// use async_patterns::rate_limit::RateLimiter;
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// let paced = stream::iter([1, 2, 3]).rate_limited(RateLimiter::per_second(5));
+        /// let plain: Vec<i32> = paced.into_inner().collect().await; // no permits taken
+        /// assert_eq!(plain, [1, 2, 3]);
+        /// # }
+        /// ```
+        pub fn into_inner;
     }
 }
 

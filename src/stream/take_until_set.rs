@@ -6,6 +6,8 @@ use std::task::{Context, Poll};
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
+use super::inner::inner_stream_access;
+
 use crate::event::WaitOwned;
 
 pin_project! {
@@ -31,47 +33,45 @@ impl<S> TakeUntilSet<S> {
         }
     }
 
-    /// The inner stream.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use futures::{stream, Stream};
-    /// use async_patterns::event::Event;
-    /// use async_patterns::prelude::*;
-    ///
-    /// let adapted = stream::iter([1, 2, 3]).take_until_set(Arc::new(Event::new()));
-    /// assert_eq!(adapted.get_ref().size_hint(), (3, Some(3)));
-    /// ```
-    pub fn get_ref(&self) -> &S {
-        &self.stream
-    }
+    inner_stream_access! {
+        /// The inner stream.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::sync::Arc;
+        /// use futures::{stream, Stream};
+        /// use async_patterns::event::Event;
+        /// use async_patterns::prelude::*;
+        ///
+        /// let adapted = stream::iter([1, 2, 3]).take_until_set(Arc::new(Event::new()));
+        /// assert_eq!(adapted.get_ref().size_hint(), (3, Some(3)));
+        /// ```
+        pub fn get_ref;
 
-    /// Consumes the adapter, returning the inner stream (to drain what is
-    /// left after the stop, for example).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use futures::{stream, StreamExt};
-    /// use async_patterns::event::Event;
-    /// use async_patterns::prelude::*;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let stop = Arc::new(Event::new());
-    /// let mut items = stream::iter(1..=4).take_until_set(stop.clone());
-    /// assert_eq!(items.next().await, Some(1));
-    /// stop.set();
-    /// assert_eq!(items.next().await, None);
-    /// let rest: Vec<i32> = items.into_inner().collect().await; // what was left
-    /// assert_eq!(rest, [2, 3, 4]);
-    /// # }
-    /// ```
-    pub fn into_inner(self) -> S {
-        self.stream
+        /// Consumes the adapter, returning the inner stream (to drain what is
+        /// left after the stop, for example).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::sync::Arc;
+        /// use futures::{stream, StreamExt};
+        /// use async_patterns::event::Event;
+        /// use async_patterns::prelude::*;
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// let stop = Arc::new(Event::new());
+        /// let mut items = stream::iter(1..=4).take_until_set(stop.clone());
+        /// assert_eq!(items.next().await, Some(1));
+        /// stop.set();
+        /// assert_eq!(items.next().await, None);
+        /// let rest: Vec<i32> = items.into_inner().collect().await; // what was left
+        /// assert_eq!(rest, [2, 3, 4]);
+        /// # }
+        /// ```
+        pub fn into_inner;
     }
 }
 
