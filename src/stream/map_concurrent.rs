@@ -156,34 +156,6 @@ impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
     }
 }
 
-impl<S, F, Fut> Stream for MapConcurrent<S, F, Fut>
-where
-    S: Stream,
-    F: FnMut(S::Item) -> Fut,
-    Fut: Future,
-{
-    type Item = Fut::Output;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fut::Output>> {
-        self.project().core.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.core.size_hint()
-    }
-}
-
-impl<S, F, Fut> FusedStream for MapConcurrent<S, F, Fut>
-where
-    S: Stream,
-    F: FnMut(S::Item) -> Fut,
-    Fut: Future,
-{
-    fn is_terminated(&self) -> bool {
-        self.core.is_terminated()
-    }
-}
-
 impl<S: fmt::Debug, F, Fut: Future> fmt::Debug for MapConcurrent<S, F, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.core.debug("MapConcurrent", self.in_flight(), f)
@@ -232,37 +204,44 @@ impl<S, F, Fut> MapConcurrentUnordered<S, F, Fut> {
     }
 }
 
-impl<S, F, Fut> Stream for MapConcurrentUnordered<S, F, Fut>
-where
-    S: Stream,
-    F: FnMut(S::Item) -> Fut,
-    Fut: Future,
-{
-    type Item = Fut::Output;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fut::Output>> {
-        self.project().core.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.core.size_hint()
-    }
-}
-
-impl<S, F, Fut> FusedStream for MapConcurrentUnordered<S, F, Fut>
-where
-    S: Stream,
-    F: FnMut(S::Item) -> Fut,
-    Fut: Future,
-{
-    fn is_terminated(&self) -> bool {
-        self.core.is_terminated()
-    }
-}
-
 impl<S: fmt::Debug, F, Fut> fmt::Debug for MapConcurrentUnordered<S, F, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.core
             .debug("MapConcurrentUnordered", self.in_flight(), f)
     }
 }
+
+/// `Stream` and `FusedStream` for a public adapter, passed on to its `core`.
+macro_rules! stream_via_core {
+    ($($name:ident),*) => {$(
+        impl<S, F, Fut> Stream for $name<S, F, Fut>
+        where
+            S: Stream,
+            F: FnMut(S::Item) -> Fut,
+            Fut: Future,
+        {
+            type Item = Fut::Output;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Fut::Output>> {
+                self.project().core.poll_next(cx)
+            }
+
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.core.size_hint()
+            }
+        }
+
+        impl<S, F, Fut> FusedStream for $name<S, F, Fut>
+        where
+            S: Stream,
+            F: FnMut(S::Item) -> Fut,
+            Fut: Future,
+        {
+            fn is_terminated(&self) -> bool {
+                self.core.is_terminated()
+            }
+        }
+    )*};
+}
+
+stream_via_core!(MapConcurrent, MapConcurrentUnordered);
