@@ -298,6 +298,7 @@ mod panic;
 pub mod actor;
 pub mod event;
 pub mod executor;
+pub mod monitor;
 pub mod pool;
 pub mod prelude;
 pub mod queue;

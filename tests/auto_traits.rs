@@ -314,3 +314,20 @@ fn executor_auto_traits() {
     send::<SpawnError>();
     sync::<SpawnError>();
 }
+
+#[test]
+fn monitor_auto_traits() {
+    use async_patterns::monitor::{Monitor, OpStats, Timed};
+    use std::future::Ready;
+
+    send::<Monitor>();
+    sync::<Monitor>();
+    unpin::<Monitor>();
+    static_::<Monitor>();
+    send::<OpStats>();
+    sync::<OpStats>();
+    send::<Timed<Ready<()>>>();
+    sync::<Timed<Ready<()>>>();
+    unpin::<Timed<Ready<()>>>();
+    static_::<Timed<Ready<()>>>();
+}
