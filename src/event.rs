@@ -42,9 +42,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/event.rs) (`cargo run --example tour`): workers released by one `set`, `wait_timeout` after `clear`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): an `Event` per task to cancel it while it runs, and one to wait for its end;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): an `Event` for a Ctrl-C style graceful shutdown.
+//! - `tour` (`cargo run --example tour`): workers released by one `set`, `wait_timeout` after `clear`;
+//! - `scheduler` (`cargo run --example scheduler`): an `Event` per task to cancel it while it runs, and one to wait for its end;
+//! - `crawler` (`cargo run --example crawler`): an `Event` for a Ctrl-C style graceful shutdown.
 
 use std::fmt;
 use std::future::Future;

@@ -48,9 +48,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/timeout.rs) (`cargo run --example tour`): `wait_for` and a `Deadline` budget shared by several steps;
-//! - [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) (`cargo run --example monitor`): calls cut by `.timeout(d)` counted as cancelled by a performance monitor;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): a per-request timeout under an overall `Deadline`.
+//! - `tour` (`cargo run --example tour`): `wait_for` and a `Deadline` budget shared by several steps;
+//! - `monitor` (`cargo run --example monitor`): calls cut by `.timeout(d)` counted as cancelled by a performance monitor;
+//! - `crawler` (`cargo run --example crawler`): a per-request timeout under an overall `Deadline`.
 
 mod deadline;
 mod elapsed;

@@ -331,3 +331,15 @@ fn monitor_auto_traits() {
     unpin::<Timed<Ready<()>>>();
     static_::<Timed<Ready<()>>>();
 }
+
+#[test]
+fn pool_lifecycle_auto_traits() {
+    use async_patterns::pool::{Builder, Drain};
+
+    send::<Builder<String>>();
+    sync::<Builder<String>>();
+    unpin::<Builder<String>>();
+    static_::<Builder<String>>();
+    send::<Drain<'static, String>>();
+    unpin::<Drain<'static, String>>();
+}

@@ -130,8 +130,8 @@
 //!
 //! # Runnable examples
 //!
-//! - [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs) (`cargo run --example actors`): counter and logger actors with ask/reply and a graceful stop;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/actor.rs) (`cargo run --example tour`): a bank account actor shared by ten tasks.
+//! - `actors` (`cargo run --example actors`): counter and logger actors with ask/reply and a graceful stop;
+//! - `tour` (`cargo run --example tour`): a bank account actor shared by ten tasks.
 
 mod addr;
 mod context;
@@ -340,7 +340,7 @@ pub trait Actor: Sized + Send + 'static {
 /// Spawns `actor` on the current tokio runtime with a mailbox of
 /// [`DEFAULT_MAILBOX`] (64) messages, and returns its address.
 ///
-/// Runnable example: [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs) (`cargo run --example actors`),
+/// Runnable example: `actors` (`cargo run --example actors`),
 /// counter and logger actors with ask/reply and a graceful stop.
 ///
 /// # Panics

@@ -60,12 +60,12 @@
 //!
 //! # Runnable examples
 //!
-//! - [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs) (`cargo run --example bounded_fetch`): the semaphore pattern: ten jobs, three at a time, with `gather`;
-//! - [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs) (`cargo run --example blocking_work`): `run_in_executor`: CPU-heavy closures beside async waits in one `TaskGroup`;
-//! - [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs) (`cargo run --example group_memory`): peak memory of 10^6 tasks submitted to a `TaskGroup` and to a `JoinSet`;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): a crawler whose tasks submit the links they find through a `GroupHandle`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose workers run in a `TaskGroup`;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs) (`cargo run --example tour`): gather, the semaphore limit, cancellation and `spawn_blocking`, one section each.
+//! - `bounded_fetch` (`cargo run --example bounded_fetch`): the semaphore pattern: ten jobs, three at a time, with `gather`;
+//! - `blocking_work` (`cargo run --example blocking_work`): `run_in_executor`: CPU-heavy closures beside async waits in one `TaskGroup`;
+//! - `group_memory` (`cargo run --example group_memory`): peak memory of 10^6 tasks submitted to a `TaskGroup` and to a `JoinSet`;
+//! - `crawler` (`cargo run --example crawler`): a crawler whose tasks submit the links they find through a `GroupHandle`;
+//! - `scheduler` (`cargo run --example scheduler`): a background task scheduler whose workers run in a `TaskGroup`;
+//! - `tour` (`cargo run --example tour`): gather, the semaphore limit, cancellation and `spawn_blocking`, one section each.
 
 mod core;
 mod error;

@@ -41,6 +41,16 @@ use super::Op;
 /// ```
 pub trait Outcome {
     /// `true` to count the call as `ok`, `false` as `err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::monitor::Outcome;
+    ///
+    /// assert!(Ok::<u8, ()>(1).is_success());
+    /// assert!(!Err::<u8, &str>("refused").is_success());
+    /// assert!(().is_success());
+    /// ```
     fn is_success(&self) -> bool;
 }
 

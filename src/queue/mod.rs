@@ -109,10 +109,10 @@
 //!
 //! # Runnable examples
 //!
-//! - [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs) (`cargo run --example pipeline`): producers, a bounded queue and a worker pool with `recv_job`, `join` and a graceful `close`;
-//! - [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs) (`cargo run --example blocking_bridge`): plain threads feeding async consumers with `send_blocking`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose pending tasks wait in a bounded queue and whose `shutdown` hands the unstarted ones back;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/queue.rs) (`cargo run --example tour`): producer/consumer with `join`, and the closeable queue.
+//! - `pipeline` (`cargo run --example pipeline`): producers, a bounded queue and a worker pool with `recv_job`, `join` and a graceful `close`;
+//! - `blocking_bridge` (`cargo run --example blocking_bridge`): plain threads feeding async consumers with `send_blocking`;
+//! - `scheduler` (`cargo run --example scheduler`): a background task scheduler whose pending tasks wait in a bounded queue and whose `shutdown` hands the unstarted ones back;
+//! - `tour` (`cargo run --example tour`): producer/consumer with `join`, and the closeable queue.
 
 mod core;
 mod error;

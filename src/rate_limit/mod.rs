@@ -59,9 +59,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`): 20 requests at 5 per second;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/crawler.rs) (`cargo run --example tour`): the same against an in-memory site.
+//! - `rate_limit` (`cargo run --example rate_limit`): 20 requests at 5 per second;
+//! - `crawler` (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
+//! - `tour` (`cargo run --example tour`): the same against an in-memory site.
 
 mod error;
 mod future;
@@ -80,7 +80,7 @@ use self::gcra::Inner;
 ///
 /// See the [module docs](self) for the algorithm and the guarantees.
 ///
-/// Runnable example: [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`),
+/// Runnable example: `rate_limit` (`cargo run --example rate_limit`),
 /// 20 requests at 5 per second.
 ///
 /// # Examples

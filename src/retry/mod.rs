@@ -80,9 +80,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`retry`](https://github.com/async-patterns/async-patterns/blob/main/examples/retry.rs) (`cargo run --example retry`): a flaky operation retried with exponential backoff and jitter;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): retries honouring `Retry-After`, with a per-attempt timeout;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/crawler.rs) (`cargo run --example tour`): the same against an in-memory site with 429s, 500s and hanging pages.
+//! - `retry` (`cargo run --example retry`): a flaky operation retried with exponential backoff and jitter;
+//! - `crawler` (`cargo run --example crawler`): retries honouring `Retry-After`, with a per-attempt timeout;
+//! - `tour` (`cargo run --example tour`): the same against an in-memory site with 429s, 500s and hanging pages.
 
 mod backoff;
 mod blocking;
