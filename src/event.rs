@@ -9,6 +9,10 @@
 //! | `await event.wait()` | [`event.wait().await`](Event::wait) |
 //! | `await asyncio.wait_for(event.wait(), 5)` | [`event.wait_timeout(d).await`](Event::wait_timeout) (`false` on timeout) |
 //!
+//! Not provided, use instead: a signal that carries a value →
+//! `tokio::sync::watch`; a one-shot result → `tokio::sync::oneshot`; waking
+//! exactly one waiter → `tokio::sync::Notify::notify_one`.
+//!
 //! Use it for one-shot or resettable broadcast signals: "config loaded",
 //! "shutdown requested", "the cache is warm". [`Event::set`] wakes every
 //! waiter; waiters created while the event is set are ready at once.

@@ -9,6 +9,10 @@
 //! | `cm.reschedule(when)` | [`Timeout::reset`] |
 //! | `except TimeoutError:` | `Err(`[`Elapsed`]`)`, which converts into `std::io::Error` (`TimedOut`) |
 //!
+//! Not provided, use instead: `asyncio.shield(coro)` → `tokio::spawn` the
+//! work and time out its `JoinHandle` (the task keeps running); a periodic
+//! tick → `tokio::time::interval`.
+//!
 //! A [`Timeout`] races one future against one instant. A [`Deadline`] is a
 //! `Copy` time budget you can pass around, shrink with [`Deadline::min`], and
 //! install as the *ambient* deadline of a block of async code with

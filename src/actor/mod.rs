@@ -17,6 +17,11 @@
 //! | put `(msg, fut)` with a `loop.create_future()`, then `await fut` | [`addr.ask(Msg::Get).await`](Addr::ask) |
 //! | a sentinel `None` message, then `await task` | [`addr.stop()`](Addr::stop), [`addr.join().await`](Addr::join) |
 //!
+//! Not provided, use instead: a registry by name → a `HashMap` of `Addr`s
+//! you own (an enum of `Addr`s for actors of different types); restart on
+//! failure → a loop that spawns again when [`join`](Addr::join) returns an
+//! error.
+//!
 //! # Lifecycle
 //!
 //! 1. [`Actor::started`] runs first, before any message.

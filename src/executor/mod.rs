@@ -27,6 +27,12 @@
 //! | `task.cancel()` for every task / leaving the `TaskGroup` on error | [`abort_all`](TaskGroup::abort_all), [`shutdown().await`](TaskGroup::shutdown) |
 //! | `CancelledError` / the exception a task raised | [`TaskError::is_cancelled`] / [`TaskError::is_panic`] (payload kept) |
 //!
+//! Not provided, use instead: one task to await or cancel on its own →
+//! `tokio::spawn` and its `JoinHandle` (see [`TaskGroup`'s docs](TaskGroup#one-task-await-it-or-cancel-it));
+//! `asyncio.wait(.., FIRST_COMPLETED)` → `tokio::select!` or
+//! `futures::future::select_all`; `as_completed` without spawning →
+//! `futures::stream::FuturesUnordered`.
+//!
 //! Differences worth knowing: a Rust future does nothing until polled, so
 //! `gather` starts the input futures lazily as slots free (there is no
 //! "already scheduled" coroutine to bound); a panicking task is reported as a

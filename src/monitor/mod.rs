@@ -8,6 +8,11 @@
 //! | `finally: latencies.append(..)` | every call that ran records its latency, also a cancelled one |
 //! | `print(report())` | `println!("{monitor}")` ([`Display`](std::fmt::Display)), or [`Monitor::stats`] |
 //!
+//! Not provided, use instead: export to Prometheus or OpenTelemetry → read
+//! [`Monitor::stats`] from a timer; a reset or a rate → subtract two
+//! snapshots; labels → one name per label value; spans → the `tracing`
+//! crate.
+//!
 //! The wrapper everyone writes first measures around `fut.await` and so
 //! misses the calls that never come back: a future dropped by a timeout, a
 //! `select!` or an aborted task. [`Timed`] records on drop too, so those

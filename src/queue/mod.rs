@@ -47,6 +47,11 @@
 //! | `async for` over a queue (hand-written loop) | `while let Ok(x) = rx.recv().await`, or `rx` as a `Stream` |
 //! | a thread calling `asyncio.run_coroutine_threadsafe(q.put(x), loop)` | `tx.send_blocking(x)` |
 //!
+//! Not provided, use instead: `asyncio.PriorityQueue` / `LifoQueue` → a
+//! `BinaryHeap` or `Vec` owned by an [`actor`](crate::actor); every item to
+//! every consumer → `tokio::sync::broadcast`; one consumer, no work tracking
+//! → `tokio::sync::mpsc`.
+//!
 //! Unlike asyncio, a consumer cannot forget `task_done()` (the `Job` guard
 //! does it), closing is built in, and the queue is shared across threads.
 //!

@@ -15,6 +15,11 @@
 //! | `limiter.has_capacity()` | `limiter.try_acquire().is_ok()` (and it takes the permit) |
 //! | (none) | `limiter.pause_for(retry_after)` after an HTTP 429 |
 //!
+//! Not provided, use instead: a limit on requests *in flight* rather than
+//! per second → [`executor::gather`](crate::executor::gather) or a
+//! `tokio::sync::Semaphore`; one limit per host → one `RateLimiter` per key
+//! in a map you own.
+//!
 //! Differences that matter in production:
 //!
 //! - **Fair.** Waiters are served strictly first come, first served; a

@@ -23,6 +23,11 @@
 //! | `asyncio.wait_for` around each attempt | [`.attempt_timeout(secs(2))`](Retry::attempt_timeout) |
 //! | `reraise=True` | always: the last error is returned as is |
 //!
+//! Not provided, use instead: tenacity's `retry_if_result` → turn the
+//! unwanted `Ok` into an `Err` inside the operation; a circuit breaker → not
+//! in this crate (stop retrying with [`.when(..)`](Retry::when) on a shared
+//! flag).
+//!
 //! Differences from tenacity and from `backon` that matter in production:
 //!
 //! - `max_retries(n)` means `n` *retries*, so `n + 1` calls in total; the
