@@ -74,7 +74,7 @@ async fn close_returns_the_idle_objects_and_try_get_then_fails() {
 
 #[tokio::test]
 async fn a_get_on_a_closed_pool_panics_also_one_already_waiting() {
-    let pool = Pool::new(1, || async { () });
+    let pool = Pool::new(1, || async {});
     let held = pool.get().await;
     let waiting = tokio::spawn({
         let pool = pool.clone();
