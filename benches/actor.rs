@@ -5,7 +5,7 @@
 //! sender and the actor can run in parallel.
 //!
 //! ```text
-//! cargo bench --bench actor -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p async-patterns-benches --bench actor -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 use std::hint::black_box;

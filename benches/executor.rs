@@ -9,7 +9,7 @@
 //!   same two workloads, on a 2-worker multi-thread runtime.
 //!
 //! ```text
-//! cargo bench --bench executor -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p async-patterns-benches --bench executor -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 use std::hint::black_box;

@@ -8,8 +8,8 @@
 //! Extra groups: `recv_many` vs `recv`, `recv_job` + drop vs `recv`, and
 //! uncontended `try_send`/`try_recv`.
 //!
-//! Short run: `cargo bench --bench queue` (the groups set short warm-up and
-//! measurement times). Filter with e.g. `cargo bench --bench queue -- 4p4c`.
+//! Short run: `cargo bench -p async-patterns-benches --bench queue` (the groups set short warm-up and
+//! measurement times). Filter with e.g. `cargo bench -p async-patterns-benches --bench queue -- 4p4c`.
 
 use std::hint::black_box;
 use std::time::Duration;

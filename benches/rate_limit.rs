@@ -20,7 +20,7 @@
 //!   crates), each call made through the same `Arc<dyn Fn>`.
 //!
 //! ```text
-//! cargo bench --bench rate_limit -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p async-patterns-benches --bench rate_limit -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 use std::hint::black_box;

@@ -4,7 +4,7 @@
 //! allocator; and the sizes of the futures.
 //!
 //! ```text
-//! cargo bench --bench retry -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p async-patterns-benches --bench retry -- --warm-up-time 1 --measurement-time 3
 //! ```
 //!
 //! Every row runs on one current-thread runtime, inside a single

@@ -9,6 +9,10 @@
 //! | `await event.wait()` | [`event.wait().await`](Event::wait) |
 //! | `await asyncio.wait_for(event.wait(), 5)` | [`event.wait_timeout(d).await`](Event::wait_timeout) (`false` on timeout) |
 //!
+//! Not provided, use instead: a signal that carries a value →
+//! `tokio::sync::watch`; a one-shot result → `tokio::sync::oneshot`; waking
+//! exactly one waiter → `tokio::sync::Notify::notify_one`.
+//!
 //! Use it for one-shot or resettable broadcast signals: "config loaded",
 //! "shutdown requested", "the cache is warm". [`Event::set`] wakes every
 //! waiter; waiters created while the event is set are ready at once.
@@ -42,9 +46,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/event.rs) (`cargo run --example tour`): workers released by one `set`, `wait_timeout` after `clear`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): an `Event` per task to cancel it while it runs, and one to wait for its end;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): an `Event` for a Ctrl-C style graceful shutdown.
+//! - `tour` (`cargo run --example tour`): workers released by one `set`, `wait_timeout` after `clear`;
+//! - `scheduler` (`cargo run --example scheduler`): an `Event` per task to cancel it while it runs, and one to wait for its end;
+//! - `crawler` (`cargo run --example crawler`): an `Event` for a Ctrl-C style graceful shutdown.
 
 use std::fmt;
 use std::future::Future;

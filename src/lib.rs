@@ -20,9 +20,9 @@
 //! | stay under "n requests per second", fairly, across tasks | [`rate_limit::RateLimiter`] |
 //! | write an async generator, batch or pace a stream, map it concurrently | [`stream`]: [`stream::generate`], [`stream::StreamPatternsExt`] |
 //! | own mutable state in one task and talk to it by messages | [`actor`]: [`actor::Actor`], [`actor::Addr`] |
-//! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`] |
-//! | time futures and report errors and latency percentiles per operation | a wrapper future: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
-//! | run background jobs with ids, status polling and cancellation | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
+//! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`]; hooks, limits and a graceful [`drain`](pool::Pool::drain) via [`Pool::builder`](pool::Pool::builder) |
+//! | time futures and report errors, cancellations and latency percentiles per operation | [`monitor::Monitor`]: [`timed`](monitor::Monitor::timed) |
+//! | run background jobs with ids, status polling and cancellation | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the `scheduler` example |
 //!
 //! # Python asyncio → async-patterns
 //!
@@ -37,39 +37,72 @@
 //! | `asyncio.timeout_at(when)`, `cm.reschedule(when)` | [`timeout::timeout_at`], [`Timeout::reset`](timeout::Timeout::reset) |
 //! | `except asyncio.TimeoutError` | [`timeout::Elapsed`] (converts into `io::Error` `TimedOut`) |
 //! | `Semaphore(n)` + `await asyncio.gather(*coros)` | [`executor::gather`]`(n, futures)` |
+//! | `await asyncio.gather(a(), b())` (no limit, different types) | `futures::join!(a(), b())`, `futures::try_join!`; one type, no limit: [`gather`](executor::gather)`(usize::MAX, futures)` |
 //! | `gather(...)` where the first exception propagates | [`executor::try_gather`] |
 //! | `async with asyncio.TaskGroup() as tg: tg.create_task(c)` | [`executor::TaskGroup`]: [`spawn`](executor::TaskGroup::spawn), [`try_join_all`](executor::TaskGroup::try_join_all) |
-//! | `loop.run_in_executor(None, f)` | [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking) |
-//! | `task.cancel()` | drop the future, or [`TaskGroup::abort_all`](executor::TaskGroup::abort_all) |
-//! | `async def gen(): yield x` / `async for` | [`stream::generate`] / `while let Some(x) = s.next().await` |
+//! | `await loop.run_in_executor(pool, f, x)`, `await asyncio.to_thread(f, x)` (one call, inline) | `tokio::task::spawn_blocking(move \|\| f(x)).await` ([one task](executor::TaskGroup#one-task-await-it-or-cancel-it)) |
+//! | many `run_in_executor` calls under one limit | [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking) |
+//! | `task = asyncio.create_task(c)`; `task.cancel()` | `let task = tokio::spawn(c);` `task.abort()` (a `JoinHandle`; a guard that aborts on drop for `finally`); inside a group: [`abort_all`](executor::TaskGroup::abort_all) ([one task](executor::TaskGroup#one-task-await-it-or-cancel-it)) |
+//! | cancelling an awaited coroutine | drop its future (a timeout, `select!`): [cancel safety](#cancel-safety-at-a-glance) |
+//! | `async def gen(): yield x` / `async for x in gen` | [`stream::generate`] / `let mut s = std::pin::pin!(gen);` `while let Some(x) = s.next().await` ([why `pin!`](stream::generate#pinning-async-for)) |
 //! | tenacity `@retry(wait=wait_exponential(...), stop=stop_after_attempt(4))` | `op.`[`retry`](retry::Retryable::retry)`(`[`Backoff::exponential`](retry::Backoff::exponential)`(d).max_retries(3))` |
 //! | aiolimiter `AsyncLimiter(10, 1)`, `async with limiter:` | [`RateLimiter::per_second(10)`](rate_limit::RateLimiter::per_second), [`acquire().await`](rate_limit::RateLimiter::acquire) |
 //! | an actor: an `asyncio.Queue` inbox + a task per actor | [`actor::spawn`], [`Addr::send`](actor::Addr::send), [`Addr::ask`](actor::Addr::ask) |
 //! | `async with pool.acquire() as conn:` | [`pool::Pool::get`] → [`pool::Pooled`] guard, returned on drop |
+//! | `await pool.close()`, reset/ping hooks, `max_inactive_connection_lifetime` | [`Pool::drain`](pool::Pool::drain), [`close`](pool::Pool::close), [`Builder::recycle`](pool::Builder::recycle), [`validate`](pool::Builder::validate), [`idle_timeout`](pool::Builder::idle_timeout) |
+//! | `async with connect(dsn) as db:` (one resource, async cleanup) | a scope function taking an async closure: [`pool`'s docs](pool#the-async-with-shape-a-scope-function) |
 //! | a class with `__aiter__` / `__anext__` | a [`Stream`](futures::Stream): `futures::stream::unfold(state, step)` |
 //! | `loop.run_in_executor` fed by / feeding a plain thread | [`Sender::send_blocking`](queue::Sender::send_blocking), [`Receiver::recv_blocking`](queue::Receiver::recv_blocking) |
-//! | crawler: aiohttp + `Semaphore` + aiolimiter + tenacity | [`TaskGroup`](executor::TaskGroup) + [`GroupHandle::spawn`](executor::GroupHandle::spawn) + [`RateLimiter`](rate_limit::RateLimiter) + [`retry`](retry::retry) + [`Deadline`](timeout::Deadline): the [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) example |
-//! | a timing decorator `@monitor("name")` (performance monitor) | a wrapper future that times a `Result` future and keeps percentiles: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
-//! | a background task system (FastAPI: submit, poll status, cancel) | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
+//! | crawler: aiohttp + `Semaphore` + aiolimiter + tenacity | [`TaskGroup`](executor::TaskGroup) + [`GroupHandle::spawn`](executor::GroupHandle::spawn) + [`RateLimiter`](rate_limit::RateLimiter) + [`retry`](retry::retry) + [`Deadline`](timeout::Deadline): the `crawler` example |
+//! | a timing decorator `@monitor("name")` (performance monitor) | [`monitor::Monitor`]: `monitor.`[`timed`](monitor::Monitor::timed)`("name", fut).await` (counts `ok` / `err` / `cancelled`, latency percentiles) |
+//! | a background task system (FastAPI: submit, poll status, cancel) | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the `scheduler` example |
+//!
+//! Not provided, use instead: `asyncio.sleep` → `tokio::time::sleep`;
+//! `asyncio.Lock`/`Condition` → `tokio::sync::Mutex`/`Notify`; a bare
+//! `Semaphore` → `tokio::sync::Semaphore`; `asyncio.wait(..,
+//! FIRST_COMPLETED)` → `tokio::select!` or `futures::future::select_all`;
+//! `loop.call_later` → `tokio::spawn` + `sleep`; subprocesses and sockets →
+//! `tokio::process`, `tokio::net`; an actor name registry → a map of
+//! `Addr`s you own.
+//!
+//! ## asyncio differences
+//!
+//! > - **Dropping every receiver (or every sender) closes the queue**, and a
+//! >   `send` then fails with the item back; in asyncio a queue lives as
+//! >   long as anyone refers to it. Keep a handle alive, or `close`
+//! >   explicitly.
+//! > - **Cancellation is drop.** There is no `CancelledError` to catch: a
+//! >   dropped future simply stops at its last `.await`, and only its
+//! >   destructors run. Put `finally:` work in a guard's `Drop`; each async
+//! >   method's `# Cancel safety` says what a drop loses.
+//! > - **No async `Drop`** (no `__aexit__` that awaits): close explicitly
+//! >   (`pool.drain().await`, `tx.close()` + `join().await`) or use a scope
+//! >   function that takes an async closure ([`pool`'s docs](pool#the-async-with-shape-a-scope-function)).
+//! > - **Actors are typed**: an [`Addr<A>`](actor::Addr) sends only
+//! >   `A::Message`, and there is no registry by name; to keep different
+//! >   actors together, wrap their addresses in an enum you own.
+//! > - **Futures are lazy**: nothing runs until polled; `tokio::spawn` is
+//! >   `create_task`. A stream from [`generate`](stream::generate) is
+//! >   `!Unpin`: pin it before `next()`.
 //!
 //! # Runnable examples
 //!
 //! `cargo run --example NAME`, from a checkout of the repository:
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs): every seed pattern, from `gather` to a task scheduler, one short section each, in asyncio order;
-//! - [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs): producers, a bounded queue and a worker pool with `recv_job` and `join`;
-//! - [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs): plain threads feeding async consumers through one queue;
-//! - [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs): the semaphore pattern with [`gather`](executor::gather);
-//! - [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs): `run_in_executor` with [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking);
-//! - [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs): memory of 10^6 tasks in a [`TaskGroup`](executor::TaskGroup) vs a `JoinSet`;
-//! - [`retry`](https://github.com/async-patterns/async-patterns/blob/main/examples/retry.rs): exponential backoff with jitter ([`retry`]);
-//! - [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs): 20 requests at 5 per second ([`RateLimiter`](rate_limit::RateLimiter));
-//! - [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs): async generators with [`generate`](stream::generate);
-//! - [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs): batching by size or time with `chunks_timeout`;
-//! - [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs): [`actor`]s with ask/reply and a graceful stop;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler): a real HTTP crawler on loopback: limit, rate limit, retry, deadline, graceful shutdown;
-//! - [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs): a performance monitor: count, errors, cancellations and latency percentiles per operation;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs): a background task scheduler: submit, poll, cancel, bounded concurrency, graceful shutdown.
+//! - `tour`: every seed pattern, from `gather` to a task scheduler, one short section each, in asyncio order (among them: 5 `task.cancel()`, 9 async generators and `async for`, 11 `run_in_executor` / `to_thread`, 12 the performance monitor, 13 the resource pool with `drain`);
+//! - `pipeline`: producers, a bounded queue and a worker pool with `recv_job` and `join`;
+//! - `blocking_bridge`: plain threads feeding async consumers through one queue;
+//! - `bounded_fetch`: the semaphore pattern with [`gather`](executor::gather);
+//! - `blocking_work`: `run_in_executor` with [`TaskGroup::spawn_blocking`](executor::TaskGroup::spawn_blocking);
+//! - `group_memory`: memory of 10^6 tasks in a [`TaskGroup`](executor::TaskGroup) vs a `JoinSet`;
+//! - `retry`: exponential backoff with jitter ([`retry`]);
+//! - `rate_limit`: 20 requests at 5 per second ([`RateLimiter`](rate_limit::RateLimiter));
+//! - `generators`: async generators with [`generate`](stream::generate);
+//! - `batching`: batching by size or time with `chunks_timeout`;
+//! - `actors`: [`actor`]s with ask/reply and a graceful stop;
+//! - `crawler`: a real HTTP crawler on loopback: limit, rate limit, retry, deadline, graceful shutdown;
+//! - `monitor`: a performance monitor with [`monitor::Monitor`]: count, errors, cancellations and latency percentiles per operation;
+//! - `scheduler`: a background task scheduler: submit, poll, cancel, bounded concurrency, graceful shutdown.
 //!
 //! # A worker pool on a queue
 //!
@@ -263,7 +296,9 @@
 //! | [`Addr::send`](actor::Addr::send) | the message, if not yet in the mailbox |
 //! | [`Addr::ask`](actor::Addr::ask) | the request, if not yet in the mailbox; once in it, it is handled and the answer thrown away |
 //! | [`Addr::join`](actor::Addr::join) | nothing (`join` can be called again) |
-//! | [`Pool::get`](pool::Pool::get), [`get_timeout`](pool::Pool::get_timeout) | its place in line; a half-made object (the factory's future is dropped) |
+//! | [`Pool::get`](pool::Pool::get), [`get_timeout`](pool::Pool::get_timeout) | its place in line; a half-made object (the factory's future is dropped), or the idle object being validated |
+//! | [`Pool::drain`](pool::Pool::drain) | nothing: the pool stays closed, its objects stay in it |
+//! | [`Monitor::timed`](monitor::Monitor::timed) | what the inner future loses; the call is counted as cancelled |
 //! | [`Yielder::send`](stream::Yielder::send) | the item, if never polled; once polled, nothing (the item is delivered) |
 //!
 //! Streams are cancelled by dropping them too. Dropping a
@@ -298,6 +333,7 @@ mod panic;
 pub mod actor;
 pub mod event;
 pub mod executor;
+pub mod monitor;
 pub mod pool;
 pub mod prelude;
 pub mod queue;

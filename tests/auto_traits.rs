@@ -314,3 +314,32 @@ fn executor_auto_traits() {
     send::<SpawnError>();
     sync::<SpawnError>();
 }
+
+#[test]
+fn monitor_auto_traits() {
+    use async_patterns::monitor::{Monitor, OpStats, Timed};
+    use std::future::Ready;
+
+    send::<Monitor>();
+    sync::<Monitor>();
+    unpin::<Monitor>();
+    static_::<Monitor>();
+    send::<OpStats>();
+    sync::<OpStats>();
+    send::<Timed<Ready<()>>>();
+    sync::<Timed<Ready<()>>>();
+    unpin::<Timed<Ready<()>>>();
+    static_::<Timed<Ready<()>>>();
+}
+
+#[test]
+fn pool_lifecycle_auto_traits() {
+    use async_patterns::pool::{Builder, Drain};
+
+    send::<Builder<String>>();
+    sync::<Builder<String>>();
+    unpin::<Builder<String>>();
+    static_::<Builder<String>>();
+    send::<Drain<'static, String>>();
+    unpin::<Drain<'static, String>>();
+}

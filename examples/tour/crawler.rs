@@ -9,11 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_patterns::executor::{GroupHandle, TaskGroup};
+use async_patterns::monitor::Monitor;
 use async_patterns::rate_limit::RateLimiter;
 use async_patterns::retry::{Backoff, Jitter, retry};
 use async_patterns::timeout::{Deadline, Elapsed};
-
-use crate::monitor::Monitor;
 
 const PAGES: u32 = 40;
 const CONCURRENCY: usize = 4;
@@ -113,7 +112,7 @@ impl Crawler {
             .max_retries(4);
         retry(schedule, || async {
             self.limiter.acquire().await;
-            let answer = self.monitor.track("GET", self.site.get(page)).await;
+            let answer = self.monitor.timed("GET", self.site.get(page)).await;
             if let Err(FetchError::TooManyRequests { retry_after }) = &answer {
                 self.limiter.pause_for(*retry_after); // everyone backs off
             }
@@ -194,6 +193,6 @@ pub(crate) async fn run() {
         crawler.site.peak_in_flight.load(Ordering::SeqCst),
         f64::from(requests) / elapsed.as_secs_f64(),
     );
-    print!("{}", crawler.monitor.report());
+    print!("{}", crawler.monitor);
     println!("over real HTTP (axum + reqwest on loopback): cargo run --example crawler");
 }

@@ -121,8 +121,10 @@ async fn main() {
     .await;
     section(
         "12. performance monitor (timing decorator)",
-        "examples/monitor.rs",
-        monitor::run(60),
+        "monitor::Monitor::timed",
+        async {
+            monitor::run(60).await;
+        },
     )
     .await;
     section(

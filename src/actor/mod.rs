@@ -17,6 +17,11 @@
 //! | put `(msg, fut)` with a `loop.create_future()`, then `await fut` | [`addr.ask(Msg::Get).await`](Addr::ask) |
 //! | a sentinel `None` message, then `await task` | [`addr.stop()`](Addr::stop), [`addr.join().await`](Addr::join) |
 //!
+//! Not provided, use instead: a registry by name → a `HashMap` of `Addr`s
+//! you own (an enum of `Addr`s for actors of different types); restart on
+//! failure → a loop that spawns again when [`join`](Addr::join) returns an
+//! error.
+//!
 //! # Lifecycle
 //!
 //! 1. [`Actor::started`] runs first, before any message.
@@ -130,8 +135,8 @@
 //!
 //! # Runnable examples
 //!
-//! - [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs) (`cargo run --example actors`): counter and logger actors with ask/reply and a graceful stop;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/actor.rs) (`cargo run --example tour`): a bank account actor shared by ten tasks.
+//! - `actors` (`cargo run --example actors`): counter and logger actors with ask/reply and a graceful stop;
+//! - `tour` (`cargo run --example tour`): a bank account actor shared by ten tasks.
 
 mod addr;
 mod context;
@@ -340,7 +345,7 @@ pub trait Actor: Sized + Send + 'static {
 /// Spawns `actor` on the current tokio runtime with a mailbox of
 /// [`DEFAULT_MAILBOX`] (64) messages, and returns its address.
 ///
-/// Runnable example: [`actors`](https://github.com/async-patterns/async-patterns/blob/main/examples/actors.rs) (`cargo run --example actors`),
+/// Runnable example: `actors` (`cargo run --example actors`),
 /// counter and logger actors with ask/reply and a graceful stop.
 ///
 /// # Panics

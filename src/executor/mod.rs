@@ -27,6 +27,12 @@
 //! | `task.cancel()` for every task / leaving the `TaskGroup` on error | [`abort_all`](TaskGroup::abort_all), [`shutdown().await`](TaskGroup::shutdown) |
 //! | `CancelledError` / the exception a task raised | [`TaskError::is_cancelled`] / [`TaskError::is_panic`] (payload kept) |
 //!
+//! Not provided, use instead: one task to await or cancel on its own →
+//! `tokio::spawn` and its `JoinHandle` (see [`TaskGroup`'s docs](TaskGroup#one-task-await-it-or-cancel-it));
+//! `asyncio.wait(.., FIRST_COMPLETED)` → `tokio::select!` or
+//! `futures::future::select_all`; `as_completed` without spawning →
+//! `futures::stream::FuturesUnordered`.
+//!
 //! Differences worth knowing: a Rust future does nothing until polled, so
 //! `gather` starts the input futures lazily as slots free (there is no
 //! "already scheduled" coroutine to bound); a panicking task is reported as a
@@ -60,12 +66,12 @@
 //!
 //! # Runnable examples
 //!
-//! - [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs) (`cargo run --example bounded_fetch`): the semaphore pattern: ten jobs, three at a time, with `gather`;
-//! - [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs) (`cargo run --example blocking_work`): `run_in_executor`: CPU-heavy closures beside async waits in one `TaskGroup`;
-//! - [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs) (`cargo run --example group_memory`): peak memory of 10^6 tasks submitted to a `TaskGroup` and to a `JoinSet`;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): a crawler whose tasks submit the links they find through a `GroupHandle`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose workers run in a `TaskGroup`;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/main.rs) (`cargo run --example tour`): gather, the semaphore limit, cancellation and `spawn_blocking`, one section each.
+//! - `bounded_fetch` (`cargo run --example bounded_fetch`): the semaphore pattern: ten jobs, three at a time, with `gather`;
+//! - `blocking_work` (`cargo run --example blocking_work`): `run_in_executor`: CPU-heavy closures beside async waits in one `TaskGroup`;
+//! - `group_memory` (`cargo run --example group_memory`): peak memory of 10^6 tasks submitted to a `TaskGroup` and to a `JoinSet`;
+//! - `crawler` (`cargo run --example crawler`): a crawler whose tasks submit the links they find through a `GroupHandle`;
+//! - `scheduler` (`cargo run --example scheduler`): a background task scheduler whose workers run in a `TaskGroup`;
+//! - `tour` (`cargo run --example tour`): gather, the semaphore limit, cancellation and `spawn_blocking`, one section each.
 
 mod gather;
 mod task_group;

@@ -25,18 +25,13 @@ impl<'a, T: Send + 'static> Get<'a, T> {
         let shared = &pool.shared;
         Self {
             inner: Box::pin(async move {
-                let permit = shared
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("the pool never closes its semaphore");
-                let object = match shared.take_idle() {
-                    Some(object) => object,
-                    // Cancelled here: `permit` drops and frees the place.
-                    None => (shared.factory)().await,
+                let Ok(permit) = shared.permits.acquire().await else {
+                    panic!("Pool::get: the pool is closed");
                 };
+                // Cancelled in `checkout`: `permit` drops and frees the place.
+                let (object, created) = shared.checkout().await;
                 permit.forget();
-                Pooled::new(shared.clone(), object)
+                Pooled::new(shared.clone(), object, created)
             }),
         }
     }

@@ -2,12 +2,22 @@
 //! to create and cheap to reuse. The Python seed is an async context manager
 //! (`async with pool.acquire() as conn:`).
 //!
-//! | Python | async-patterns |
+//! | Python (asyncpg, aiohttp) / deadpool, bb8 | async-patterns |
 //! |---|---|
 //! | `pool = Pool(create=make_conn, max_size=10)` | [`Pool::new`]`(10, make_conn)` |
 //! | `async with pool.acquire() as conn:` | `let conn = pool.`[`get`](Pool::get)`().await;` (returned on drop) |
 //! | `await asyncio.wait_for(pool.acquire(), 1)` | [`pool.get_timeout(d).await`](Pool::get_timeout) |
 //! | "keep this one, don't return it" | [`Pooled::detach`] |
+//! | "this one is broken, throw it away" | [`Pooled::evict`] |
+//! | reset on release (asyncpg `reset`), bb8 `has_broken` | [`Builder::recycle`] (sync, when a guard drops) |
+//! | ping before use (asyncpg `setup`, bb8 `test_on_check_out`, deadpool `recycle`) | [`Builder::validate`] (async, before an idle object is handed out) |
+//! | `max_inactive_connection_lifetime`, bb8 `idle_timeout`, `max_lifetime` | [`Builder::idle_timeout`], [`Builder::max_lifetime`], [`Pool::evict_expired`] |
+//! | `pool.terminate()` / `await pool.close()` | [`Pool::close`] (returns the idle objects) / [`Pool::drain`]`().await` (also waits for the checked-out ones) |
+//!
+//! Not provided: wait statistics and a background reaper task (call
+//! [`evict_expired`](Pool::evict_expired) from a timer), a minimum of warm
+//! objects (call [`get`](Pool::get) `n` times at start-up and drop the
+//! guards), per-key pools (one `Pool` per key in a map).
 //!
 //! At most `max_size` objects exist at once (checked out plus idle). A
 //! [`get`](Pool::get) reuses an idle object if there is one, creates one with
@@ -34,11 +44,73 @@
 //! # }
 //! ```
 //!
+//! # Lifecycle
+//!
+//! A [`Builder`] ([`Pool::builder`]) adds hooks and limits. An object that
+//! comes back first goes through [`recycle`](Builder::recycle) and the
+//! [`max_lifetime`](Builder::max_lifetime) check, and is dropped if either
+//! says so; an idle object about to be handed out is checked against
+//! `max_lifetime` and [`idle_timeout`](Builder::idle_timeout) and then
+//! [`validate`](Builder::validate)d, and a `get` that drops one moves on to
+//! the next idle object or the factory. Dropping an object always frees its
+//! place, so the pool never shrinks for good.
+//!
+//! Rust has no async `Drop`, so a pool cannot `await conn.close()` for you.
+//! Shut down explicitly: [`close`](Pool::close) returns the idle objects,
+//! [`drain`](Pool::drain) also waits for the checked-out ones, and you run
+//! the async cleanup on each.
+//!
+//! # The `async with` shape: a scope function
+//!
+//! For one resource with an async cleanup (`async with connect(dsn) as db:`),
+//! write a function that takes the body as an async closure and runs the
+//! cleanup after it. The cleanup runs when the body finishes or fails; if the
+//! whole future is dropped (cancelled) only `Drop` runs, so keep what must
+//! happen in `Drop` and what is polite (a goodbye message) in the cleanup.
+//!
+//! ```
+//! struct Db {
+//!     queries: u32,
+//! }
+//!
+//! impl Db {
+//!     async fn connect(_dsn: &str) -> Db {
+//!         Db { queries: 0 }
+//!     }
+//!     async fn close(self) -> u32 {
+//!         self.queries // e.g. send a goodbye and wait for the server
+//!     }
+//! }
+//!
+//! async fn with_connection<R>(dsn: &str, body: impl AsyncFnOnce(&mut Db) -> R) -> (R, u32) {
+//!     let mut db = Db::connect(dsn).await;
+//!     let out = body(&mut db).await; // `__aenter__` .. `__aexit__`
+//!     (out, db.close().await)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (rows, closed_after) = with_connection("postgres://", async |db| {
+//!     db.queries += 1;
+//!     vec!["row"]
+//! })
+//! .await;
+//! assert_eq!((rows, closed_after), (vec!["row"], 1));
+//! # }
+//! ```
+//!
+//! With a pool, the same function gets a guard instead
+//! (`let mut db = pool.get().await; body(&mut db).await`) and the object
+//! goes back when the guard drops, cancelled or not.
+//!
 //! # Runnable examples
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/pool.rs) (`cargo run --example tour`): five queries sharing two lazily opened connections.
+//! The `tour` (`cargo run --example tour`, section 13): five queries sharing
+//! two lazily opened connections, a broken one evicted by `validate`, and a
+//! graceful `drain` that closes each connection.
 
 mod future;
+mod lifecycle;
 mod pooled;
 
 use std::fmt;
@@ -47,21 +119,22 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::loom::lock_std;
 
 pub use future::{Get, GetTimeout};
+pub use lifecycle::{Builder, Drain};
 pub use pooled::Pooled;
+
+use lifecycle::{Idle, Lifecycle};
 
 type Factory<T> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = T> + Send>> + Send + Sync>;
 
 /// A pool of at most `max_size` reusable objects made by an async factory.
 ///
-/// `Clone` is cheap and shares the pool. See the [module docs](self).
-///
-/// Runnable example: [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/pool.rs) (`cargo run --example tour`),
-/// five queries sharing two connections.
+/// `Clone` is cheap and shares the pool. See the [module docs](self), and
+/// its [lifecycle](self#lifecycle) section for hooks, limits and shutdown.
 pub struct Pool<T> {
     shared: Arc<Shared<T>>,
 }
@@ -77,9 +150,12 @@ struct Shared<T> {
     /// tokio's semaphore is FIFO and cancel safe, which gives the pool both.
     permits: Semaphore,
     /// Objects not checked out, most recently returned last (reused first,
-    /// while warm).
-    idle: Mutex<Vec<T>>,
+    /// while warm). An idle object holds no permit.
+    idle: Mutex<Vec<Idle<T>>>,
     max_size: usize,
+    lifecycle: Lifecycle<T>,
+    /// Woken when a place is freed in a closed pool (for `drain`).
+    returned: Notify,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -121,18 +197,67 @@ impl<T: Send + 'static> Pool<T> {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = T> + Send + 'static,
     {
+        Self::builder(max_size, factory).build()
+    }
+
+    /// A [`Builder`] for a pool of at most `max_size` objects made by
+    /// `factory`, to add hooks and limits: [`recycle`](Builder::recycle)
+    /// when an object comes back, [`validate`](Builder::validate) before one
+    /// is handed out, [`max_lifetime`](Builder::max_lifetime),
+    /// [`idle_timeout`](Builder::idle_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::pool::Pool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let pool = Pool::builder(8, || async { String::new() })
+    ///     .recycle(|s| {
+    ///         s.clear();
+    ///         true
+    ///     })
+    ///     .max_lifetime(Duration::from_secs(30 * 60))
+    ///     .idle_timeout(Duration::from_secs(5 * 60))
+    ///     .build();
+    /// pool.get().await.push_str("scratch");
+    /// assert_eq!(*pool.get().await, "");
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Self::new).
+    #[track_caller]
+    pub fn builder<F, Fut>(max_size: usize, factory: F) -> Builder<T>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+    {
         assert!(max_size > 0, "Pool::new: max_size must be at least 1");
         assert!(
             max_size <= Semaphore::MAX_PERMITS,
             "Pool::new: max_size must be at most {}",
             Semaphore::MAX_PERMITS
         );
+        Builder {
+            max_size,
+            factory: Box::new(move || Box::pin(factory())),
+            lifecycle: Lifecycle::default(),
+        }
+    }
+
+    fn from_builder(builder: Builder<T>) -> Self {
         Self {
             shared: Arc::new(Shared {
-                factory: Box::new(move || Box::pin(factory())),
-                permits: Semaphore::new(max_size),
+                factory: builder.factory,
+                permits: Semaphore::new(builder.max_size),
                 idle: Mutex::new(Vec::new()),
-                max_size,
+                max_size: builder.max_size,
+                lifecycle: builder.lifecycle,
+                returned: Notify::new(),
             }),
         }
     }
@@ -155,11 +280,20 @@ impl<T: Send + 'static> Pool<T> {
     /// # }
     /// ```
     ///
+    /// # Panics
+    ///
+    /// If the pool is [closed](Self::close) before or while the future waits
+    /// for its turn (`get` keeps its infallible signature; a closed pool is
+    /// the end of the program's use of it, so check
+    /// [`is_closed`](Self::is_closed) or use [`try_get`](Self::try_get) where
+    /// a late caller is expected).
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: dropping the future while it waits gives up its place in
     /// line and takes nothing from the pool. Dropping it while the factory
-    /// runs drops the half-made object's future (and so the object).
+    /// runs drops the half-made object's future (and so the object); while
+    /// [`validate`](Builder::validate) runs, the object being checked.
     pub fn get(&self) -> Get<'_, T> {
         Get::new(self)
     }
@@ -187,6 +321,10 @@ impl<T: Send + 'static> Pool<T> {
     /// [`Elapsed`](crate::timeout::Elapsed) if no object could be had within
     /// `limit` (the limit includes the time the factory takes).
     ///
+    /// # Panics
+    ///
+    /// As [`get`](Self::get), on a closed pool.
+    ///
     /// # Cancel safety
     ///
     /// As [`get`](Self::get).
@@ -212,9 +350,9 @@ impl<T: Send + 'static> Pool<T> {
     #[must_use]
     pub fn try_get(&self) -> Option<Pooled<T>> {
         let permit = self.shared.permits.try_acquire().ok()?;
-        let object = self.shared.take_idle()?;
+        let (object, created) = self.shared.take_idle()?;
         permit.forget();
-        Some(Pooled::new(self.shared.clone(), object))
+        Some(Pooled::new(self.shared.clone(), object, created))
     }
 }
 
@@ -278,23 +416,9 @@ impl<T> Pool<T> {
 }
 
 impl<T> Shared<T> {
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<T>> {
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Idle<T>>> {
+        // No user code runs under this lock (objects are dropped after it).
         lock_std(&self.idle)
-    }
-
-    fn take_idle(&self) -> Option<T> {
-        self.lock_idle().pop()
-    }
-
-    /// Puts an object back and frees its permit, in that order.
-    fn put_back(&self, object: T) {
-        self.lock_idle().push(object);
-        self.permits.add_permits(1);
-    }
-
-    /// Frees the place of an object that left the pool for good.
-    fn release_place(&self) {
-        self.permits.add_permits(1);
     }
 }
 

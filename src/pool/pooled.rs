@@ -2,6 +2,8 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use tokio::time::Instant;
+
 use super::Shared;
 
 /// An object checked out of a [`Pool`](super::Pool); goes back when dropped.
@@ -12,15 +14,18 @@ use super::Shared;
 pub struct Pooled<T> {
     /// `Some` until dropped or detached.
     object: Option<T>,
+    /// When the factory made it, for `max_lifetime`.
+    created: Instant,
     shared: Arc<Shared<T>>,
 }
 
 impl<T> Pooled<T> {
     /// Wraps `object`; the caller has already `forget`-ed the permit this
     /// guard now stands for (given back on drop or detach).
-    pub(super) fn new(shared: Arc<Shared<T>>, object: T) -> Self {
+    pub(super) fn new(shared: Arc<Shared<T>>, object: T, created: Instant) -> Self {
         Self {
             object: Some(object),
+            created,
             shared,
         }
     }
@@ -69,7 +74,7 @@ impl<T> DerefMut for Pooled<T> {
 impl<T> Drop for Pooled<T> {
     fn drop(&mut self) {
         if let Some(object) = self.object.take() {
-            self.shared.put_back(object);
+            self.shared.put_back(object, self.created);
         }
     }
 }

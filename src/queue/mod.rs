@@ -47,6 +47,11 @@
 //! | `async for` over a queue (hand-written loop) | `while let Ok(x) = rx.recv().await`, or `rx` as a `Stream` |
 //! | a thread calling `asyncio.run_coroutine_threadsafe(q.put(x), loop)` | `tx.send_blocking(x)` |
 //!
+//! Not provided, use instead: `asyncio.PriorityQueue` / `LifoQueue` → a
+//! `BinaryHeap` or `Vec` owned by an [`actor`](crate::actor); every item to
+//! every consumer → `tokio::sync::broadcast`; one consumer, no work tracking
+//! → `tokio::sync::mpsc`.
+//!
 //! Unlike asyncio, a consumer cannot forget `task_done()` (the `Job` guard
 //! does it), closing is built in, and the queue is shared across threads.
 //!
@@ -109,10 +114,10 @@
 //!
 //! # Runnable examples
 //!
-//! - [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs) (`cargo run --example pipeline`): producers, a bounded queue and a worker pool with `recv_job`, `join` and a graceful `close`;
-//! - [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs) (`cargo run --example blocking_bridge`): plain threads feeding async consumers with `send_blocking`;
-//! - [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) (`cargo run --example scheduler`): a background task scheduler whose pending tasks wait in a bounded queue and whose `shutdown` hands the unstarted ones back;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/queue.rs) (`cargo run --example tour`): producer/consumer with `join`, and the closeable queue.
+//! - `pipeline` (`cargo run --example pipeline`): producers, a bounded queue and a worker pool with `recv_job`, `join` and a graceful `close`;
+//! - `blocking_bridge` (`cargo run --example blocking_bridge`): plain threads feeding async consumers with `send_blocking`;
+//! - `scheduler` (`cargo run --example scheduler`): a background task scheduler whose pending tasks wait in a bounded queue and whose `shutdown` hands the unstarted ones back;
+//! - `tour` (`cargo run --example tour`): producer/consumer with `join`, and the closeable queue.
 
 mod chan;
 mod common;

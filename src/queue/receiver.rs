@@ -224,7 +224,7 @@ impl<T> Receiver<T> {
     /// [`done()`](super::Job::done), so [`join()`](Self::join) waits for the
     /// work, not just the delivery (asyncio's `get()` + `task_done()`).
     ///
-    /// Runnable example: [`pipeline`](https://github.com/async-patterns/async-patterns/blob/main/examples/pipeline.rs) (`cargo run --example pipeline`),
+    /// Runnable example: `pipeline` (`cargo run --example pipeline`),
     /// a worker pool that `join` waits for.
     ///
     /// # Errors

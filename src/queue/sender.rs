@@ -133,7 +133,7 @@ impl<T> Sender<T> {
 
     /// Sends `item` from a plain thread, blocking it until a slot is free.
     ///
-    /// Runnable example: [`blocking_bridge`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_bridge.rs) (`cargo run --example blocking_bridge`),
+    /// Runnable example: `blocking_bridge` (`cargo run --example blocking_bridge`),
     /// plain threads feeding async consumers.
     ///
     /// # Errors

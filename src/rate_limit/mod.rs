@@ -15,6 +15,11 @@
 //! | `limiter.has_capacity()` | `limiter.try_acquire().is_ok()` (and it takes the permit) |
 //! | (none) | `limiter.pause_for(retry_after)` after an HTTP 429 |
 //!
+//! Not provided, use instead: a limit on requests *in flight* rather than
+//! per second → [`executor::gather`](crate::executor::gather) or a
+//! `tokio::sync::Semaphore`; one limit per host → one `RateLimiter` per key
+//! in a map you own.
+//!
 //! Differences that matter in production:
 //!
 //! - **Fair.** Waiters are served strictly first come, first served; a
@@ -59,9 +64,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`): 20 requests at 5 per second;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/crawler.rs) (`cargo run --example tour`): the same against an in-memory site.
+//! - `rate_limit` (`cargo run --example rate_limit`): 20 requests at 5 per second;
+//! - `crawler` (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
+//! - `tour` (`cargo run --example tour`): the same against an in-memory site.
 
 mod error;
 mod future;
@@ -80,7 +85,7 @@ use self::gcra::Inner;
 ///
 /// See the [module docs](self) for the algorithm and the guarantees.
 ///
-/// Runnable example: [`rate_limit`](https://github.com/async-patterns/async-patterns/blob/main/examples/rate_limit.rs) (`cargo run --example rate_limit`),
+/// Runnable example: `rate_limit` (`cargo run --example rate_limit`),
 /// 20 requests at 5 per second.
 ///
 /// # Examples

@@ -26,7 +26,7 @@ pub type DefaultRetry<S, F, Fut, E> = Retry<S, F, Fut, E, RetryAll, NoNotify, No
 ///
 /// The same as [`op.retry(schedule)`](super::Retryable::retry).
 ///
-/// Runnable example: [`retry`](https://github.com/async-patterns/async-patterns/blob/main/examples/retry.rs) (`cargo run --example retry`),
+/// Runnable example: `retry` (`cargo run --example retry`),
 /// a flaky operation retried with exponential backoff and jitter.
 ///
 /// # Examples

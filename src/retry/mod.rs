@@ -23,6 +23,11 @@
 //! | `asyncio.wait_for` around each attempt | [`.attempt_timeout(secs(2))`](Retry::attempt_timeout) |
 //! | `reraise=True` | always: the last error is returned as is |
 //!
+//! Not provided, use instead: tenacity's `retry_if_result` → turn the
+//! unwanted `Ok` into an `Err` inside the operation; a circuit breaker → not
+//! in this crate (stop retrying with [`.when(..)`](Retry::when) on a shared
+//! flag).
+//!
 //! Differences from tenacity and from `backon` that matter in production:
 //!
 //! - `max_retries(n)` means `n` *retries*, so `n + 1` calls in total; the
@@ -80,9 +85,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`retry`](https://github.com/async-patterns/async-patterns/blob/main/examples/retry.rs) (`cargo run --example retry`): a flaky operation retried with exponential backoff and jitter;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): retries honouring `Retry-After`, with a per-attempt timeout;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/crawler.rs) (`cargo run --example tour`): the same against an in-memory site with 429s, 500s and hanging pages.
+//! - `retry` (`cargo run --example retry`): a flaky operation retried with exponential backoff and jitter;
+//! - `crawler` (`cargo run --example crawler`): retries honouring `Retry-After`, with a per-attempt timeout;
+//! - `tour` (`cargo run --example tour`): the same against an in-memory site with 429s, 500s and hanging pages.
 
 mod backoff;
 mod blocking;

@@ -193,7 +193,7 @@ impl<T: 'static> Drop for Lend<'_, T> {
 ///         yield i
 /// ```
 ///
-/// Runnable example: [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs) (`cargo run --example generators`),
+/// Runnable example: `generators` (`cargo run --example generators`),
 /// `async_range` and a paged source as async generators.
 ///
 /// # Laziness and back-pressure
@@ -217,6 +217,39 @@ impl<T: 'static> Drop for Lend<'_, T> {
 /// Items must be `'static` (own their data, or borrow `'static` data): they
 /// are handed over through a type-erased slot, without `unsafe` code. The
 /// producer future itself may borrow.
+///
+/// # Pinning (`async for`)
+///
+/// The stream holds the producer future, which may point into itself
+/// across an `.await` (as any `async` block can), so it is `!Unpin`:
+/// `StreamExt::next` needs `Unpin` and rejects it with E0277 ("cannot be
+/// unpinned"). Pin it first, on the stack with [`std::pin::pin!`] or on the
+/// heap with `Box::pin` (to return or store it). Consuming adapters that
+/// take the stream by value (`collect`, `for_each`, `chunks_timeout`, ...)
+/// need nothing. `futures::stream::unfold` streams are `!Unpin` too.
+///
+/// ```
+/// use async_patterns::stream::generate;
+/// use futures::StreamExt;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let numbers = generate(|mut y| async move {
+///     for i in 0..3u32 {
+///         y.send(i).await;
+///     }
+/// });
+/// let mut numbers = std::pin::pin!(numbers); // `async for i in numbers:`
+/// let mut seen = Vec::new();
+/// while let Some(i) = numbers.next().await {
+///     seen.push(i);
+/// }
+/// assert_eq!(seen, [0, 1, 2]);
+/// # }
+/// ```
+///
+/// A fuller tour of generators and stream operators is the `stream`
+/// section of `cargo run --example tour` (section 9).
 ///
 /// # Performance
 ///

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `async def gen(): ... yield x` | [`generate`]`(\|mut y\| async move { ... y.send(x).await })` |
 //! | an async generator that may raise | [`try_generate`]: `Err(e)` (or `?`) is the last item |
-//! | `async for x in gen:` | `while let Some(x) = stream.next().await` ([`futures::StreamExt`]) |
+//! | `async for x in gen:` | `let mut s = std::pin::pin!(gen);` then `while let Some(x) = s.next().await` ([`futures::StreamExt`]; see [why `pin!`](generate#pinning-async-for)) |
 //! | `await gen.aclose()` | `drop(stream)`: the producer is dropped at once, its destructors run |
 //! | `aiostream.stream.chunks` + a timer | [`chunks_timeout(max, d)`](StreamPatternsExt::chunks_timeout) |
 //! | `aiostream.stream.spaceout(s, d)` | [`throttle(d)`](StreamPatternsExt::throttle) |
@@ -15,6 +15,12 @@
 //! | `async for x in gen: if stop.is_set(): break` | [`take_until_set(event)`](StreamPatternsExt::take_until_set) |
 //! | `aiostream.stream.map(s, f, task_limit=n)` (ordered) | [`map_concurrent(n, f)`](StreamPatternsExt::map_concurrent) |
 //! | `asyncio.as_completed` with a semaphore | [`map_concurrent_unordered(n, f)`](StreamPatternsExt::map_concurrent_unordered) |
+//!
+//! Not provided, use instead: `async for ... else`, `zip`, `merge`,
+//! `enumerate`, `take`, `skip`, `filter`, `fold`: [`futures::StreamExt`];
+//! `select`ing over several streams: `futures::stream::select` or
+//! `tokio_stream::StreamMap`; a class with `__aiter__`/`__anext__`:
+//! [`futures::stream::unfold`] or a hand-written [`Stream`] impl.
 //!
 //! # Generators
 //!
@@ -75,9 +81,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`generators`](https://github.com/async-patterns/async-patterns/blob/main/examples/generators.rs) (`cargo run --example generators`): `async_range` and an async iterator over a paged source;
-//! - [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs) (`cargo run --example batching`): log lines batched by size or time with `chunks_timeout`;
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/stream.rs) (`cargo run --example tour`): async iterators, generators, `chunks_timeout`, `map_concurrent`, `throttle` and `take_until_set`.
+//! - `generators` (`cargo run --example generators`): `async_range` and an async iterator over a paged source;
+//! - `batching` (`cargo run --example batching`): log lines batched by size or time with `chunks_timeout`;
+//! - `tour` (`cargo run --example tour`): async iterators, generators, `chunks_timeout`, `map_concurrent`, `throttle` and `take_until_set`.
 
 mod chunks_timeout;
 mod debounce;
@@ -137,7 +143,7 @@ pub trait StreamPatternsExt: Stream {
     /// This is the "write to the database every 100 rows or every second"
     /// pattern.
     ///
-    /// Runnable example: [`batching`](https://github.com/async-patterns/async-patterns/blob/main/examples/batching.rs) (`cargo run --example batching`),
+    /// Runnable example: `batching` (`cargo run --example batching`),
     /// log lines batched by size or time.
     ///
     /// # Examples

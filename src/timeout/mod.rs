@@ -9,6 +9,10 @@
 //! | `cm.reschedule(when)` | [`Timeout::reset`] |
 //! | `except TimeoutError:` | `Err(`[`Elapsed`]`)`, which converts into `std::io::Error` (`TimedOut`) |
 //!
+//! Not provided, use instead: `asyncio.shield(coro)` → `tokio::spawn` the
+//! work and time out its `JoinHandle` (the task keeps running); a periodic
+//! tick → `tokio::time::interval`.
+//!
 //! A [`Timeout`] races one future against one instant. A [`Deadline`] is a
 //! `Copy` time budget you can pass around, shrink with [`Deadline::min`], and
 //! install as the *ambient* deadline of a block of async code with
@@ -48,9 +52,9 @@
 //!
 //! # Runnable examples
 //!
-//! - [`tour`](https://github.com/async-patterns/async-patterns/blob/main/examples/tour/timeout.rs) (`cargo run --example tour`): `wait_for` and a `Deadline` budget shared by several steps;
-//! - [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) (`cargo run --example monitor`): calls cut by `.timeout(d)` counted as cancelled by a performance monitor;
-//! - [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`): a per-request timeout under an overall `Deadline`.
+//! - `tour` (`cargo run --example tour`): `wait_for` and a `Deadline` budget shared by several steps;
+//! - `monitor` (`cargo run --example monitor`): calls cut by `.timeout(d)` counted as cancelled by a performance monitor;
+//! - `crawler` (`cargo run --example crawler`): a per-request timeout under an overall `Deadline`.
 
 mod deadline;
 mod elapsed;

@@ -30,7 +30,14 @@ use self::engine::{Core, store};
 /// never hold back the others: whenever one finishes, the next one starts.
 /// An empty input resolves on the first poll with an empty `Vec`.
 ///
-/// Runnable example: [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs) (`cargo run --example bounded_fetch`),
+/// For no limit (plain `asyncio.gather(*coros)`), pass `usize::MAX`: every
+/// future starts at once, and memory follows the number of futures, not the
+/// limit (slots are allocated as futures start).
+/// For a few futures of *different* types, use `futures::join!` or
+/// `futures::try_join!`: `gather` needs one future type (box them,
+/// or wrap them in an enum, to mix).
+///
+/// Runnable example: `bounded_fetch` (`cargo run --example bounded_fetch`),
 /// ten downloads, three at a time.
 ///
 /// # Panics
@@ -55,6 +62,12 @@ use self::engine::{Core, store};
 /// }))
 /// .await;
 /// assert_eq!(lengths, [1, 2, 3, 4]); // input order, whatever finished first
+///
+/// // No limit; and two futures of different types with `futures::join!`.
+/// let all = gather(usize::MAX, (0..1_000).map(|i| async move { i * 2 })).await;
+/// assert_eq!(all.len(), 1_000);
+/// let (n, s) = futures::join!(async { 1 }, async { "one" });
+/// assert_eq!((n, s), (1, "one"));
 /// # }
 /// ```
 #[track_caller]

@@ -30,7 +30,7 @@ impl<T: Send + 'static> GroupHandle<T> {
     /// Submits `fut` to the group: it starts at once if fewer than `limit`
     /// tasks run, and waits in the group (unspawned) otherwise.
     ///
-    /// Runnable example: [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`),
+    /// Runnable example: `crawler` (`cargo run --example crawler`),
     /// crawler tasks submitting the links they find.
     ///
     /// # Errors

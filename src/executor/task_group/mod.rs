@@ -45,8 +45,76 @@ use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 /// Dropping the group aborts every running task, drops every waiting
 /// future, and closes it to its handles.
 ///
-/// Runnable example: [`group_memory`](https://github.com/async-patterns/async-patterns/blob/main/examples/group_memory.rs) (`cargo run --example group_memory`),
+/// Runnable example: `group_memory` (`cargo run --example group_memory`),
 /// a million tasks in a group, memory compared with `JoinSet`.
+///
+/// # Results in input order
+///
+/// Results arrive in completion order. For input order, tag each task with
+/// its index and place the results (or use [`gather`](super::gather) when
+/// the futures need not run in parallel):
+///
+/// ```
+/// use async_patterns::executor::TaskGroup;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let urls = ["a", "bb", "ccc"];
+/// let mut group = TaskGroup::new(2);
+/// for (i, url) in urls.into_iter().enumerate() {
+///     group.spawn(async move { (i, url.len()) });
+/// }
+/// let mut lens = vec![0; urls.len()];
+/// for result in group.join_all().await {
+///     let (i, len) = result.expect("no task failed");
+///     lens[i] = len;
+/// }
+/// assert_eq!(lens, [1, 2, 3]);
+/// # }
+/// ```
+///
+/// # One task: await it or cancel it
+///
+/// [`spawn`](Self::spawn) returns nothing: a result is joined through the
+/// group, and a task still waiting in the group has no runtime task to
+/// abort. For one call awaited inline (`await loop.run_in_executor(pool, f,
+/// x)`, `await asyncio.to_thread(f, x)`), use `tokio::task::spawn_blocking(f)
+/// .await` (or `tokio::spawn(fut).await`); for one task cancelled on its own
+/// (`task.cancel()`), keep tokio's `JoinHandle` and call `abort`, or wrap it
+/// in a guard that aborts on drop. Inside a group, cancel one task by giving
+/// it an [`Event`](crate::event::Event) it races with `select!` or
+/// [`take_until_set`](crate::stream::StreamPatternsExt::take_until_set), or
+/// all of them with [`abort_all`](Self::abort_all). (A per-task handle would
+/// cost an allocation per task for a slot shared with the group; the group
+/// keeps one for the whole set instead.)
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let sum = tokio::task::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
+/// assert_eq!(sum, 5050);
+///
+/// let task = tokio::spawn(std::future::pending::<()>());
+/// task.abort(); // `task.cancel()`
+/// assert!(task.await.unwrap_err().is_cancelled());
+/// # }
+/// ```
+///
+/// # Long-lived groups and background tasks
+///
+/// A group kept for a server's lifetime keeps every result until it is
+/// joined: drain it, with a task looping on
+/// [`join_next`](Self::join_next) next to the spawns (in a `select!`), or the
+/// results pile up. Note that `join_next` on an empty group returns `None` at
+/// once, so a reaper loop that only awaits `join_next` spins while the group
+/// is idle; await it only while [`len`](Self::len) is non-zero, or in a
+/// `select!` with the branch that spawns.
+///
+/// For fire-and-forget jobs (submit, maybe poll a status), prefer a fixed
+/// set of workers reading a [`queue`](crate::queue): `recv_job` marks each
+/// job done, `close` and `join` give a graceful shutdown, and memory is
+/// bounded by the queue's capacity. The `scheduler` example (`cargo run
+/// --example scheduler`) builds submit, status, cancel and shutdown that way.
 ///
 /// # How the limit is kept
 ///
@@ -182,7 +250,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     ///
     /// A running closure cannot be aborted; see the type-level docs.
     ///
-    /// Runnable example: [`blocking_work`](https://github.com/async-patterns/async-patterns/blob/main/examples/blocking_work.rs) (`cargo run --example blocking_work`),
+    /// Runnable example: `blocking_work` (`cargo run --example blocking_work`),
     /// CPU-heavy closures beside async waits under one limit.
     ///
     /// # Panics
