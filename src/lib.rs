@@ -294,6 +294,7 @@
 
 mod loom;
 mod panic;
+mod timer;
 
 pub mod actor;
 pub mod event;

@@ -306,8 +306,14 @@ pub trait StreamPatternsExt: Stream {
     ///
     /// The clock for an item starts when the consumer first polls for it
     /// (for the first item, at the first poll), not when the previous item
-    /// was produced; time the consumer spends elsewhere does not count. An
-    /// error does not end the stream: stop at the first one with
+    /// was produced: time the consumer spends on an item before asking for
+    /// the next does not count. Once started, the clock runs until an item
+    /// or an error goes out, whether or not the consumer keeps polling: a
+    /// `next()` that lost a `select!`, followed by a second on the other
+    /// branch, counts that second, and a consumer that comes back after the
+    /// limit passed gets the error at once (an item that is ready by then
+    /// still wins: the input is polled first). An error does not end the
+    /// stream: stop at the first one with
     /// `.take_while(|r| futures::future::ready(r.is_ok()))` or `try_next`.
     /// The end of the input ends the stream without an error.
     ///
