@@ -25,6 +25,11 @@ use super::core::{Core, store};
 /// never hold back the others: whenever one finishes, the next one starts.
 /// An empty input resolves on the first poll with an empty `Vec`.
 ///
+/// Each output spends one unit of tokio's cooperative budget (as the
+/// crate's queue and [`TaskGroup`](super::TaskGroup) do): a long run of
+/// futures that finish at once still lets the runtime's other tasks run
+/// every so often.
+///
 /// Runnable example: [`bounded_fetch`](https://github.com/async-patterns/async-patterns/blob/main/examples/bounded_fetch.rs) (`cargo run --example bounded_fetch`),
 /// ten downloads, three at a time.
 ///

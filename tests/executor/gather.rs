@@ -405,3 +405,72 @@ async fn an_endless_input_is_not_presized() {
     .await;
     assert!(first.is_err());
 }
+
+/// Regression (issue 18): futures that finish at once never made `gather`
+/// or `try_gather` yield, so a sibling task on the same thread waited for
+/// the whole input. Each output now spends tokio's cooperative budget.
+#[tokio::test(flavor = "current_thread")]
+async fn ready_futures_let_a_sibling_task_run() {
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sibling = tokio::spawn({
+        let ran = ran.clone();
+        async move { ran.store(true, Ordering::SeqCst) }
+    });
+    let seen = gather(
+        4,
+        (0..10_000).map(|_| {
+            let ran = ran.clone();
+            async move { ran.load(Ordering::SeqCst) }
+        }),
+    )
+    .await;
+    assert!(seen.contains(&true), "the sibling never ran during gather");
+    sibling.await.unwrap();
+
+    ran.store(false, Ordering::SeqCst);
+    let sibling = tokio::spawn({
+        let ran = ran.clone();
+        async move { ran.store(true, Ordering::SeqCst) }
+    });
+    let seen = try_gather(
+        4,
+        (0..10_000).map(|_| {
+            let ran = ran.clone();
+            async move { Ok::<_, ()>(ran.load(Ordering::SeqCst)) }
+        }),
+    )
+    .await
+    .unwrap();
+    assert!(
+        seen.contains(&true),
+        "the sibling never ran during try_gather"
+    );
+    sibling.await.unwrap();
+}
+
+/// Futures woken in one batch: when the budget runs out halfway through
+/// the batch, the rest are polled later, none lost.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_batch_cut_by_the_budget_loses_no_wakeup() {
+    // `futures` channels: unlike tokio's, their receivers spend no budget
+    // of their own, so the budget runs out in the engine, mid-batch.
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..1_000)
+        .map(|_| futures::channel::oneshot::channel::<u32>())
+        .unzip();
+    let all = tokio::spawn(async move {
+        gather(
+            1_000,
+            receivers
+                .into_iter()
+                .map(|rx| async move { rx.await.unwrap() }),
+        )
+        .await
+    });
+    tokio::task::yield_now().await;
+    for (i, tx) in senders.into_iter().enumerate() {
+        tx.send(i as u32).unwrap();
+    }
+    // Paused clock: a lost wakeup fails at once instead of hanging.
+    let all = tokio::time::timeout(Duration::from_secs(60), all).await;
+    assert_eq!(all.unwrap().unwrap(), (0..1_000).collect::<Vec<_>>());
+}
