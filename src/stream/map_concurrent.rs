@@ -7,7 +7,7 @@ use futures::stream::{FusedStream, FuturesOrdered, FuturesUnordered, Stream, Str
 use pin_project_lite::pin_project;
 
 /// The futures in flight, in input order or in completion order.
-trait InFlight<Fut: Future>: Stream<Item = Fut::Output> + Unpin {
+trait InFlight<Fut: Future>: Stream<Item = Fut::Output> + Unpin + Default {
     fn push(&mut self, fut: Fut);
     fn len(&self) -> usize;
 }
@@ -32,7 +32,37 @@ impl<Fut: Future> InFlight<Fut> for FuturesUnordered<Fut> {
 
 /// Shared poll of both adapters: top up to `limit` futures in flight from
 /// the input, then poll them.
+///
+/// A panic (in the input, in `f` or in a future) leaves `*poisoned` set:
+/// the next poll drops what is in flight and ends the stream, instead of
+/// polling collections whose wakeups the panic may have cut.
 fn poll_in_flight<S, F, Fut, Q>(
+    stream: Pin<&mut S>,
+    f: &mut F,
+    in_flight: &mut Q,
+    limit: usize,
+    input_done: &mut bool,
+    poisoned: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Fut::Output>>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+    Q: InFlight<Fut>,
+{
+    if *poisoned {
+        *input_done = true;
+        drop(std::mem::take(in_flight));
+        return Poll::Ready(None);
+    }
+    *poisoned = true;
+    let polled = top_up_and_poll(stream, f, in_flight, limit, input_done, cx);
+    *poisoned = false;
+    polled
+}
+
+fn top_up_and_poll<S, F, Fut, Q>(
     mut stream: Pin<&mut S>,
     f: &mut F,
     in_flight: &mut Q,
@@ -92,6 +122,9 @@ pin_project! {
         in_flight: FuturesOrdered<Fut>,
         limit: usize,
         input_done: bool,
+        // A poll panicked (it is set during each poll and cleared at its
+        // end); the stream ends at the next poll.
+        poisoned: bool,
     }
 }
 
@@ -105,6 +138,7 @@ impl<S, F, Fut: Future> MapConcurrent<S, F, Fut> {
             in_flight: FuturesOrdered::new(),
             limit,
             input_done: false,
+            poisoned: false,
         }
     }
 
@@ -145,6 +179,7 @@ where
             this.in_flight,
             *this.limit,
             this.input_done,
+            this.poisoned,
             cx,
         )
     }
@@ -192,6 +227,9 @@ pin_project! {
         in_flight: FuturesUnordered<Fut>,
         limit: usize,
         input_done: bool,
+        // A poll panicked (it is set during each poll and cleared at its
+        // end); the stream ends at the next poll.
+        poisoned: bool,
     }
 }
 
@@ -205,6 +243,7 @@ impl<S, F, Fut> MapConcurrentUnordered<S, F, Fut> {
             in_flight: FuturesUnordered::new(),
             limit,
             input_done: false,
+            poisoned: false,
         }
     }
 
@@ -245,6 +284,7 @@ where
             this.in_flight,
             *this.limit,
             this.input_done,
+            this.poisoned,
             cx,
         )
     }
