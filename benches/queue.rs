@@ -369,7 +369,9 @@ fn timed(c: &mut Criterion) {
     });
     group.bench_function("send_timeout (space) + try_recv", |b| {
         b.to_async(&rt).iter(|| async {
-            tx.send_timeout(black_box(1usize), LIMIT).await.expect("space");
+            tx.send_timeout(black_box(1usize), LIMIT)
+                .await
+                .expect("space");
             black_box(rx.try_recv().expect("item"))
         })
     });

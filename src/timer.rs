@@ -111,7 +111,11 @@ impl Timer {
 
     /// `Ready` once the armed deadline has passed; `Pending` (with no wakeup
     /// registered) while the timer is not armed.
-    pub(crate) fn poll_expired(self: Pin<&mut Self>, budget: Budget, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_expired(
+        self: Pin<&mut Self>,
+        budget: Budget,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         let this = self.project();
         match this.sleep.as_pin_mut() {
             Some(sleep) if *this.armed => poll_sleep(sleep, budget, cx),

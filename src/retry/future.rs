@@ -405,7 +405,11 @@ fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Du
 /// Polls the armed timer under the crate's budget policy
 /// ([`crate::timer`]): an attempt that used the budget up does not keep its
 /// deadline from firing.
-fn poll_timer(sleep: &mut Option<Pin<Box<Sleep>>>, budget: Budget, cx: &mut Context<'_>) -> Poll<()> {
+fn poll_timer(
+    sleep: &mut Option<Pin<Box<Sleep>>>,
+    budget: Budget,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     match sleep {
         Some(sleep) => poll_sleep(sleep.as_mut(), budget, cx),
         None => Poll::Pending,
