@@ -319,3 +319,17 @@ async fn a_timed_out_wait_kept_alive_is_no_longer_a_waiter() {
     assert!(!timed.is_woken());
     drop(timed);
 }
+
+#[test]
+fn wait_timeout_on_a_set_event_needs_no_runtime() {
+    // As its `Panics` note says: only a wait that has to wait needs the
+    // time driver.
+    let event = Event::new();
+    event.set();
+    assert!(futures::executor::block_on(
+        event.wait_timeout(Duration::from_secs(1))
+    ));
+    let unset = Event::new();
+    let mut unlimited = task::spawn(unset.wait_timeout(Duration::MAX));
+    assert_pending!(unlimited.poll());
+}

@@ -311,8 +311,8 @@ fn guard_exposes_the_inner_future() {
 
     let mut guarded = timeout(Duration::MAX, ready(9));
     assert_eq!(format!("{:?}", guarded.get_ref()), "Some(Ready(Some(9)))");
-    *guarded.get_mut().unwrap() = ready(10);
-    assert_eq!(guarded.into_inner().unwrap().into_inner(), 10);
+    *guarded.get_mut() = ready(10);
+    assert_eq!(guarded.into_inner().into_inner(), 10);
 
     // Polling through `get_pin_mut` bypasses the limit.
     let mut pinned = Box::pin(timeout(Duration::MAX, ready(11)));

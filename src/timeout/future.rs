@@ -100,8 +100,8 @@ pin_project! {
     /// [`reset`](Self::reset), for idle timeouts.
     ///
     /// The poll that returns `Err(Elapsed)` drops the inner future at once,
-    /// so a guard kept after it timed out holds nothing: from then on the
-    /// accessors ([`get_ref`](Self::get_ref), [`into_inner`](Self::into_inner), ...)
+    /// so a guard kept after it timed out holds nothing: from then on
+    /// [`get_ref`](Self::get_ref) and [`get_pin_mut`](Self::get_pin_mut)
     /// return `None`, and polling the guard again returns `Err(Elapsed)`
     /// again.
     #[must_use = "futures do nothing unless you .await or poll them"]
@@ -208,8 +208,11 @@ impl<F> Timeout<F> {
         self.future.as_ref()
     }
 
-    /// The inner future, mutably, or `None` once the guard has returned
-    /// `Err(Elapsed)`.
+    /// The inner future, mutably.
+    ///
+    /// Only a guard that is not pinned can be reached this way, and a guard
+    /// that has timed out was pinned to be polled ([`Timeout`] is never
+    /// `Unpin`), so the inner future is always there.
     ///
     /// # Examples
     ///
@@ -221,12 +224,12 @@ impl<F> Timeout<F> {
     /// # async fn main() {
     /// let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
     /// let mut guarded = timeout(Duration::from_secs(1), rx);
-    /// guarded.get_mut().unwrap().close(); // reach the receiver inside the guard
+    /// guarded.get_mut().close(); // reach the receiver inside the guard
     /// assert!(tx.is_closed());
     /// # }
     /// ```
-    pub fn get_mut(&mut self) -> Option<&mut F> {
-        self.future.as_mut()
+    pub fn get_mut(&mut self) -> &mut F {
+        self.future.as_mut().expect(UNPINNED_HAS_FUTURE)
     }
 
     /// The inner future, pinned, or `None` once the guard has returned
@@ -256,33 +259,33 @@ impl<F> Timeout<F> {
 
     /// Takes the inner future out of the guard, dropping the limit.
     ///
-    /// Returns `None` once the guard has returned `Err(Elapsed)`: the inner
-    /// future was dropped in that poll, and there is nothing left to take.
+    /// A guard that has returned `Err(Elapsed)` dropped its inner future
+    /// then, but it cannot be taken apart this way: it was pinned to be
+    /// polled, and [`Timeout`] is never `Unpin`. So `into_inner` always
+    /// returns the future, never polled under this guard or still running.
     ///
     /// # Examples
     ///
     /// ```
-    /// use std::pin::pin;
     /// use std::time::Duration;
     /// use async_patterns::timeout::timeout;
     ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let guarded = timeout(Duration::from_millis(1), async { 5 });
-    /// let inner = guarded.into_inner().unwrap(); // no limit any more
+    /// let inner = guarded.into_inner(); // no limit any more
     /// assert_eq!(inner.await, 5);
-    ///
-    /// // After a timeout, the inner future is gone.
-    /// let mut guarded = timeout(Duration::from_millis(1), std::future::pending::<()>());
-    /// assert!((&mut guarded).await.is_err());
-    /// assert!(guarded.into_inner().is_none());
     /// # }
     /// ```
-    #[must_use]
-    pub fn into_inner(self) -> Option<F> {
-        self.future
+    pub fn into_inner(self) -> F {
+        self.future.expect(UNPINNED_HAS_FUTURE)
     }
 }
+
+/// Why `get_mut` and `into_inner` find the inner future: it is dropped only
+/// by a poll, a poll needs the guard pinned, and a pinned guard (never
+/// `Unpin`) is not reachable by `&mut` or by value again.
+const UNPINNED_HAS_FUTURE: &str = "a `Timeout` reachable unpinned was never timed out";
 
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
