@@ -411,41 +411,36 @@ async fn an_endless_input_is_not_presized() {
 /// the whole input. Each output now spends tokio's cooperative budget.
 #[tokio::test(flavor = "current_thread")]
 async fn ready_futures_let_a_sibling_task_run() {
+    let seen = while_a_sibling_runs(|ran| async move {
+        gather(4, (0..10_000).map(|_| ready(ran.load(Ordering::SeqCst)))).await
+    })
+    .await;
+    assert!(seen.contains(&true), "the sibling never ran during gather");
+
+    let seen = while_a_sibling_runs(|ran| async move {
+        let all = (0..10_000).map(|_| ready(Ok::<_, ()>(ran.load(Ordering::SeqCst))));
+        try_gather(4, all).await.unwrap()
+    })
+    .await;
+    assert!(
+        seen.contains(&true),
+        "the sibling never ran during try_gather"
+    );
+}
+
+/// Spawns a sibling task that sets a flag, then runs `body` (which reads
+/// it) on the current task.
+async fn while_a_sibling_runs<Fut: Future<Output = Vec<bool>>>(
+    body: impl FnOnce(std::sync::Arc<std::sync::atomic::AtomicBool>) -> Fut,
+) -> Vec<bool> {
     let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sibling = tokio::spawn({
         let ran = ran.clone();
         async move { ran.store(true, Ordering::SeqCst) }
     });
-    let seen = gather(
-        4,
-        (0..10_000).map(|_| {
-            let ran = ran.clone();
-            async move { ran.load(Ordering::SeqCst) }
-        }),
-    )
-    .await;
-    assert!(seen.contains(&true), "the sibling never ran during gather");
+    let seen = body(ran).await;
     sibling.await.unwrap();
-
-    ran.store(false, Ordering::SeqCst);
-    let sibling = tokio::spawn({
-        let ran = ran.clone();
-        async move { ran.store(true, Ordering::SeqCst) }
-    });
-    let seen = try_gather(
-        4,
-        (0..10_000).map(|_| {
-            let ran = ran.clone();
-            async move { Ok::<_, ()>(ran.load(Ordering::SeqCst)) }
-        }),
-    )
-    .await
-    .unwrap();
-    assert!(
-        seen.contains(&true),
-        "the sibling never ran during try_gather"
-    );
-    sibling.await.unwrap();
+    seen
 }
 
 /// Futures woken in one batch: when the budget runs out halfway through
