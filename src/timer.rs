@@ -13,12 +13,15 @@
 //! deadline forever. So the timer is polled outside the budget exactly when
 //! the inner work of this poll exhausted it, and under it otherwise.
 //!
-//! Why not always outside the budget: a loop that keeps polling timers that
-//! have already expired (`recv_timeout(Duration::ZERO)` on an empty queue,
-//! in a `loop`) would then never yield to the runtime, and on a
+//! Why not always outside the budget: a loop that keeps creating guards
+//! whose deadline has already passed, around work that is never ready (a
+//! `loop` of `timeout_at(past, rx.recv())` on an empty queue), would then
+//! get `Err` at once on every turn and never yield to the runtime; on a
 //! current_thread runtime the task that should fill the queue would never
-//! run. Polled under the budget, such a loop yields once the budget is spent.
-//! This is the policy of `tokio::time::timeout`.
+//! run. Polled under the budget, each expired timer spends a unit and such
+//! a loop yields once the budget is spent. This is also the policy of
+//! `tokio::time::timeout`. (Between retry attempts there is no inner work:
+//! the backoff timer is polled under the budget.)
 
 use std::future::Future;
 use std::pin::{Pin, pin};
