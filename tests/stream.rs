@@ -533,6 +533,53 @@ async fn timeout_each_counts_time_away_after_asking() {
     assert_eq!(start.elapsed(), 100 * MS);
 }
 
+/// An input that spends the task's whole cooperative budget on every poll
+/// and stays pending (after one item, if `first` is set).
+fn budget_eater(first: Option<u32>) -> impl Stream<Item = u32> + Unpin {
+    let mut first = first;
+    stream::poll_fn(move |cx| {
+        if let Some(item) = first.take() {
+            return std::task::Poll::Ready(Some(item));
+        }
+        while let std::task::Poll::Ready(progress) = tokio::task::coop::poll_proceed(cx) {
+            progress.made_progress();
+        }
+        std::task::Poll::Pending
+    })
+}
+
+/// Polls `s` once, in a poll of its own (a fresh budget).
+async fn poll_once<S: Stream + Unpin>(s: &mut S) -> std::task::Poll<Option<S::Item>> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(s.poll_next_unpin(cx))).await
+}
+
+/// Regression (issue 12, one timer policy): the stream adapters polled
+/// their timer under the budget even when their input had just spent it,
+/// so an input that is always busy kept an expired timer from firing.
+#[tokio::test(start_paused = true)]
+async fn timers_fire_when_the_input_spends_the_budget() {
+    let mut each = pin!(budget_eater(None).timeout_each(10 * MS));
+    assert!(poll_once(&mut each).await.is_pending());
+    advance(10 * MS).await;
+    assert!(matches!(
+        poll_once(&mut each).await,
+        std::task::Poll::Ready(Some(Err(_)))
+    ));
+
+    let mut chunks = pin!(budget_eater(Some(1)).chunks_timeout(5, 10 * MS));
+    assert!(poll_once(&mut chunks).await.is_pending());
+    advance(10 * MS).await;
+    assert_eq!(
+        poll_once(&mut chunks).await,
+        std::task::Poll::Ready(Some(vec![1]))
+    );
+
+    let mut quiet = pin!(budget_eater(Some(2)).debounce(10 * MS));
+    assert!(poll_once(&mut quiet).await.is_pending());
+    advance(10 * MS).await;
+    assert_eq!(poll_once(&mut quiet).await, std::task::Poll::Ready(Some(2)));
+}
+
 // ----------------------------------------------------------- take_until_set
 
 #[tokio::test]
