@@ -5,8 +5,9 @@
 //! Cells: {1P1C, 4P1C, 4P4C} x {bounded(1), bounded(128), unbounded} x
 //! {multi-thread runtime with 2 workers, current_thread}. One iteration moves
 //! `MESSAGES` `usize`s from spawned producer tasks to spawned consumer tasks.
-//! Extra groups: `recv_many` vs `recv`, `recv_job` + drop vs `recv`, and
-//! uncontended `try_send`/`try_recv`.
+//! Extra groups: `recv_many` vs `recv`, `recv_job` + drop vs `recv`,
+//! uncontended `try_send`/`try_recv`, and the timed `recv_timeout` /
+//! `send_timeout` against their untimed forms.
 //!
 //! Short run: `cargo bench -p async-patterns-benches --bench queue` (the groups set short warm-up and
 //! measurement times). Filter with e.g. `cargo bench -p async-patterns-benches --bench queue -- 4p4c`.
@@ -336,5 +337,46 @@ fn uncontended(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cells, recv_many, tracking, uncontended);
+/// `recv_timeout` and `send_timeout` on one current_thread runtime: the
+/// overhead of the limit when the operation completes at once, and when the
+/// receiver has to wait once (the timer is created, then an item comes).
+fn timed(c: &mut Criterion) {
+    const LIMIT: Duration = Duration::from_secs(5);
+    let rt = runtime(false);
+    let mut group = c.benchmark_group("queue/recv_timeout/current_thread");
+    short(&mut group);
+    let (tx, rx) = queue::bounded(128);
+    group.bench_function("recv_timeout (item ready)", |b| {
+        b.to_async(&rt).iter(|| async {
+            tx.try_send(black_box(1usize)).expect("space");
+            black_box(rx.recv_timeout(LIMIT).await.expect("item"))
+        })
+    });
+    group.bench_function("recv (item ready, baseline)", |b| {
+        b.to_async(&rt).iter(|| async {
+            tx.try_send(black_box(1usize)).expect("space");
+            black_box(rx.recv().await.expect("item"))
+        })
+    });
+    group.bench_function("recv_timeout (waits once)", |b| {
+        b.to_async(&rt).iter(|| async {
+            let tx = tx.clone();
+            let sender = tokio::spawn(async move { tx.send(black_box(1usize)).await });
+            let item = rx.recv_timeout(LIMIT).await.expect("item");
+            sender.await.expect("task").expect("open");
+            black_box(item)
+        })
+    });
+    group.bench_function("send_timeout (space) + try_recv", |b| {
+        b.to_async(&rt).iter(|| async {
+            tx.send_timeout(black_box(1usize), LIMIT)
+                .await
+                .expect("space");
+            black_box(rx.try_recv().expect("item"))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cells, recv_many, tracking, uncontended, timed);
 criterion_main!(benches);

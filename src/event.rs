@@ -300,12 +300,15 @@ impl Event {
     ///
     /// # Panics
     ///
-    /// Polling the returned future panics outside a tokio runtime with the
-    /// time driver enabled.
+    /// Polling the returned future panics if the event is not set yet and
+    /// there is no tokio runtime with the time driver enabled, unless
+    /// `limit` is too large to represent as an instant ([`Duration::MAX`]:
+    /// no limit). An event already set needs no runtime.
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe, as [`wait`](Self::wait).
+    /// Cancel safe, as [`wait`](Self::wait). Once it has returned `false`,
+    /// it is no longer registered as a waiter, even if it is kept.
     pub fn wait_timeout(&self, limit: Duration) -> WaitTimeout<'_> {
         WaitTimeout {
             inner: timeout(limit, self.wait()),
@@ -489,7 +492,7 @@ impl Future for WaitTimeout<'_> {
 impl fmt::Debug for WaitTimeout<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitTimeout")
-            .field("wait", self.inner.get_ref())
+            .field("wait", &self.inner.get_ref())
             .field("expires_at", &self.inner.expires_at())
             .finish()
     }

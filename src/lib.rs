@@ -329,6 +329,7 @@
 
 mod loom;
 mod panic;
+mod timer;
 
 pub mod actor;
 pub mod event;

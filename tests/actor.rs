@@ -284,6 +284,32 @@ fn join_reports_cancelled_when_the_runtime_shuts_down() {
     assert!(addr.try_send(note("x")).is_err());
 }
 
+/// Regression (issue 18, E1): the mailbox used to be drained only by code
+/// inside the actor's task, so a request queued before the task ever ran
+/// waited forever once the runtime shut down.
+#[test]
+fn ask_fails_when_the_task_never_ran() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _in_runtime = rt.enter();
+    let addr = actor::spawn(Recorder { log: log() });
+    // The request gets into the mailbox; the actor's task has not run yet.
+    let mut asked = task::spawn(addr.ask(Msg::Get));
+    assert_pending!(asked.poll());
+    drop(_in_runtime);
+    drop(rt);
+    assert!(asked.is_woken());
+    assert_eq!(assert_ready!(asked.poll()), Err(AskError::NoReply));
+    let back = futures::executor::block_on(addr.send(note("late"))).unwrap_err();
+    assert!(matches!(back.into_inner(), Msg::Note(s) if s == "late"));
+    assert!(
+        futures::executor::block_on(addr.join())
+            .unwrap_err()
+            .is_cancelled()
+    );
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn try_send_reports_full() {
     let addr = actor::spawn_with_mailbox(Recorder { log: log() }, 1);

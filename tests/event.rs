@@ -303,3 +303,33 @@ fn debug_output_shows_state() {
     event.set();
     assert_eq!(format!("{event:?}"), "Event { is_set: true, waiters: 0 }");
 }
+
+/// Regression (issue 18, E2): a `wait_timeout` that had returned `false`
+/// but was kept stayed registered as a waiter until it was dropped.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_wait_kept_alive_is_no_longer_a_waiter() {
+    let event = Event::new();
+    let mut timed = task::spawn(event.wait_timeout(Duration::from_millis(10)));
+    assert_pending!(timed.poll());
+    assert_eq!(waiter_count(&event), 1);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(!assert_ready!(timed.poll()));
+    assert_eq!(waiter_count(&event), 0);
+    event.set();
+    assert!(!timed.is_woken());
+    drop(timed);
+}
+
+#[test]
+fn wait_timeout_on_a_set_event_needs_no_runtime() {
+    // As its `Panics` note says: only a wait that has to wait needs the
+    // time driver.
+    let event = Event::new();
+    event.set();
+    assert!(futures::executor::block_on(
+        event.wait_timeout(Duration::from_secs(1))
+    ));
+    let unset = Event::new();
+    let mut unlimited = task::spawn(unset.wait_timeout(Duration::MAX));
+    assert_pending!(unlimited.poll());
+}

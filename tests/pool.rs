@@ -213,5 +213,47 @@ async fn debug_shows_counts() {
         format!("{pool:?}"),
         "Pool { max_size: 2, in_use: 1, idle: 0, .. }"
     );
-    assert_eq!(format!("{conn:?}"), "Pooled(Some(1))");
+    assert_eq!(format!("{conn:?}"), "Pooled(1)");
+}
+
+/// Regression (issue 18, E2): a `get_timeout` that had failed but was kept
+/// (polled by reference, as in a `select!` loop) stayed in line and took
+/// the next returned object, which nobody then used.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_get_kept_alive_gives_up_its_place() {
+    let pool = Pool::new(1, || async { 7u32 });
+    let held = pool.get().await;
+    let mut timed = task::spawn(pool.get_timeout(ms(10)));
+    assert_pending!(timed.poll());
+    sleep(ms(10)).await;
+    assert!(assert_ready!(timed.poll()).is_err());
+    // `timed` is still alive; a later `get` must get the object back.
+    let mut later = task::spawn(pool.get());
+    assert_pending!(later.poll());
+    drop(held);
+    assert!(later.is_woken());
+    assert_eq!(*assert_ready!(later.poll()), 7);
+    assert!(!timed.is_woken());
+    drop(timed);
+}
+
+/// A factory that panics frees the place its object was to fill.
+#[tokio::test]
+async fn a_panicking_factory_frees_its_place() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let pool = Pool::new(1, {
+        let calls = calls.clone();
+        move || {
+            let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                assert!(!first, "factory failed");
+                5u32
+            }
+        }
+    });
+    let pool2 = pool.clone();
+    let panicked = tokio::spawn(async move { *pool2.get().await }).await;
+    assert!(panicked.unwrap_err().is_panic());
+    assert_eq!(pool.in_use(), 0);
+    assert_eq!(*pool.get().await, 5);
 }

@@ -912,3 +912,41 @@ async fn a_busy_sender_yields_to_the_runtime() {
     assert!(seen_other_task, "send never yielded to the scheduler");
     assert_eq!(rx.len(), 10_000);
 }
+
+/// A `recv_timeout` that timed out but is kept (as in a `select!` loop) is
+/// no longer in line: the next item goes to the next receiver.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_recv_kept_alive_is_out_of_line() {
+    let (tx, rx) = queue::unbounded::<u32>();
+    let mut timed = spawn(rx.recv_timeout(Duration::from_millis(10)));
+    assert_pending!(timed.poll());
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_ready_eq!(timed.poll(), Err(RecvTimeoutError::Timeout));
+    let mut later = spawn(rx.recv());
+    assert_pending!(later.poll());
+    tx.try_send(1).unwrap();
+    assert!(later.is_woken());
+    assert!(!timed.is_woken());
+    assert_ready_eq!(later.poll(), Ok(1));
+    drop(timed);
+}
+
+/// A `send_timeout` that timed out but is kept gave its item back and no
+/// longer waits for room: the room that frees goes to the next sender.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_send_kept_alive_is_out_of_line() {
+    let (tx, rx) = queue::bounded::<u32>(1);
+    tx.try_send(1).unwrap();
+    let mut timed = spawn(tx.send_timeout(2, Duration::from_millis(10)));
+    assert_pending!(timed.poll());
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_ready_eq!(timed.poll(), Err(SendTimeoutError::Timeout(2)));
+    let mut later = spawn(tx.send(3));
+    assert_pending!(later.poll());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(later.is_woken());
+    assert!(!timed.is_woken());
+    assert_ready_eq!(later.poll(), Ok(()));
+    assert_eq!(rx.try_recv(), Ok(3));
+    drop(timed);
+}

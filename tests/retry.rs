@@ -528,6 +528,37 @@ async fn attempt_timeout_fails_slow_attempts_with_the_converted_error() {
     assert_eq!(err.kind(), io::ErrorKind::TimedOut);
 }
 
+/// An attempt cut by `attempt_timeout` is dropped at once, not kept until
+/// the retry ends: during the delay before the next attempt (and after the
+/// last one failed, with the `Retry` kept) it holds nothing.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_attempt_is_dropped_at_once() {
+    let held = Arc::new(());
+    let mut retrying = spawn(
+        retry(Backoff::constant(secs(10)).max_retries(1), || {
+            let held = held.clone();
+            async move {
+                let _held = held;
+                std::future::pending::<io::Result<()>>().await
+            }
+        })
+        .attempt_timeout(secs(1)),
+    );
+    assert_pending!(retrying.poll());
+    assert_eq!(Arc::strong_count(&held), 2);
+    advance(secs(1)).await;
+    // Timed out, now waiting 10 s for the second attempt.
+    assert_pending!(retrying.poll());
+    assert_eq!(Arc::strong_count(&held), 1);
+    advance(secs(10)).await;
+    assert_pending!(retrying.poll());
+    assert_eq!(Arc::strong_count(&held), 2);
+    advance(secs(1)).await;
+    let err = assert_ready!(retrying.poll()).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    assert_eq!(Arc::strong_count(&held), 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn ambient_deadline_bounds_the_loop() {
     let calls = Cell::new(0);

@@ -501,6 +501,85 @@ async fn timeout_each_reports_and_goes_on() {
     assert!(s.enter(|_, s| s.is_terminated()));
 }
 
+/// As documented (issue 18, E3): the clock for an item runs from the first
+/// poll that asks for it until an item or error goes out, also while the
+/// consumer is elsewhere (a `next()` that lost a `select!`); the time spent
+/// on an item before asking for the next does not count.
+#[tokio::test(start_paused = true)]
+async fn timeout_each_counts_time_away_after_asking() {
+    let (tx, rx) = mpsc::unbounded();
+    let mut s = pin!(rx.timeout_each(100 * MS));
+    tokio::select! {
+        _ = s.next() => unreachable!("nothing was sent"),
+        () = sleep(10 * MS) => {}
+    }
+    // A second elsewhere: the limit passed meanwhile.
+    sleep(1000 * MS).await;
+    assert!(s.next().await.unwrap().is_err());
+    // An item ready by the time the consumer returns still wins.
+    tokio::select! {
+        _ = s.next() => unreachable!("nothing was sent"),
+        () = sleep(10 * MS) => {}
+    }
+    sleep(1000 * MS).await;
+    tx.unbounded_send(1).unwrap();
+    assert_eq!(s.next().await, Some(Ok(1)));
+    // Time spent on an item before asking for the next does not count.
+    sleep(1000 * MS).await;
+    let start = Instant::now();
+    tx.unbounded_send(2).unwrap();
+    assert_eq!(s.next().await, Some(Ok(2)));
+    assert!(s.next().await.unwrap().is_err());
+    assert_eq!(start.elapsed(), 100 * MS);
+}
+
+/// An input that spends the task's whole cooperative budget on every poll
+/// and stays pending (after one item, if `first` is set).
+fn budget_eater(first: Option<u32>) -> impl Stream<Item = u32> + Unpin {
+    let mut first = first;
+    stream::poll_fn(move |cx| {
+        if let Some(item) = first.take() {
+            return std::task::Poll::Ready(Some(item));
+        }
+        while let std::task::Poll::Ready(progress) = tokio::task::coop::poll_proceed(cx) {
+            progress.made_progress();
+        }
+        std::task::Poll::Pending
+    })
+}
+
+/// Polls `s` once, in a poll of its own (a fresh budget).
+async fn poll_once<S: Stream + Unpin>(s: &mut S) -> std::task::Poll<Option<S::Item>> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(s.poll_next_unpin(cx))).await
+}
+
+/// Regression (issue 12, one timer policy): the stream adapters polled
+/// their timer under the budget even when their input had just spent it,
+/// so an input that is always busy kept an expired timer from firing.
+#[tokio::test(start_paused = true)]
+async fn timers_fire_when_the_input_spends_the_budget() {
+    let mut each = pin!(budget_eater(None).timeout_each(10 * MS));
+    assert!(poll_once(&mut each).await.is_pending());
+    advance(10 * MS).await;
+    assert!(matches!(
+        poll_once(&mut each).await,
+        std::task::Poll::Ready(Some(Err(_)))
+    ));
+
+    let mut chunks = pin!(budget_eater(Some(1)).chunks_timeout(5, 10 * MS));
+    assert!(poll_once(&mut chunks).await.is_pending());
+    advance(10 * MS).await;
+    assert_eq!(
+        poll_once(&mut chunks).await,
+        std::task::Poll::Ready(Some(vec![1]))
+    );
+
+    let mut quiet = pin!(budget_eater(Some(2)).debounce(10 * MS));
+    assert!(poll_once(&mut quiet).await.is_pending());
+    advance(10 * MS).await;
+    assert_eq!(poll_once(&mut quiet).await, std::task::Poll::Ready(Some(2)));
+}
+
 // ----------------------------------------------------------- take_until_set
 
 #[tokio::test]
@@ -540,6 +619,33 @@ async fn take_until_set_ends_with_its_input() {
 }
 
 // ----------------------------------------------------------- map_concurrent
+
+/// Regression (issue 18): after a future panicked and the consumer caught
+/// the panic, polling on never yielded again (no wakeup). The stream now
+/// ends instead.
+#[tokio::test(start_paused = true)]
+async fn map_concurrent_ends_after_a_caught_panic() {
+    use futures::FutureExt;
+    use std::panic::AssertUnwindSafe;
+
+    for unordered in [false, true] {
+        let f = |n: u32| async move {
+            sleep(MS * n).await;
+            assert!(n != 2, "item {n} failed");
+            n
+        };
+        let mut s: std::pin::Pin<Box<dyn Stream<Item = u32>>> = if unordered {
+            Box::pin(stream::iter([1, 2, 3, 4]).map_concurrent_unordered(2, f))
+        } else {
+            Box::pin(stream::iter([1, 2, 3, 4]).map_concurrent(2, f))
+        };
+        assert_eq!(s.next().await, Some(1));
+        let caught = AssertUnwindSafe(s.next()).catch_unwind().await;
+        assert!(caught.is_err());
+        let after = tokio::time::timeout(Duration::from_secs(60), s.next()).await;
+        assert_eq!(after, Ok(None), "unordered: {unordered}");
+    }
+}
 
 /// Counts futures running at once and the highest count seen.
 #[derive(Clone, Default)]

@@ -310,14 +310,14 @@ fn guard_exposes_the_inner_future() {
     use futures::future::ready;
 
     let mut guarded = timeout(Duration::MAX, ready(9));
-    assert_eq!(format!("{:?}", guarded.get_ref()), "Ready(Some(9))");
+    assert_eq!(format!("{:?}", guarded.get_ref()), "Some(Ready(Some(9)))");
     *guarded.get_mut() = ready(10);
     assert_eq!(guarded.into_inner().into_inner(), 10);
 
     // Polling through `get_pin_mut` bypasses the limit.
     let mut pinned = Box::pin(timeout(Duration::MAX, ready(11)));
     assert_eq!(
-        futures::executor::block_on(pinned.as_mut().get_pin_mut()),
+        futures::executor::block_on(pinned.as_mut().get_pin_mut().unwrap()),
         11
     );
 
@@ -334,4 +334,49 @@ async fn guard_is_a_plain_future_in_select() {
     };
     assert!(won);
     assert!(guarded.expires_at().is_some_and(|at| at <= Instant::now()));
+}
+
+/// Regression (issue 18, E2): a guard kept after it returned
+/// `Err(Elapsed)` (polled by reference, as in a `select!` loop) used to keep
+/// its inner future, and what that held, until the guard itself dropped.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_guard_kept_alive_drops_its_inner_future() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(dropped.clone());
+    let mut guarded = pin!(timeout(ms(10), async move {
+        let _flag = flag;
+        pending::<()>().await
+    }));
+    assert!(guarded.as_mut().await.is_err());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(guarded.get_ref().is_none());
+    assert!(guarded.as_mut().get_pin_mut().is_none());
+    // Polled again, it reports the same timeout.
+    assert_eq!(guarded.as_mut().await.unwrap_err().limit(), ms(10));
+}
+
+/// The same for `Deadline::scope`: the block is dropped when the scope
+/// returns `Err`, not when the scope is.
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_scope_kept_alive_drops_its_block() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(dropped.clone());
+    let mut scope = pin!(Deadline::after(ms(10)).scope(async move {
+        let _flag = flag;
+        pending::<()>().await
+    }));
+    let lost = tokio::select! {
+        out = scope.as_mut() => out.is_err(),
+        () = sleep(ms(20)) => false,
+    };
+    assert!(lost);
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn a_guard_ready_at_once_needs_no_runtime() {
+    // As the `Panics` notes say: no runtime is touched unless the inner
+    // future is pending.
+    let out = futures::executor::block_on(Deadline::after(ms(10)).scope(async { 1 }));
+    assert_eq!(out, Ok(1));
 }

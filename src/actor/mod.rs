@@ -411,6 +411,6 @@ pub fn spawn_with_mailbox<A: Actor>(actor: A, capacity: usize) -> Addr<A> {
     let done = done_rx.shared();
     let inner = Arc::new(addr::Inner::new(tx.clone(), done.clone()));
     let ctx = Context::new(tx, Arc::downgrade(&inner), done);
-    tokio::spawn(run::run(actor, ctx, rx, done_tx));
+    tokio::spawn(run::run(actor, ctx, run::Mailbox::new(rx), done_tx));
     Addr::from_inner(inner)
 }

@@ -9,11 +9,24 @@ use super::error::Stage;
 use super::queue::Receiver;
 use super::{Actor, ActorError, Context};
 
-/// The actor task's receiver. Dropping it also drops whatever is still in
-/// the mailbox, so that requests queued in an actor whose task is cancelled
-/// (its runtime shut down) fail with `NoReply` instead of waiting for the
-/// last `Addr` to go.
-struct Mailbox<M>(Receiver<M>);
+/// The actor task's receiver. Dropping it closes the mailbox and drops
+/// whatever is still in it, so that requests queued in an actor whose task
+/// is cancelled (aborted, or its runtime shut down) fail with `NoReply`
+/// instead of waiting for the last `Addr` to go, and later sends fail with
+/// their message back.
+///
+/// Invariant: it is built before the task is spawned and moved into the
+/// task's future as an argument of [`run`], so that it is dropped with that
+/// future even when the future was never polled (a runtime that shuts down
+/// before the task first runs). Built inside `run`'s body, it would only
+/// exist from the first poll on.
+pub(super) struct Mailbox<M>(Receiver<M>);
+
+impl<M> Mailbox<M> {
+    pub(super) fn new(rx: Receiver<M>) -> Self {
+        Self(rx)
+    }
+}
 
 impl<M> Drop for Mailbox<M> {
     fn drop(&mut self) {
@@ -30,10 +43,9 @@ impl<M> Drop for Mailbox<M> {
 pub(super) async fn run<A: Actor>(
     mut actor: A,
     mut ctx: Context<A>,
-    rx: Receiver<A::Message>,
+    rx: Mailbox<A::Message>,
     done: oneshot::Sender<Result<(), ActorError>>,
 ) {
-    let rx = Mailbox(rx);
     let mut stage = Stage::Started;
     // One `catch_unwind` around the whole life rather than one per message:
     // `stage` says where a panic came from.

@@ -288,6 +288,11 @@ impl<T: Send + 'static> Pool<T> {
     /// [`is_closed`](Self::is_closed) or use [`try_get`](Self::try_get) where
     /// a late caller is expected).
     ///
+    /// A panic in the factory (or in the future it returned) comes out of
+    /// the `get` that ran it. The place that object was to fill is freed as
+    /// the panic unwinds, so the pool does not shrink: the next `get` runs
+    /// the factory again.
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: dropping the future while it waits gives up its place in
@@ -319,11 +324,13 @@ impl<T: Send + 'static> Pool<T> {
     /// # Errors
     ///
     /// [`Elapsed`](crate::timeout::Elapsed) if no object could be had within
-    /// `limit` (the limit includes the time the factory takes).
+    /// `limit` (the limit includes the time the factory takes). The poll
+    /// that returns the error also gives up the place in line (or drops
+    /// the object being made), even if the future is kept afterwards.
     ///
     /// # Panics
     ///
-    /// As [`get`](Self::get), on a closed pool.
+    /// As [`get`](Self::get): on a closed pool, and for a panicking factory.
     ///
     /// # Cancel safety
     ///

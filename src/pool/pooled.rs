@@ -81,6 +81,8 @@ impl<T> Drop for Pooled<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Pooled<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Pooled").field(&self.object).finish()
+        // Shows the object itself: `object` is `Some` while anyone can
+        // reach the guard.
+        f.debug_tuple("Pooled").field(&**self).finish()
     }
 }

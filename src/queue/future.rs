@@ -8,13 +8,15 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::chan::{Chan, EventKind, SendKind, Withdrawn};
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::job::Job;
 use super::permit::Permit;
 use crate::loom::Arc;
+use crate::timeout::{Timeout, timeout};
+use crate::timer::{Budget, Timer};
 
 /// A send or reserve registration in `send_waiters`, withdrawn on drop.
 pub(crate) struct SendWaiter<'a, T> {
@@ -72,21 +74,6 @@ impl<T> Extend<T> for One<T> {
             debug_assert!(self.0.is_none());
             self.0 = Some(item);
         }
-    }
-}
-
-fn deadline_after(d: Duration) -> Instant {
-    crate::timeout::saturating_instant(Instant::now(), d)
-}
-
-/// Polls the lazily created timer; true once the deadline passed.
-fn poll_timer(mut sleep: Pin<&mut Option<Sleep>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
-    if sleep.is_none() {
-        sleep.set(Some(tokio::time::sleep_until(deadline)));
-    }
-    match sleep.as_pin_mut() {
-        Some(s) => s.poll(cx).is_ready(),
-        None => false,
     }
 }
 
@@ -150,6 +137,11 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 pin_project! {
     /// Future of [`Sender::send_timeout`](super::Sender::send_timeout).
     ///
+    /// Not a [`Timeout`] around a [`SendFuture`] (as [`RecvTimeout`] is
+    /// around [`Recv`]): on expiry the item must come back, and whether it
+    /// was queued meanwhile is decided under the queue's lock, which dropping
+    /// a `SendFuture` cannot report.
+    ///
     /// # Cancel safety
     ///
     /// Dropping it before it completes drops the item (like
@@ -159,8 +151,9 @@ pin_project! {
     pub struct SendTimeout<'a, T> {
         inner: SendFuture<'a, T>,
         deadline: Instant,
+        // Armed on the first poll that has to wait.
         #[pin]
-        sleep: Option<Sleep>,
+        timer: Timer,
     }
 }
 
@@ -168,8 +161,8 @@ impl<'a, T> SendTimeout<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, item: T, d: Duration) -> Self {
         Self {
             inner: SendFuture::new(chan, item),
-            deadline: deadline_after(d),
-            sleep: None,
+            deadline: crate::timeout::saturating_instant(Instant::now(), d),
+            timer: Timer::new(),
         }
     }
 }
@@ -179,12 +172,11 @@ impl<T> Future for SendTimeout<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let budget = Budget::before_inner();
         if let Poll::Ready(r) = Pin::new(&mut *this.inner).poll(cx) {
             return Poll::Ready(r.map_err(|e| SendTimeoutError::Closed(e.0)));
         }
-        if !poll_timer(this.sleep, *this.deadline, cx) {
-            return Poll::Pending;
-        }
+        ready!(this.timer.poll_until(*this.deadline, budget, cx));
         let w = &mut this.inner.waiter;
         let Some(key) = w.key.take() else {
             // Pending before registering (the task's budget ran out).
@@ -346,26 +338,25 @@ impl<T> fmt::Debug for RecvJob<'_, T> {
 }
 
 pin_project! {
-    /// Future of [`Receiver::recv_timeout`](super::Receiver::recv_timeout).
+    /// Future of [`Receiver::recv_timeout`](super::Receiver::recv_timeout):
+    /// a [`Recv`] under a [`Timeout`].
     ///
     /// # Cancel safety
     ///
-    /// The same as [`Recv`]: dropping it loses no item and no wakeup.
+    /// The same as [`Recv`]: dropping it loses no item and no wakeup. The
+    /// poll that returns [`RecvTimeoutError::Timeout`] also leaves the line
+    /// (passing on a wakeup it had been given), even if the future is kept.
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct RecvTimeout<'a, T> {
-        inner: Recv<'a, T>,
-        deadline: Instant,
         #[pin]
-        sleep: Option<Sleep>,
+        inner: Timeout<Recv<'a, T>>,
     }
 }
 
 impl<'a, T> RecvTimeout<'a, T> {
     pub(crate) fn new(chan: &'a Arc<Chan<T>>, d: Duration) -> Self {
         Self {
-            inner: Recv::new(chan),
-            deadline: deadline_after(d),
-            sleep: None,
+            inner: timeout(d, Recv::new(chan)),
         }
     }
 }
@@ -374,26 +365,19 @@ impl<T> Future for RecvTimeout<'_, T> {
     type Output = Result<T, RecvTimeoutError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(r) = this.inner.poll_item(false, cx) {
-            return Poll::Ready(r.ok_or(RecvTimeoutError::Closed));
-        }
-        if !poll_timer(this.sleep, *this.deadline, cx) {
-            return Poll::Pending;
-        }
-        // Withdraw now (passing on any wakeup) rather than when dropped.
-        let w = &mut this.inner.waiter;
-        if let Some(k) = w.key.take() {
-            w.chan.cancel_recv(k);
-        }
-        Poll::Ready(Err(RecvTimeoutError::Timeout))
+        // The `Timeout` drops the `Recv` on expiry, withdrawing it.
+        self.project().inner.poll(cx).map(|outcome| match outcome {
+            Ok(Ok(item)) => Ok(item),
+            Ok(Err(RecvError)) => Err(RecvTimeoutError::Closed),
+            Err(_elapsed) => Err(RecvTimeoutError::Timeout),
+        })
     }
 }
 
 impl<T> fmt::Debug for RecvTimeout<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvTimeout")
-            .field("deadline", &self.deadline)
+            .field("expires_at", &self.inner.expires_at())
             .finish_non_exhaustive()
     }
 }

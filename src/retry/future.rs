@@ -10,6 +10,7 @@ use tokio::time::{Instant, Sleep};
 use super::RetryEvent;
 use super::hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 use crate::timeout::{Deadline, Elapsed};
+use crate::timer::{Budget, poll_sleep};
 
 /// A [`Retry`] without hooks yet, as [`retry`] returns it.
 pub type DefaultRetry<S, F, Fut, E> = Retry<S, F, Fut, E, RetryAll, NoNotify, NoRetryAfter>;
@@ -401,11 +402,16 @@ fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Du
     deadline == Deadline::never() || deadline.remaining() > delay
 }
 
-/// Polls the armed timer, unconstrained by tokio's cooperative budget: an
-/// attempt that used the budget up must not keep its deadline from firing.
-fn poll_timer(sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> Poll<()> {
+/// Polls the armed timer under the crate's budget policy
+/// ([`crate::timer`]): an attempt that used the budget up does not keep its
+/// deadline from firing.
+fn poll_timer(
+    sleep: &mut Option<Pin<Box<Sleep>>>,
+    budget: Budget,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     match sleep {
-        Some(sleep) => std::pin::pin!(tokio::task::coop::unconstrained(sleep.as_mut())).poll(cx),
+        Some(sleep) => poll_sleep(sleep.as_mut(), budget, cx),
         None => Poll::Pending,
     }
 }
@@ -449,11 +455,18 @@ where
                     }
                 }
                 StateProj::Sleeping => {
-                    ready!(poll_timer(this.sleep, cx));
+                    ready!(poll_timer(this.sleep, Budget::untracked(), cx));
                     this.state.set(State::Idle);
                     continue;
                 }
                 StateProj::Done => panic!("`Retry` polled after completion"),
+            };
+            // Read only when a limit may need it: the happy path without
+            // `attempt_timeout` stays free of the thread-local access.
+            let budget = if this.attempt_timeout.is_some() {
+                Budget::before_inner()
+            } else {
+                Budget::untracked()
             };
             let error = match fut.poll(cx) {
                 Poll::Ready(Ok(value)) => {
@@ -475,7 +488,7 @@ where
                     }
                     // As with `timeout`: the attempt was polled first, so
                     // one that is ready wins over an expired limit.
-                    ready!(poll_timer(this.sleep, cx));
+                    ready!(poll_timer(this.sleep, budget, cx));
                     convert(Elapsed::new(limit))
                 }
             };

@@ -1,14 +1,15 @@
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
+use tokio::time::Instant;
 
 use super::inner::inner_stream_access;
-use tokio::time::{Sleep, sleep};
+use crate::timeout::saturating_instant;
+use crate::timer::{Budget, Timer};
 
 /// Largest capacity reserved up front for a batch; bigger batches grow.
 const MAX_RESERVE: usize = 1024;
@@ -20,9 +21,10 @@ pin_project! {
     pub struct ChunksTimeout<S: Stream> {
         #[pin]
         stream: S,
-        // Armed at the first item of a batch; `None` while the batch is empty.
+        // Armed at the first item of a batch; disarmed while the batch is
+        // empty.
         #[pin]
-        deadline: Option<Sleep>,
+        deadline: Timer,
         batch: Vec<S::Item>,
         max: usize,
         period: Duration,
@@ -37,7 +39,7 @@ impl<S: Stream> ChunksTimeout<S> {
         assert!(max > 0, "chunks_timeout: `max` must be at least 1");
         ChunksTimeout {
             stream,
-            deadline: None,
+            deadline: Timer::new(),
             batch: Vec::new(),
             max,
             period,
@@ -89,23 +91,25 @@ impl<S: Stream> Stream for ChunksTimeout<S> {
         if *this.done {
             return Poll::Ready(None);
         }
+        let budget = Budget::before_inner();
         // Bounded by `max`: a full batch returns.
         loop {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => {
                     if this.batch.is_empty() {
-                        this.deadline.set(Some(sleep(*this.period)));
+                        let at = saturating_instant(Instant::now(), *this.period);
+                        this.deadline.as_mut().arm(at);
                         this.batch.reserve(MAX_RESERVE.min(*this.max));
                     }
                     this.batch.push(item);
                     if this.batch.len() >= *this.max {
-                        this.deadline.set(None);
+                        this.deadline.disarm();
                         return Poll::Ready(Some(std::mem::take(this.batch)));
                     }
                 }
                 Poll::Ready(None) => {
                     *this.done = true;
-                    this.deadline.set(None);
+                    this.deadline.disarm();
                     if this.batch.is_empty() {
                         return Poll::Ready(None);
                     }
@@ -114,12 +118,8 @@ impl<S: Stream> Stream for ChunksTimeout<S> {
                 Poll::Pending => break,
             }
         }
-        let fired = match this.deadline.as_mut().as_pin_mut() {
-            Some(deadline) => deadline.poll(cx).is_ready(),
-            None => false,
-        };
-        if fired {
-            this.deadline.set(None);
+        if this.deadline.as_mut().poll_expired(budget, cx).is_ready() {
+            this.deadline.disarm();
             Poll::Ready(Some(std::mem::take(this.batch)))
         } else {
             Poll::Pending

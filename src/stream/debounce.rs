@@ -1,14 +1,14 @@
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
+use tokio::time::Instant;
 
 use super::inner::inner_stream_access;
-use tokio::time::{Instant, Sleep, sleep_until};
+use crate::timer::{Budget, Timer};
 
 /// Items taken from an always-ready input in one poll before yielding to
 /// the executor, so a busy input cannot starve other tasks.
@@ -21,12 +21,12 @@ pin_project! {
     pub struct Debounce<S: Stream> {
         #[pin]
         stream: S,
-        // Fires `quiet` after the latest item. Created at the first item, so
-        // that building the adapter needs no runtime; `None` also when the
+        // Fires `quiet` after the latest item. Armed at the first item, so
+        // that building the adapter needs no runtime; disarmed when the
         // quiet period is too long to represent (the item then waits for
         // the end of the input).
         #[pin]
-        timer: Option<Sleep>,
+        timer: Timer,
         latest: Option<S::Item>,
         quiet: Duration,
         // The input has ended.
@@ -38,7 +38,7 @@ impl<S: Stream> Debounce<S> {
     pub(super) fn new(stream: S, quiet: Duration) -> Self {
         Debounce {
             stream,
-            timer: None,
+            timer: Timer::new(),
             latest: None,
             quiet,
             input_done: false,
@@ -86,6 +86,7 @@ impl<S: Stream> Stream for Debounce<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let mut this = self.project();
+        let coop = Budget::before_inner();
         let mut budget = BUDGET;
         while !*this.input_done {
             if budget == 0 {
@@ -96,12 +97,9 @@ impl<S: Stream> Stream for Debounce<S> {
             match this.stream.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => {
                     *this.latest = Some(item);
-                    match (
-                        Instant::now().checked_add(*this.quiet),
-                        this.timer.as_mut().as_pin_mut(),
-                    ) {
-                        (Some(at), Some(timer)) => timer.reset(at),
-                        (at, _) => this.timer.set(at.map(sleep_until)),
+                    match Instant::now().checked_add(*this.quiet) {
+                        Some(at) => this.timer.as_mut().arm(at),
+                        None => this.timer.as_mut().disarm(),
                     }
                 }
                 Poll::Ready(None) => *this.input_done = true,
@@ -112,12 +110,9 @@ impl<S: Stream> Stream for Debounce<S> {
             // End of input: the last item does not wait for its quiet period.
             return Poll::Ready(this.latest.take());
         }
-        if this.latest.is_some() {
-            if let Some(timer) = this.timer.as_pin_mut() {
-                if timer.poll(cx).is_ready() {
-                    return Poll::Ready(this.latest.take());
-                }
-            }
+        if this.latest.is_some() && this.timer.as_mut().poll_expired(coop, cx).is_ready() {
+            this.timer.disarm();
+            return Poll::Ready(this.latest.take());
         }
         Poll::Pending
     }

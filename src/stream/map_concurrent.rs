@@ -7,7 +7,7 @@ use futures::stream::{FusedStream, FuturesOrdered, FuturesUnordered, Stream, Str
 use pin_project_lite::pin_project;
 
 /// The futures in flight, in input order or in completion order.
-trait InFlight: Stream<Item = <Self::Fut as Future>::Output> + Unpin {
+trait InFlight: Stream<Item = <Self::Fut as Future>::Output> + Unpin + Default {
     type Fut: Future;
     fn push(&mut self, fut: Self::Fut);
     fn len(&self) -> usize;
@@ -44,6 +44,10 @@ pin_project! {
         in_flight: Q,
         limit: usize,
         input_done: bool,
+        // A poll panicked (set during each poll, cleared at its end): the
+        // next poll drops what is in flight and ends the stream instead of
+        // polling collections whose wakeups the panic may have cut.
+        poisoned: bool,
     }
 }
 
@@ -60,6 +64,7 @@ impl<S, F, Q> Core<S, F, Q> {
             in_flight,
             limit,
             input_done: false,
+            poisoned: false,
         }
     }
 }
@@ -71,17 +76,46 @@ where
     Q: InFlight,
 {
     /// Tops up to `limit` futures in flight from the input, then polls them.
+    ///
+    /// A panic (in the input, in `f` or in a future) leaves `poisoned` set,
+    /// so a consumer that catches it and polls on gets `None`, not a hang.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Q::Item>> {
-        let mut this = self.project();
-        while !*this.input_done && this.in_flight.len() < *this.limit {
-            match this.stream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(item)) => this.in_flight.push((this.f)(item)),
-                Poll::Ready(None) => *this.input_done = true,
+        let this = self.project();
+        if *this.poisoned {
+            *this.input_done = true;
+            drop(std::mem::take(this.in_flight));
+            return Poll::Ready(None);
+        }
+        *this.poisoned = true;
+        let polled = Self::top_up_and_poll(
+            this.stream,
+            this.f,
+            this.in_flight,
+            *this.limit,
+            this.input_done,
+            cx,
+        );
+        *this.poisoned = false;
+        polled
+    }
+
+    fn top_up_and_poll(
+        mut stream: Pin<&mut S>,
+        f: &mut F,
+        in_flight: &mut Q,
+        limit: usize,
+        input_done: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Q::Item>> {
+        while !*input_done && in_flight.len() < limit {
+            match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => in_flight.push(f(item)),
+                Poll::Ready(None) => *input_done = true,
                 Poll::Pending => break,
             }
         }
-        match this.in_flight.poll_next_unpin(cx) {
-            Poll::Ready(None) if !*this.input_done => Poll::Pending,
+        match in_flight.poll_next_unpin(cx) {
+            Poll::Ready(None) if !*input_done => Poll::Pending,
             other => other,
         }
     }

@@ -133,8 +133,14 @@ pub trait StreamPatternsExt: Stream {
     /// Groups items into batches of at most `max`, flushing a batch early
     /// when `period` has passed since its first item.
     ///
-    /// The timer starts when the first item of a batch arrives, so a quiet
-    /// input produces no batches at all: a batch is never empty. When the
+    /// The timer starts when the adapter takes the first item of a batch
+    /// from the input, so a quiet input produces no batches at all: a batch
+    /// is never empty. The adapter only takes items while it is polled: an
+    /// item produced while the consumer was busy elsewhere starts its
+    /// batch's clock when the consumer comes back, not when it was produced,
+    /// so with a slow consumer a batch can go out up to `period` after it
+    /// was due (a 100 ms batch whose first item waited 500 ms in the input
+    /// goes out 600 ms after that item was produced). When the
     /// input ends, the partial batch (if any) is flushed at once, then the
     /// stream ends. A batch is flushed by time only while the input is
     /// pending; an input that always has the next item ready fills batches
@@ -225,6 +231,16 @@ pub trait StreamPatternsExt: Stream {
     /// it: of a burst of items closer together than `quiet`, only the last
     /// one comes out, `quiet` after it.
     ///
+    /// Quiet is measured from when the adapter takes an item from the
+    /// input, not from when it was produced, and items are only taken while
+    /// the adapter is polled. With a consumer that is busy elsewhere, items
+    /// pile up in the input and are taken together when it comes back: all
+    /// but the last are dropped even if the input was quiet for longer than
+    /// `quiet` after one of them (it was produced, then 400 ms passed, then
+    /// the next came; with `quiet` of 300 ms and a consumer away that whole
+    /// time, it is still dropped). Poll it from its own task (or keep the
+    /// consumer free) when the spacing at the source must count.
+    ///
     /// The first item is held like any other. When the input ends, the item
     /// being held (if any) is emitted at once, without waiting for its quiet
     /// period, then the stream ends. An input that never pauses produces
@@ -313,8 +329,14 @@ pub trait StreamPatternsExt: Stream {
     ///
     /// The clock for an item starts when the consumer first polls for it
     /// (for the first item, at the first poll), not when the previous item
-    /// was produced; time the consumer spends elsewhere does not count. An
-    /// error does not end the stream: stop at the first one with
+    /// was produced: time the consumer spends on an item before asking for
+    /// the next does not count. Once started, the clock runs until an item
+    /// or an error goes out, whether or not the consumer keeps polling: a
+    /// `next()` that lost a `select!`, followed by a second on the other
+    /// branch, counts that second, and a consumer that comes back after the
+    /// limit passed gets the error at once (an item that is ready by then
+    /// still wins: the input is polled first). An error does not end the
+    /// stream: stop at the first one with
     /// `.take_while(|r| futures::future::ready(r.is_ok()))` or `try_next`.
     /// The end of the input ends the stream without an error.
     ///
@@ -415,7 +437,10 @@ pub trait StreamPatternsExt: Stream {
     ///
     /// # Panics
     ///
-    /// Panics if `limit` is 0.
+    /// Panics if `limit` is 0. A panic in `f`, in the input or in one of the
+    /// futures comes out of the poll that ran it, and ends the stream: a
+    /// consumer that catches the panic and polls again gets `None` (the
+    /// futures still in flight are dropped then).
     #[track_caller]
     fn map_concurrent<F, Fut>(self, limit: usize, f: F) -> MapConcurrent<Self, F, Fut>
     where
@@ -451,7 +476,10 @@ pub trait StreamPatternsExt: Stream {
     ///
     /// # Panics
     ///
-    /// Panics if `limit` is 0.
+    /// Panics if `limit` is 0. A panic in `f`, in the input or in one of the
+    /// futures comes out of the poll that ran it, and ends the stream: a
+    /// consumer that catches the panic and polls again gets `None` (the
+    /// futures still in flight are dropped then).
     #[track_caller]
     fn map_concurrent_unordered<F, Fut>(
         self,

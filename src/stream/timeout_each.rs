@@ -1,16 +1,16 @@
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
+use tokio::time::Instant;
 
 use super::inner::inner_stream_access;
-use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::timeout::Elapsed;
+use crate::timer::{Budget, Timer};
 
 pin_project! {
     /// Stream returned by
@@ -22,7 +22,7 @@ pin_project! {
         // Armed at the first poll that waits for an item; disarmed when an
         // item or an error goes out, so the next wait gets a fresh limit.
         #[pin]
-        timer: Option<Sleep>,
+        timer: Timer,
         limit: Duration,
         done: bool,
     }
@@ -32,7 +32,7 @@ impl<S> TimeoutEach<S> {
     pub(super) fn new(stream: S, limit: Duration) -> Self {
         TimeoutEach {
             stream,
-            timer: None,
+            timer: Timer::new(),
             limit,
             done: false,
         }
@@ -81,29 +81,28 @@ impl<S: Stream> Stream for TimeoutEach<S> {
         if *this.done {
             return Poll::Ready(None);
         }
+        let budget = Budget::before_inner();
         match this.stream.poll_next(cx) {
             Poll::Ready(Some(item)) => {
-                this.timer.set(None);
+                this.timer.disarm();
                 return Poll::Ready(Some(Ok(item)));
             }
             Poll::Ready(None) => {
                 *this.done = true;
-                this.timer.set(None);
+                this.timer.disarm();
                 return Poll::Ready(None);
             }
             Poll::Pending => {}
         }
-        if this.timer.is_none() {
+        if !this.timer.is_armed() {
             // A limit too long to represent never expires.
             let Some(at) = Instant::now().checked_add(*this.limit) else {
                 return Poll::Pending;
             };
-            this.timer.set(Some(sleep_until(at)));
+            this.timer.as_mut().arm(at);
         }
-        if let Some(timer) = this.timer.as_mut().as_pin_mut() {
-            ready!(timer.poll(cx));
-        }
-        this.timer.set(None);
+        ready!(this.timer.as_mut().poll_expired(budget, cx));
+        this.timer.disarm();
         Poll::Ready(Some(Err(Elapsed::new(*this.limit))))
     }
 

@@ -200,8 +200,9 @@ impl Deadline {
     /// deadline seen by [`Deadline::current`] inside it.
     ///
     /// This is `async with asyncio.timeout(...)`: a budget for a whole block
-    /// of code. Code inside cannot outlive it: the scope drops the block
-    /// when the deadline passes, and the crate's waits (retry backoff) read
+    /// of code. Code inside cannot outlive it: the scope drops the block in
+    /// the poll that finds the deadline passed (even if the scope itself is
+    /// kept and polled again), and the crate's waits (retry backoff) read
     /// [`Deadline::current`] and give up early instead of sleeping past it.
     /// Scopes nest; an inner scope never extends an outer one (the earlier
     /// deadline applies, fixed when the inner scope is first polled).
@@ -236,8 +237,10 @@ impl Deadline {
     ///
     /// # Panics
     ///
-    /// Polling the returned future panics if there is no tokio runtime with
-    /// the time driver enabled, unless the deadline is *never*.
+    /// Polling the returned future panics if the inner future is pending and
+    /// there is no tokio runtime with the time driver enabled, unless the
+    /// deadline is *never* (after narrowing to an enclosing scope's). An
+    /// inner future that is ready on its first poll needs no runtime.
     ///
     /// # Cancel safety
     ///

@@ -1,19 +1,22 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use tokio::time::{Instant, Sleep, sleep_until};
+use tokio::time::Instant;
 
 use super::Elapsed;
+use crate::timer::{Budget, Timer};
 
 /// Runs `future` with a time limit of `limit`.
 ///
 /// The returned [`Timeout`] resolves to `Ok(output)` if the future finishes
-/// first and to `Err(`[`Elapsed`]`)` once `limit` has passed, dropping the
-/// inner future. A limit too large to represent as an instant (such as
+/// first and to `Err(`[`Elapsed`]`)` once `limit` has passed. The inner
+/// future is dropped in the poll that returns `Err`, even if the guard
+/// itself is kept (polled by reference in a `select!` loop, say), so what it
+/// holds is released then. A limit too large to represent as an instant (such as
 /// [`Duration::MAX`]) means no limit.
 ///
 /// This is `asyncio.wait_for(coro, timeout)`. The method form is
@@ -95,17 +98,24 @@ pin_project! {
     /// polled first on every poll, so a future that is ready wins over a
     /// deadline that has already passed. The deadline can be moved with
     /// [`reset`](Self::reset), for idle timeouts.
+    ///
+    /// The poll that returns `Err(Elapsed)` drops the inner future at once,
+    /// so a guard kept after it timed out holds nothing: from then on
+    /// [`get_ref`](Self::get_ref) and [`get_pin_mut`](Self::get_pin_mut)
+    /// return `None`, and polling the guard again returns `Err(Elapsed)`
+    /// again.
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct Timeout<F> {
+        // `None` once the guard has returned `Err(Elapsed)`.
         #[pin]
-        future: F,
+        future: Option<F>,
         // `None` means no deadline: the guard never fires.
         deadline: Option<Instant>,
-        // The timer, created on the first poll that finds the inner future
-        // pending: a future that is ready at once never touches the timer
-        // wheel. Invariant: when `Some`, its deadline equals `deadline`.
+        // Armed on the first poll that finds the inner future pending: a
+        // future that is ready at once never touches the timer wheel.
+        // Invariant: when armed, its deadline equals `deadline`.
         #[pin]
-        sleep: Option<Sleep>,
+        timer: Timer,
         // Reported by `Elapsed`: deadline minus the instant it was set.
         limit: Duration,
     }
@@ -114,9 +124,9 @@ pin_project! {
 impl<F> Timeout<F> {
     pub(crate) fn new(future: F, deadline: Option<Instant>, limit: Duration) -> Self {
         Self {
-            future,
+            future: Some(future),
             deadline,
-            sleep: None,
+            timer: Timer::new(),
             limit,
         }
     }
@@ -148,8 +158,8 @@ impl<F> Timeout<F> {
         let this = self.project();
         *this.limit = deadline.saturating_duration_since(Instant::now());
         *this.deadline = Some(deadline);
-        if let Some(sleep) = this.sleep.as_pin_mut() {
-            sleep.reset(deadline);
+        if this.timer.is_armed() {
+            this.timer.arm(deadline);
         }
     }
 
@@ -178,7 +188,8 @@ impl<F> Timeout<F> {
         self.deadline
     }
 
-    /// The inner future.
+    /// The inner future, or `None` once the guard has returned
+    /// `Err(Elapsed)` (it dropped the future then).
     ///
     /// # Examples
     ///
@@ -189,14 +200,19 @@ impl<F> Timeout<F> {
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() {
     /// let guarded = timeout(Duration::from_secs(1), tokio::time::sleep(Duration::from_secs(5)));
-    /// assert!(!guarded.get_ref().is_elapsed());
+    /// assert!(!guarded.get_ref().unwrap().is_elapsed());
     /// # }
     /// ```
-    pub fn get_ref(&self) -> &F {
-        &self.future
+    #[must_use]
+    pub fn get_ref(&self) -> Option<&F> {
+        self.future.as_ref()
     }
 
     /// The inner future, mutably.
+    ///
+    /// Only a guard that is not pinned can be reached this way, and a guard
+    /// that has timed out was pinned to be polled ([`Timeout`] is never
+    /// `Unpin`), so the inner future is always there.
     ///
     /// # Examples
     ///
@@ -213,10 +229,11 @@ impl<F> Timeout<F> {
     /// # }
     /// ```
     pub fn get_mut(&mut self) -> &mut F {
-        &mut self.future
+        self.future.as_mut().expect(UNPINNED_HAS_FUTURE)
     }
 
-    /// The inner future, pinned.
+    /// The inner future, pinned, or `None` once the guard has returned
+    /// `Err(Elapsed)`.
     ///
     /// # Examples
     ///
@@ -230,17 +247,22 @@ impl<F> Timeout<F> {
     /// let guarded = timeout(Duration::from_secs(10), sleep(Duration::from_secs(5)));
     /// let mut guarded = std::pin::pin!(guarded);
     /// // Move the inner sleep's own deadline closer.
-    /// guarded.as_mut().get_pin_mut().reset(Instant::now() + Duration::from_secs(1));
+    /// guarded.as_mut().get_pin_mut().unwrap().reset(Instant::now() + Duration::from_secs(1));
     /// let start = Instant::now();
     /// guarded.await.unwrap();
     /// assert_eq!(start.elapsed(), Duration::from_secs(1));
     /// # }
     /// ```
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut F> {
-        self.project().future
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
+        self.project().future.as_pin_mut()
     }
 
     /// Takes the inner future out of the guard, dropping the limit.
+    ///
+    /// A guard that has returned `Err(Elapsed)` dropped its inner future
+    /// then, but it cannot be taken apart this way: it was pinned to be
+    /// polled, and [`Timeout`] is never `Unpin`. So `into_inner` always
+    /// returns the future, never polled under this guard or still running.
     ///
     /// # Examples
     ///
@@ -256,54 +278,44 @@ impl<F> Timeout<F> {
     /// # }
     /// ```
     pub fn into_inner(self) -> F {
-        self.future
+        self.future.expect(UNPINNED_HAS_FUTURE)
     }
 }
+
+/// Why `get_mut` and `into_inner` find the inner future: it is dropped only
+/// by a poll, a poll needs the guard pinned, and a pinned guard (never
+/// `Unpin`) is not reachable by `&mut` or by value again.
+const UNPINNED_HAS_FUTURE: &str = "a `Timeout` reachable unpinned was never timed out";
 
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let had_budget = tokio::task::coop::has_budget_remaining();
-        if let Poll::Ready(output) = this.future.poll(cx) {
-            return Poll::Ready(Ok(output));
+        let mut this = self.project();
+        let budget = Budget::before_inner();
+        if let Some(future) = this.future.as_mut().as_pin_mut() {
+            if let Poll::Ready(output) = future.poll(cx) {
+                return Poll::Ready(Ok(output));
+            }
+            ready!(poll_deadline(this.timer, *this.deadline, budget, cx));
+            // Dropped now, not when the guard is: a guard kept after it timed
+            // out must not keep a registration (a pool slot, a waiter) alive.
+            this.future.set(None);
         }
-        let inner_exhausted_budget = had_budget && !tokio::task::coop::has_budget_remaining();
-        ready!(poll_deadline(
-            this.sleep,
-            *this.deadline,
-            inner_exhausted_budget,
-            cx
-        ));
         Poll::Ready(Err(Elapsed::new(*this.limit)))
     }
 }
 
 /// The non-generic half of `Timeout::poll`, kept out of the generic code.
-///
-/// When the inner future used up the task's cooperative budget, the timer
-/// would report `Pending` for that reason alone and a busy inner future could
-/// outlive its deadline forever; the timer is then polled unconstrained.
 fn poll_deadline(
-    mut sleep: Pin<&mut Option<Sleep>>,
+    timer: Pin<&mut Timer>,
     deadline: Option<Instant>,
-    inner_exhausted_budget: bool,
+    budget: Budget,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let Some(deadline) = deadline else {
-        return Poll::Pending;
-    };
-    if sleep.is_none() {
-        sleep.set(Some(sleep_until(deadline)));
-    }
-    let Some(sleep) = sleep.as_pin_mut() else {
-        unreachable!("the timer was created above");
-    };
-    if inner_exhausted_budget {
-        pin!(tokio::task::coop::unconstrained(sleep)).poll(cx)
-    } else {
-        sleep.poll(cx)
+    match deadline {
+        Some(deadline) => timer.poll_until(deadline, budget, cx),
+        None => Poll::Pending,
     }
 }
 

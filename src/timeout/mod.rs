@@ -22,8 +22,10 @@
 //!
 //! Unlike Python, where `wait_for` cancels the inner task with an exception,
 //! a Rust future is cancelled by dropping it: when the limit passes, the
-//! inner future is dropped the next time the guard is polled, and whatever it
-//! held (buffers, locks, half-written state) is released by its destructors.
+//! inner future is dropped in the poll that returns `Err(Elapsed)` (even if
+//! the guard itself is kept, as in a `select!` loop), and whatever it held
+//! (buffers, locks, half-written state, a place in a waiting line) is
+//! released by its destructors.
 //! A future that finishes on the same poll as the deadline passes wins: its
 //! output is returned, not an error.
 //!

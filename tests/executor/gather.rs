@@ -405,3 +405,67 @@ async fn an_endless_input_is_not_presized() {
     .await;
     assert!(first.is_err());
 }
+
+/// Regression (issue 18): futures that finish at once never made `gather`
+/// or `try_gather` yield, so a sibling task on the same thread waited for
+/// the whole input. Each output now spends tokio's cooperative budget.
+#[tokio::test(flavor = "current_thread")]
+async fn ready_futures_let_a_sibling_task_run() {
+    let seen = while_a_sibling_runs(|ran| async move {
+        gather(4, (0..10_000).map(|_| ready(ran.load(Ordering::SeqCst)))).await
+    })
+    .await;
+    assert!(seen.contains(&true), "the sibling never ran during gather");
+
+    let seen = while_a_sibling_runs(|ran| async move {
+        let all = (0..10_000).map(|_| ready(Ok::<_, ()>(ran.load(Ordering::SeqCst))));
+        try_gather(4, all).await.unwrap()
+    })
+    .await;
+    assert!(
+        seen.contains(&true),
+        "the sibling never ran during try_gather"
+    );
+}
+
+/// Spawns a sibling task that sets a flag, then runs `body` (which reads
+/// it) on the current task.
+async fn while_a_sibling_runs<Fut: Future<Output = Vec<bool>>>(
+    body: impl FnOnce(std::sync::Arc<std::sync::atomic::AtomicBool>) -> Fut,
+) -> Vec<bool> {
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sibling = tokio::spawn({
+        let ran = ran.clone();
+        async move { ran.store(true, Ordering::SeqCst) }
+    });
+    let seen = body(ran).await;
+    sibling.await.unwrap();
+    seen
+}
+
+/// Futures woken in one batch: when the budget runs out halfway through
+/// the batch, the rest are polled later, none lost.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_batch_cut_by_the_budget_loses_no_wakeup() {
+    // `futures` channels: unlike tokio's, their receivers spend no budget
+    // of their own, so the budget runs out in the engine, mid-batch.
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..1_000)
+        .map(|_| futures::channel::oneshot::channel::<u32>())
+        .unzip();
+    let all = tokio::spawn(async move {
+        gather(
+            1_000,
+            receivers
+                .into_iter()
+                .map(|rx| async move { rx.await.unwrap() }),
+        )
+        .await
+    });
+    tokio::task::yield_now().await;
+    for (i, tx) in senders.into_iter().enumerate() {
+        tx.send(i as u32).unwrap();
+    }
+    // Paused clock: a lost wakeup fails at once instead of hanging.
+    let all = tokio::time::timeout(Duration::from_secs(60), all).await;
+    assert_eq!(all.unwrap().unwrap(), (0..1_000).collect::<Vec<_>>());
+}

@@ -775,3 +775,29 @@ async fn the_limit_holds_across_abort_all_and_handle_spawns() {
     assert!(out.len() >= submitted);
     assert!(gauge.max() <= 3, "max {}", gauge.max());
 }
+
+/// As `abort_all` documents: a blocking closure already running keeps its
+/// own result; one still waiting for a slot is joined as cancelled.
+#[tokio::test]
+async fn abort_all_lets_a_running_blocking_closure_keep_its_result() {
+    let mut group = TaskGroup::new(1);
+    let (started_tx, started_rx) = oneshot::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    group.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        go_rx.recv().unwrap();
+        7u8
+    });
+    group.spawn_blocking(|| 8u8); // waits for the slot
+    started_rx.await.unwrap();
+    group.abort_all();
+    go_tx.send(()).unwrap();
+    let results = group.join_all().await;
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().any(|r| matches!(r, Ok(7))));
+    assert!(
+        results
+            .iter()
+            .any(|r| r.as_ref().is_err_and(|e| e.is_cancelled()))
+    );
+}

@@ -26,11 +26,13 @@
 //!   occupant at most causes one spurious poll of the current one.
 //! - The awaiting task's waker is registered before the ready list is
 //!   drained, so a wake-up that arrives after the drain wakes it again.
-//! - Fairness: futures that finish do not count against a poll's budget,
-//!   but once the futures already in flight have been polled `limit` times
-//!   in one call without finishing (futures that keep waking themselves),
-//!   the engine wakes itself and returns `Pending`, giving the executor and
-//!   its other tasks a turn.
+//! - Fairness, two ways. Each output spends one unit of tokio's cooperative
+//!   budget, so a long run of futures that finish at once still gives the
+//!   runtime a turn (tokio wakes the task again); the slots not polled yet
+//!   go back on the ready list first, their `queued` flags still set. And
+//!   once the futures already in flight have been polled `limit` times in
+//!   one call without finishing (futures that keep waking themselves), the
+//!   engine wakes itself and returns `Pending`.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -191,6 +193,9 @@ where
                         if !sink(position, out) {
                             return Poll::Ready(());
                         }
+                        if !spend_budget(cx) {
+                            return Poll::Pending;
+                        }
                     }
                     Poll::Pending => {
                         slot.fut = Some((fut, position));
@@ -223,6 +228,12 @@ where
                             self.scratch.clear();
                             return Poll::Ready(());
                         }
+                        if !spend_budget(cx) {
+                            // Not polled yet: back on the ready list.
+                            lock(&self.ready.queue).extend(self.scratch.drain(i + 1..));
+                            self.scratch.clear();
+                            return Poll::Pending;
+                        }
                     }
                     Poll::Pending => pending_polls += 1,
                 }
@@ -242,6 +253,20 @@ where
             slot.fut = None;
         }
         self.in_flight = 0;
+    }
+}
+
+/// Spends one unit of tokio's cooperative budget on an output just handed
+/// out. False when the budget is used up: tokio then has the task polled
+/// again once it has yielded, and the caller returns `Pending`. Outside a
+/// tokio runtime the budget is unlimited.
+fn spend_budget(cx: &mut Context<'_>) -> bool {
+    match tokio::task::coop::poll_proceed(cx) {
+        Poll::Ready(restore) => {
+            restore.made_progress();
+            true
+        }
+        Poll::Pending => false,
     }
 }
 

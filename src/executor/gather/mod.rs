@@ -37,6 +37,11 @@ use self::engine::{Core, store};
 /// `futures::try_join!`: `gather` needs one future type (box them,
 /// or wrap them in an enum, to mix).
 ///
+/// Each output spends one unit of tokio's cooperative budget (as the
+/// crate's queue and [`TaskGroup`](super::TaskGroup) do): a long run of
+/// futures that finish at once still lets the runtime's other tasks run
+/// every so often.
+///
 /// Runnable example: `bounded_fetch` (`cargo run --example bounded_fetch`),
 /// ten downloads, three at a time.
 ///

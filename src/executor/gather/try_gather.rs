@@ -17,7 +17,8 @@ use super::engine::{Core, store};
 /// flight is dropped (cancelled) before `try_gather` returns, and no further
 /// future is taken from the input. "First" means first to finish, not first
 /// in input order. Like [`gather`](super::gather), everything runs in place
-/// on the awaiting task: no spawning, no `'static` bound, no parallelism.
+/// on the awaiting task: no spawning, no `'static` bound, no parallelism,
+/// and each output spends one unit of tokio's cooperative budget.
 ///
 /// To keep every outcome instead (`return_exceptions=True`), use
 /// [`gather`](super::gather) on the same `Result` futures.

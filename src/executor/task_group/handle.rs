@@ -40,8 +40,11 @@ impl<T: Send + 'static> GroupHandle<T> {
     ///
     /// # Panics
     ///
-    /// Panics if the group has never spawned anything and this is called
-    /// outside a tokio runtime.
+    /// Panics if the group must start a task now (fewer than `limit` run),
+    /// no tokio runtime is current, and the group never saw one (at its
+    /// creation or at an earlier spawn through it or any handle). Work that
+    /// waits in the group never panics; a group created inside a runtime
+    /// never panics here.
     ///
     /// # Examples
     ///
@@ -91,8 +94,11 @@ impl<T: Send + 'static> GroupHandle<T> {
     ///
     /// # Panics
     ///
-    /// Panics if the group has never spawned anything and this is called
-    /// outside a tokio runtime.
+    /// Panics if the group must start a task now (fewer than `limit` run),
+    /// no tokio runtime is current, and the group never saw one (at its
+    /// creation or at an earlier spawn through it or any handle). Work that
+    /// waits in the group never panics; a group created inside a runtime
+    /// never panics here.
     ///
     /// # Examples
     ///

@@ -412,9 +412,12 @@ impl<T: Send + 'static> TaskGroup<T> {
     }
 
     /// Aborts every running task and drops every waiting one, without
-    /// waiting. Each of them is then joined as a cancelled [`TaskError`]
-    /// (a task that finishes before the abort takes effect keeps its
-    /// result). Blocking closures already running are not interrupted.
+    /// waiting. Each async task and each waiting item is then joined as a
+    /// cancelled [`TaskError`] (a task that finishes before the abort takes
+    /// effect keeps its result). A blocking closure that is already running
+    /// cannot be interrupted: it runs to the end and is joined with its own
+    /// result (`Ok`, or its panic), not as cancelled; one still waiting for
+    /// a slot is dropped and joined as cancelled.
     ///
     /// The group stays open: work submitted afterwards runs normally.
     ///
