@@ -302,6 +302,9 @@ pub mod pool;
 pub mod prelude;
 pub mod queue;
 pub mod rate_limit;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod retry;
 pub mod stream;
 pub mod timeout;
