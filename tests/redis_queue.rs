@@ -568,3 +568,41 @@ async fn a_redis_restart_with_aof_loses_no_accepted_item() {
     // The restart was felt (typed errors), not hidden, and did not stop anything.
     assert!(send_errors + recv_errors > 0, "the restart went unnoticed");
 }
+
+#[tokio::test]
+async fn a_dead_server_gives_typed_errors_with_the_item_back() {
+    let mut server = RedisServer::start();
+    let client = server.client();
+    let q = Queue::<u32>::builder("gone")
+        .lease(LEASE)
+        .timeout(Duration::from_millis(300))
+        .open(&client)
+        .await
+        .unwrap();
+    server.kill();
+    let bounded = Duration::from_secs(10);
+    let sent = tokio::time::timeout(bounded, q.send(5))
+        .await
+        .expect("send hung");
+    assert!(matches!(sent, Err(SendError::Backend(5, _))), "{sent:?}");
+    let received = tokio::time::timeout(bounded, q.recv_job())
+        .await
+        .expect("recv hung");
+    assert!(
+        matches!(received, Err(RecvError::Backend(_))),
+        "{received:?}"
+    );
+    let joined = tokio::time::timeout(bounded, q.join())
+        .await
+        .expect("join hung");
+    assert!(joined.is_err());
+    // And it comes back by itself.
+    server.restart();
+    let mut tries = 0;
+    while q.send(6).await.is_err() {
+        tries += 1;
+        assert!(tries < 100, "no reconnect");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(q.recv().await.unwrap(), 6);
+}

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use redis::{Client, Script, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::builder::create_group;
 use crate::redis::Error;
 use crate::redis::conn::{self, Conn};
 
@@ -193,7 +195,7 @@ impl Shared {
         };
         let mut next_due = last.and_then(|(_, due)| due);
         if fetch_due {
-            match self.fetch().await? {
+            match self.regrouping(|| self.fetch()).await? {
                 Fetched::Entry(lease, payload) => return Ok(Next::Entry(lease, payload)),
                 Fetched::Finished => return Ok(Next::Finished),
                 Fetched::Empty(due) => {
@@ -209,7 +211,13 @@ impl Shared {
         if wait < Duration::from_millis(1) {
             return Ok(Next::Nothing);
         }
-        self.read_new(wait).await
+        match self.read_new(wait).await {
+            Err(e) if is_nogroup(&e) => {
+                create_group(&self.conn, &self.keys.stream).await?;
+                Ok(Next::Nothing)
+            }
+            other => other,
+        }
     }
 
     /// `XREADGROUP ... BLOCK wait ... >` on a connection of its own.
@@ -291,6 +299,10 @@ impl Shared {
 impl Calls {
     /// Runs `send.lua`: 1 added, 0 closed, -1 full.
     pub(super) async fn send_once(&self, payload: &[u8]) -> Result<i64, Error> {
+        self.regrouping(|| self.send_script(payload)).await
+    }
+
+    async fn send_script(&self, payload: &[u8]) -> Result<i64, Error> {
         self.conn
             .script(
                 SEND.key(&self.keys.stream)
@@ -493,6 +505,26 @@ impl Calls {
     }
 
     pub(super) async fn counts(&self) -> Result<(usize, usize, usize), Error> {
+        self.regrouping(|| self.counts_script()).await
+    }
+
+    /// Runs `call`; if the consumer group is gone (a server that lost its
+    /// data, or a `DEL` of the stream), creates it again and runs `call`
+    /// once more.
+    async fn regrouping<R, F: Future<Output = Result<R, Error>>>(
+        &self,
+        call: impl Fn() -> F,
+    ) -> Result<R, Error> {
+        match call().await {
+            Err(e) if is_nogroup(&e) => {
+                create_group(&self.conn, &self.keys.stream).await?;
+                call().await
+            }
+            other => other,
+        }
+    }
+
+    async fn counts_script(&self) -> Result<(usize, usize, usize), Error> {
         self.conn
             .script(
                 COUNTS
@@ -520,6 +552,10 @@ enum Fetched {
     Entry(Lease, Option<Vec<u8>>),
     Empty(Option<Duration>),
     Finished,
+}
+
+fn is_nogroup(e: &Error) -> bool {
+    matches!(e, Error::Redis(e) if e.code() == Some("NOGROUP") || e.to_string().contains("NOGROUP"))
 }
 
 pub(super) fn millis(d: Duration) -> u64 {
