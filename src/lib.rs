@@ -21,6 +21,7 @@
 //! | write an async generator, batch or pace a stream, map it concurrently | [`stream`]: [`stream::generate`], [`stream::StreamPatternsExt`] |
 //! | own mutable state in one task and talk to it by messages | [`actor`]: [`actor::Actor`], [`actor::Addr`] |
 //! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`] |
+//! | share a work queue or a rate limit between processes and machines | the `redis` module (feature `redis`): `redis::Queue`, `redis::RateLimiter` |
 //! | time futures and report errors and latency percentiles per operation | a wrapper future: the [`monitor`](https://github.com/async-patterns/async-patterns/blob/main/examples/monitor.rs) example |
 //! | run background jobs with ids, status polling and cancellation | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the [`scheduler`](https://github.com/async-patterns/async-patterns/blob/main/examples/scheduler.rs) example |
 //!
