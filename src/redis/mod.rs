@@ -4,7 +4,7 @@
 //! When a second worker machine joins, or a crawler fleet must share one
 //! politeness limit per site, [`Queue`] and [`RateLimiter`] move the
 //! [`queue`](crate::queue) and [`rate_limit`](crate::rate_limit) patterns
-//! onto a Redis server (5.0 or later; 7 recommended) that every process
+//! onto a Redis server (6.2 or later, for `XAUTOCLAIM`; Valkey works too) that every process
 //! opens by name.
 //!
 //! # What changes

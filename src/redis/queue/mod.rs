@@ -203,13 +203,14 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Queue<T> {
     /// # Errors
     ///
     /// [`RecvError::Closed`] once the queue is closed and finished,
-    /// [`RecvError::Backend`] if Redis failed (nothing was taken).
+    /// [`RecvError::Backend`] if Redis failed (an item already taken is
+    /// put back at once).
     ///
     /// # Cancel safety
     ///
     /// Nothing is lost if the future is dropped: an item already taken for
-    /// it is put back at once. If the acknowledgement fails, the item is
-    /// still returned and the acknowledgement retried in the background.
+    /// it is put back at once (unless the acknowledgement had reached
+    /// Redis: then the item was done).
     ///
     /// # Examples
     ///
@@ -226,10 +227,11 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Queue<T> {
     /// ```
     pub fn recv(&self) -> Call<'_, Result<T, RecvError>> {
         Call::new(async move {
-            let (item, guard) = self.recv_job().await?.into_parts();
-            // On failure the guard hands the acknowledgement to the
-            // background task.
-            let _ = guard.finish().await;
+            let (item, mut guard) = self.recv_job().await?.into_parts();
+            // Dropped or failed before the acknowledgement: the item goes
+            // back into the queue instead of being lost.
+            guard.put_back_on_drop();
+            guard.finish().await.map_err(RecvError::Backend)?;
             Ok(item)
         })
     }
@@ -268,11 +270,11 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Queue<T> {
     /// # }
     /// ```
     pub fn recv_job(&self) -> Call<'_, Result<Job<T>, RecvError>> {
-        let (tx, rx) = oneshot::channel();
-        // The receive runs in a task of its own: a caller that goes away
-        // mid-read cannot strand an entry read for it.
-        tokio::spawn(receive::<T>(self.shared.clone(), tx));
         Call::new(async move {
+            let (tx, rx) = oneshot::channel();
+            // The receive runs in a task of its own: a caller that goes away
+            // mid-read cannot strand an entry read for it.
+            tokio::spawn(receive::<T>(self.shared.clone(), tx));
             match rx.await {
                 Ok(result) => result,
                 Err(_) => Err(RecvError::Backend(Error::Reply(
