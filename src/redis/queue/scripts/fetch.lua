@@ -8,14 +8,11 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
--- A delayed member is "<id> <deliveries> <payload>": the id keeps members
--- with equal payloads apart.
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
 for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[2], member)
-  local a = string.find(member, ' ', 1, true)
-  local b = string.find(member, ' ', a + 1, true)
-  redis.call('XADD', KEYS[1], '*', 'v', string.sub(member, b + 1), 'n', string.sub(member, a + 1, b - 1))
+  local _, deliveries, payload = split_delayed(member)
+  redis.call('XADD', KEYS[1], '*', 'v', payload, 'n', deliveries)
 end
 
 local max = tonumber(ARGV[4])
@@ -27,15 +24,8 @@ for _ = 1, 10 do
   if not entry then
     break
   end
-  local id, fields = entry[1], entry[2]
-  local payload, previous = false, 0
-  for i = 1, #fields, 2 do
-    if fields[i] == 'v' then
-      payload = fields[i + 1]
-    elseif fields[i] == 'n' then
-      previous = tonumber(fields[i + 1]) or 0
-    end
-  end
+  local id = entry[1]
+  local payload, previous = read_fields(entry[2])
   local count = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1][4]
   if previous + count > max then
     redis.call('XADD', KEYS[4], '*', 'v', payload or '', 'error',

@@ -20,6 +20,7 @@ if delay <= 0 then
 else
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  -- Parsed by split_delayed.
   redis.call('ZADD', KEYS[2], now + delay, ARGV[2] .. ' ' .. deliveries .. ' ' .. ARGV[6])
 end
 return 1

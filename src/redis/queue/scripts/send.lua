@@ -1,26 +1,6 @@
 -- Adds one item unless the queue is closed or full.
 -- KEYS: stream, meta. ARGV: group, capacity (0: unbounded), payload.
 -- Returns 1 (added), 0 (closed) or -1 (full).
--- The number of entries leased in the group (O(groups), unlike the
--- summary form of XPENDING, which lists every consumer ever seen).
-local function leased(stream, group)
-  if redis.call('EXISTS', stream) == 1 then
-    for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-      local name, pending
-      for i = 1, #g, 2 do
-        if g[i] == 'name' then
-          name = g[i + 1]
-        elseif g[i] == 'pending' then
-          pending = g[i + 1]
-        end
-      end
-      if name == group then
-        return pending
-      end
-    end
-  end
-  error({err = 'NOGROUP no consumer group ' .. group .. ' on ' .. stream})
-end
 if redis.call('HGET', KEYS[2], 'closed') then
   return 0
 end
