@@ -606,3 +606,29 @@ async fn a_dead_server_gives_typed_errors_with_the_item_back() {
     }
     assert_eq!(q.recv().await.unwrap(), 6);
 }
+
+#[test]
+fn handles_and_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Queue<Task>>();
+    send_sync::<async_patterns::redis::Job<Task>>();
+    send_sync::<async_patterns::redis::RateLimiter>();
+    send_sync::<async_patterns::redis::Error>();
+    send_sync::<SendError<Task>>();
+    // Every returned future is a `Call`, `Send` so it can be spawned.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = RedisServer::start();
+    rt.block_on(async {
+        let q = open::<Task>(&server, "auto").await;
+        send(&q.send(Task {
+            id: 1,
+            url: String::new(),
+        }));
+        send(&q.recv_job());
+        send(&q.join());
+    });
+}
