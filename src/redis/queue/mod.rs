@@ -14,12 +14,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::oneshot;
 
 pub use builder::QueueBuilder;
 pub use job::Job;
 
-use self::shared::{Next, Shared};
+use self::shared::{Look, Next, Shared};
 use super::{Call, Error, RecvError, SendError, TrySendError};
 
 /// A named work queue in Redis; every handle opened with the same name, in
@@ -271,15 +270,28 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Queue<T> {
     /// ```
     pub fn recv_job(&self) -> Call<'_, Result<Job<T>, RecvError>> {
         Call::new(async move {
-            let (tx, rx) = oneshot::channel();
-            // The receive runs in a task of its own: a caller that goes away
-            // mid-read cannot strand an entry read for it.
-            tokio::spawn(receive::<T>(self.shared.clone(), tx));
-            match rx.await {
-                Ok(result) => result,
-                Err(_) => Err(RecvError::Backend(Error::Reply(
-                    "the receive task stopped".into(),
-                ))),
+            loop {
+                // A `Look` dropped mid-command puts what it took back.
+                match Look::new(&self.shared).await {
+                    Err(e) => return Err(RecvError::Backend(e)),
+                    Ok(Next::Finished) => return Err(RecvError::Closed),
+                    Ok(Next::Nothing) => {}
+                    Ok(Next::Entry(lease, payload)) => match decode::<T>(payload.as_deref()) {
+                        Ok(item) => {
+                            self.shared.live.lock().unwrap().insert(lease.id.clone());
+                            return Ok(Job::new(item, lease, self.shared.clone()));
+                        }
+                        Err(why) => {
+                            // A poison entry never stops a worker. If this
+                            // fails (or is dropped), the entry comes back
+                            // after its lease and goes through here again.
+                            self.shared
+                                .dead_letter(&lease, &why)
+                                .await
+                                .map_err(RecvError::Backend)?;
+                        }
+                    },
+                }
             }
         })
     }
@@ -475,41 +487,6 @@ impl<T> Clone for Queue<T> {
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.shared.fmt(f)
-    }
-}
-
-/// The receive loop of one [`Queue::recv_job`] call.
-async fn receive<T: DeserializeOwned + Send + 'static>(
-    shared: Arc<Shared>,
-    tx: oneshot::Sender<Result<Job<T>, RecvError>>,
-) {
-    let result = loop {
-        if tx.is_closed() {
-            return;
-        }
-        match shared.next().await {
-            Err(e) => break Err(RecvError::Backend(e)),
-            Ok(Next::Finished) => break Err(RecvError::Closed),
-            Ok(Next::Nothing) => {}
-            Ok(Next::Entry(lease, payload)) => match decode::<T>(payload.as_deref()) {
-                Ok(item) => {
-                    shared.live.lock().unwrap().insert(lease.id.clone());
-                    break Ok(Job::new(item, lease, shared.clone()));
-                }
-                Err(why) => {
-                    // A poison entry never stops a worker. If this fails,
-                    // the entry comes back after its lease and is tried again.
-                    if let Err(e) = shared.dead_letter(&lease, &why).await {
-                        break Err(RecvError::Backend(e));
-                    }
-                }
-            },
-        }
-    };
-    if let Err(Ok(job)) = tx.send(result) {
-        // The caller went away: put the item back at once.
-        let (_, mut guard) = job.into_parts();
-        guard.put_back_on_drop();
     }
 }
 

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -94,6 +96,53 @@ pub(super) struct Lease {
     pub(super) id: String,
     pub(super) payload: Vec<u8>,
     pub(super) deliveries: u32,
+}
+
+/// One look at the queue ([`Shared::next`]) that cannot strand an entry:
+/// dropped while a command is in flight, it lets the command finish in a
+/// task and puts an entry it took back at once.
+pub(super) struct Look {
+    fut: Option<Pin<Box<dyn Future<Output = Result<Next, Error>> + Send>>>,
+    shared: Arc<Shared>,
+}
+
+impl Look {
+    pub(super) fn new(shared: &Arc<Shared>) -> Self {
+        let owned = shared.clone();
+        Self {
+            fut: Some(Box::pin(async move { owned.next().await })),
+            shared: shared.clone(),
+        }
+    }
+}
+
+impl Future for Look {
+    type Output = Result<Next, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let fut = self
+            .fut
+            .as_mut()
+            .expect("a Look is not polled after it completed");
+        let out = ready!(fut.as_mut().poll(cx));
+        self.fut = None;
+        Poll::Ready(out)
+    }
+}
+
+impl Drop for Look {
+    fn drop(&mut self) {
+        let (Some(fut), Ok(rt)) = (self.fut.take(), tokio::runtime::Handle::try_current()) else {
+            // Done, or no runtime left: an entry taken expires with its lease.
+            return;
+        };
+        let shared = self.shared.clone();
+        rt.spawn(async move {
+            if let Ok(Next::Entry(lease, _)) = fut.await {
+                let _ = shared.background.send(Release::Retry(lease));
+            }
+        });
+    }
 }
 
 /// The outcome of one look at the queue.
