@@ -102,9 +102,11 @@ pub(super) struct Lease {
 /// dropped while a command is in flight, it lets the command finish in a
 /// task and puts an entry it took back at once.
 pub(super) struct Look {
-    fut: Option<Pin<Box<dyn Future<Output = Result<Next, Error>> + Send>>>,
+    fut: Option<LookFuture>,
     shared: Arc<Shared>,
 }
+
+type LookFuture = Pin<Box<dyn Future<Output = Result<Next, Error>> + Send>>;
 
 impl Look {
     pub(super) fn new(shared: &Arc<Shared>) -> Self {
