@@ -14,7 +14,9 @@ use async_patterns::redis::{Queue, RecvError, SendError, TrySendError};
 use redis_server::{Persistence, RedisServer};
 use serde::{Deserialize, Serialize};
 
-const LEASE: Duration = Duration::from_millis(300);
+// Short enough to keep the tests fast, long enough that a busy machine
+// does not miss a renewal (one every third of it).
+const LEASE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Task {
@@ -302,7 +304,14 @@ async fn a_live_job_keeps_its_lease_however_long_the_work_takes() {
 #[tokio::test]
 async fn a_job_dropped_during_a_panic_is_put_back_at_once() {
     let server = RedisServer::start();
-    let q = open::<u32>(&server, "panics").await;
+    // A long lease: a panic's backtrace can take longer than `LEASE`, and
+    // an expired lease would redeliver the item without any put-back.
+    let lease = Duration::from_secs(5);
+    let q = Queue::<u32>::builder("panics")
+        .lease(lease)
+        .open(&server.client())
+        .await
+        .unwrap();
     q.send(5).await.unwrap();
     let worker = tokio::spawn({
         let q = q.clone();
@@ -312,7 +321,7 @@ async fn a_job_dropped_during_a_panic_is_put_back_at_once() {
         }
     });
     assert!(worker.await.unwrap_err().is_panic());
-    let again = recv_within(&q, LEASE / 2)
+    let again = recv_within(&q, lease / 5)
         .await
         .expect("put back before the lease ran out");
     assert_eq!((*again, again.deliveries()), (5, 2));
