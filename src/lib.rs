@@ -21,6 +21,7 @@
 //! | write an async generator, batch or pace a stream, map it concurrently | [`stream`]: [`stream::generate`], [`stream::StreamPatternsExt`] |
 //! | own mutable state in one task and talk to it by messages | [`actor`]: [`actor::Actor`], [`actor::Addr`] |
 //! | share a few costly objects (connections, clients) between many tasks | [`pool::Pool`]; hooks, limits and a graceful [`drain`](pool::Pool::drain) via [`Pool::builder`](pool::Pool::builder) |
+//! | share a work queue or a rate limit between processes and machines | the `redis` module (feature `redis`): `redis::Queue`, `redis::RateLimiter` |
 //! | time futures and report errors, cancellations and latency percentiles per operation | [`monitor::Monitor`]: [`timed`](monitor::Monitor::timed) |
 //! | run background jobs with ids, status polling and cancellation | [`queue`] + [`Event`](event::Event) + [`TaskGroup`](executor::TaskGroup): the `scheduler` example |
 //!
@@ -320,7 +321,13 @@
 //! on tokio's paused clock. Spawning types ([`executor::TaskGroup`],
 //! [`actor::spawn`]) need a tokio runtime.
 //!
-//! There are no cargo features: everything is always available.
+//! Everything above is built by default, with nothing but tokio, futures,
+//! pin-project-lite, thiserror and fastrand. Integrations are opt-in cargo
+//! features, each adding only the crates its ecosystem already uses:
+//!
+//! | feature | module | adds |
+//! |---|---|---|
+//! | `redis` | `redis`: a work queue and a rate limiter shared by many processes | `redis`, `serde`, `serde_json` |
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
@@ -339,6 +346,9 @@ pub mod pool;
 pub mod prelude;
 pub mod queue;
 pub mod rate_limit;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod retry;
 pub mod stream;
 pub mod timeout;

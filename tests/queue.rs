@@ -800,7 +800,7 @@ async fn async_producers_feed_blocking_consumers() {
     }
     drop(tx);
     let total: u64 = consumers.into_iter().map(|c| c.join().unwrap()).sum();
-    assert_eq!(total, (0..2000).sum());
+    assert_eq!(total, (0..2000).sum::<u64>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
