@@ -66,6 +66,7 @@
 mod error;
 mod future;
 mod gcra;
+mod within;
 
 use std::fmt;
 use std::sync::Arc;
@@ -73,6 +74,7 @@ use std::time::Duration;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
+pub use within::AcquireWithin;
 
 use self::gcra::Inner;
 
@@ -242,6 +244,57 @@ impl RateLimiter {
     /// ```
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire::new(self)
+    }
+
+    /// Waits for one permit and takes it, unless the permit cannot come
+    /// before the ambient [`Deadline`](crate::timeout::Deadline) (the one
+    /// [`Deadline::scope`](crate::timeout::Deadline::scope) sets): then it
+    /// fails at once instead of sleeping into the deadline.
+    ///
+    /// The limiter knows when its next permit is due, counting the waiters
+    /// already queued, so a caller whose budget ends before that learns it
+    /// on the first poll and can shed the request, try elsewhere, or answer
+    /// "busy". A wait that looked feasible is still cut off at the deadline
+    /// (a [`pause_for`](Self::pause_for) may push the permit back). Outside
+    /// any scope this is [`acquire`](Self::acquire) that never fails.
+    ///
+    /// # Errors
+    ///
+    /// [`Elapsed`](crate::timeout::Elapsed) (with the budget that was left as
+    /// its limit) if the earliest permit is due after the ambient deadline,
+    /// or the deadline passes while waiting. No permit is taken then.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`acquire`](Self::acquire): dropped or failed, it
+    /// takes no permit and gives its place in the queue up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use async_patterns::timeout::Deadline;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(1);
+    /// let start = Instant::now();
+    /// let budget = Deadline::after(Duration::from_millis(500));
+    /// let outcome = budget
+    ///     .scope(async {
+    ///         limiter.acquire_within().await.unwrap(); // the first one is free
+    ///         limiter.acquire_within().await // due in 1 s: past the budget
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert!(outcome.is_err());
+    /// assert_eq!(start.elapsed(), Duration::ZERO); // it did not sleep
+    /// # }
+    /// ```
+    pub fn acquire_within(&self) -> AcquireWithin<'_> {
+        AcquireWithin::new(self)
     }
 
     /// Like [`acquire`](Self::acquire), for a future that owns a clone of

@@ -30,6 +30,10 @@ impl<T: Send + 'static> GroupHandle<T> {
     /// Submits `fut` to the group: it starts at once if fewer than `limit`
     /// tasks run, and waits in the group (unspawned) otherwise.
     ///
+    /// Like [`TaskGroup::spawn`], `fut` inherits the caller's ambient
+    /// deadline (a task's own spawns inherit the task's); see
+    /// [Deadlines](super::TaskGroup#deadlines).
+    ///
     /// Runnable example: [`crawler`](https://github.com/async-patterns/async-patterns/tree/main/examples/crawler) (`cargo run --example crawler`),
     /// crawler tasks submitting the links they find.
     ///
@@ -77,7 +81,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: Future<Output = T> + Send + 'static,
     {
         self.shared
-            .submit(Work::Async(Box::pin(fut)), Submitter::Handle)
+            .submit(Work::new_async(fut), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 
@@ -123,7 +127,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.shared
-            .submit(Work::Blocking(Box::new(f)), Submitter::Handle)
+            .submit(Work::new_blocking(f), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 

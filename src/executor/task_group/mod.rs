@@ -56,6 +56,24 @@ use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 /// released in its last poll, just before its runtime task returns, so the
 /// count of *user* futures and closures alive never exceeds `limit`.
 ///
+/// # Deadlines
+///
+/// Work inherits the ambient [`Deadline`](crate::timeout::Deadline) of the
+/// code that spawns it (as `asyncio.timeout()` covers the tasks of a
+/// `TaskGroup` created inside it): inside a future spawned under
+/// [`Deadline::scope`](crate::timeout::Deadline::scope),
+/// [`Deadline::current`](crate::timeout::Deadline::current) is the
+/// spawner's deadline, so nested timeouts, retries and rate-limit waits
+/// stay within it, and a future still pending when it passes is dropped
+/// and joined as a [`TaskError`] that [`is_elapsed`](TaskError::is_elapsed)
+/// (and [`is_cancelled`](TaskError::is_cancelled)). The output type stays
+/// `T`. A blocking closure sees the deadline as ambient too but, once
+/// started, runs to its end. Outside any scope the deadline is
+/// [`never`](crate::timeout::Deadline::never) and no timer is armed. To
+/// spawn work that must outlive the caller's budget, spawn it from code
+/// outside the scope (for example through a [`GroupHandle`] held by a task
+/// that was spawned outside it).
+///
 /// # Blocking work
 ///
 /// A closure from [`spawn_blocking`](Self::spawn_blocking) cannot be
@@ -144,6 +162,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// If a [`shutdown`](Self::shutdown) closed the group, this reopens it
     /// (for its handles too).
     ///
+    /// `fut` runs under the ambient deadline of the caller, if any; see
+    /// [Deadlines](Self#deadlines).
+    ///
     /// # Panics
     ///
     /// Panics if the group must spawn now, no tokio runtime is current, and
@@ -171,9 +192,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         F: Future<Output = T> + Send + 'static,
     {
         // The owner's `submit` never gives the work back.
-        let _ = self
-            .shared
-            .submit(Work::Async(Box::pin(fut)), Submitter::Owner);
+        let _ = self.shared.submit(Work::new_async(fut), Submitter::Owner);
     }
 
     /// Submits a blocking closure (`loop.run_in_executor(None, f)`): it runs
@@ -210,9 +229,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
-        let _ = self
-            .shared
-            .submit(Work::Blocking(Box::new(f)), Submitter::Owner);
+        let _ = self.shared.submit(Work::new_blocking(f), Submitter::Owner);
     }
 
     /// Returns a cloneable handle that submits work to this group, for its
