@@ -151,6 +151,30 @@ impl<T: Send + 'static> GroupHandle<T> {
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }
+
+    /// A snapshot of the group's counters and gauges, as
+    /// [`TaskGroup::stats`](super::TaskGroup::stats) returns it: a handle
+    /// lets a monitoring task watch a group it does not own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(4);
+    /// let handle = group.handle();
+    /// group.spawn(async {});
+    /// handle.spawn(async {}).unwrap();
+    /// assert_eq!(handle.stats().spawned, 2);
+    /// while group.join_next().await.is_some() {}
+    /// assert_eq!(handle.stats().completed, 2);
+    /// # }
+    /// ```
+    pub fn stats(&self) -> super::GroupStats {
+        self.shared.stats()
+    }
 }
 
 impl<T> Clone for GroupHandle<T> {

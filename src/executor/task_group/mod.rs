@@ -4,6 +4,7 @@ mod error;
 mod future;
 mod handle;
 mod shared;
+mod stats;
 
 use std::fmt;
 use std::future::Future;
@@ -13,6 +14,7 @@ use std::task::{Context, Poll, ready};
 pub use self::error::{GroupError, SpawnError, TaskError};
 pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
+pub use self::stats::GroupStats;
 
 use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 
@@ -530,6 +532,31 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
+    }
+
+    /// A snapshot of the group's counters and gauges, taken in one critical
+    /// section; see [`GroupStats`]. [`GroupHandle::stats`] reads the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { panic!("boom") });
+    /// group.spawn(async { 3 });
+    /// let stats = group.stats();
+    /// assert_eq!((stats.spawned, stats.running, stats.waiting), (3, 1, 2));
+    /// while group.join_next().await.is_some() {}
+    /// let stats = group.stats();
+    /// assert_eq!((stats.completed, stats.panicked, stats.failed), (2, 1, 1));
+    /// # }
+    /// ```
+    pub fn stats(&self) -> GroupStats {
+        self.shared.stats()
     }
 }
 

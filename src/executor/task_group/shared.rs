@@ -63,6 +63,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use super::error::TaskError;
+use super::stats::GroupStats;
 use crate::timeout::Deadline;
 // Plain `std` types: the group is built on tokio tasks, which loom cannot
 // model, so this core is covered by the integration tests instead.
@@ -174,6 +175,32 @@ struct State<T> {
     /// creation). Runners hand their slot on from blocking threads or from
     /// `Drop`, where no runtime context can be assumed, so they use this.
     runtime: Option<Handle>,
+    /// Cumulative counts for `stats()`; every job accepted by `submit` is
+    /// counted once in `spawned` and, once it ends, once in `ended`.
+    counts: Counts,
+}
+
+/// How the jobs ended so far (see [`GroupStats`]).
+#[derive(Default)]
+struct Counts {
+    spawned: u64,
+    completed: u64,
+    panicked: u64,
+    cancelled: u64,
+    elapsed: u64,
+}
+
+impl Counts {
+    fn ended<T>(&mut self, result: &Result<T, TaskError>) {
+        match result {
+            Ok(_) => self.completed += 1,
+            Err(e) if e.is_panic() => self.panicked += 1,
+            Err(e) => {
+                self.cancelled += 1;
+                self.elapsed += u64::from(e.is_elapsed());
+            }
+        }
+    }
 }
 
 /// The slot a runner holds.
@@ -222,6 +249,7 @@ impl<T: Send + 'static> Shared<T> {
                 detached: false,
                 fail_fast: None,
                 runtime: Handle::try_current().ok(),
+                counts: Counts::default(),
             }),
         }
     }
@@ -246,6 +274,7 @@ impl<T: Send + 'static> Shared<T> {
             }
             st.closed = false;
         }
+        st.counts.spawned += 1;
         if st.runners.len() < self.limit {
             // Prefer the caller's runtime (a group may outlive the runtime
             // it was created on); fall back to the recorded one for callers
@@ -381,6 +410,24 @@ impl<T: Send + 'static> Shared<T> {
         self.lock().closed
     }
 
+    /// A snapshot of the counts, in one critical section.
+    pub(crate) fn stats(&self) -> GroupStats {
+        let st = self.lock();
+        let c = &st.counts;
+        GroupStats {
+            limit: self.limit,
+            spawned: c.spawned,
+            running: st.runners.len(),
+            waiting: st.queue.len(),
+            joinable: st.done.len(),
+            completed: c.completed,
+            failed: c.panicked + c.cancelled,
+            panicked: c.panicked,
+            cancelled: c.cancelled,
+            elapsed: c.elapsed,
+        }
+    }
+
     /// `(running, waiting, joinable)`.
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let st = self.lock();
@@ -413,6 +460,7 @@ impl<T> State<T> {
     /// jobs to drop and the tasks to abort once the lock is released.
     fn abort_all(&mut self, except: Option<u64>) -> Aborted<T> {
         let dropped: Vec<Work<T>> = self.queue.drain(..).collect();
+        self.counts.cancelled += dropped.len() as u64;
         if !self.detached {
             for _ in 0..dropped.len() {
                 self.done.push_back(Err(TaskError::cancelled()));
@@ -479,6 +527,7 @@ impl<T> State<T> {
     /// Stores a result (or sets it aside to be dropped if the owner is
     /// gone) and takes the joiner's waker.
     fn deliver(&mut self, result: Result<T, TaskError>) -> Deferred<T> {
+        self.counts.ended(&result);
         let discarded = if self.detached {
             Some(result)
         } else {
