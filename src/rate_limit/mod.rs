@@ -66,6 +66,7 @@
 mod error;
 mod future;
 mod gcra;
+mod stats;
 mod within;
 
 use std::fmt;
@@ -74,6 +75,7 @@ use std::time::Duration;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
+pub use stats::LimiterStats;
 pub use within::AcquireWithin;
 
 use self::gcra::Inner;
@@ -385,6 +387,17 @@ impl RateLimiter {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<(), NotUntil> {
+        let taken = self.take_now();
+        if taken.is_err() {
+            self.inner.counters.refused();
+        }
+        taken
+    }
+
+    /// `try_acquire` without counting a refusal (its callers decide whether
+    /// one is).
+    #[inline]
+    pub(crate) fn take_now(&self) -> Result<(), NotUntil> {
         let inner = &*self.inner;
         // One clock read per call; `NotUntil` turns its nanoseconds into an
         // `Instant` only if asked.
@@ -393,11 +406,36 @@ impl RateLimiter {
             inner.earliest_behind_queue(1, now)
         } else {
             match inner.try_take_one(now) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    inner.counters.granted(1);
+                    return Ok(());
+                }
                 Err(earliest) => earliest,
             }
         };
         Err(NotUntil::new(inner.origin(), earliest))
+    }
+
+    /// A snapshot of the limiter's counters and gauges, shared by every
+    /// clone; see [`LimiterStats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::per_second(100).burst(2);
+    /// let clone = limiter.clone();
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(clone.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// let stats = clone.stats();
+    /// assert_eq!((stats.granted, stats.refused, stats.waiting), (2, 1, 0));
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> LimiterStats {
+        let waiting = crate::loom::lock(&self.inner.queue).entries.len();
+        self.inner.counters.snapshot(waiting)
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do

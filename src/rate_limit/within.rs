@@ -43,7 +43,7 @@ impl Future for AcquireWithin<'_> {
         let mut this = self.project();
         if this.waiting.is_none() {
             let deadline = Deadline::current();
-            let not_until = match this.limiter.try_acquire() {
+            let not_until = match this.limiter.take_now() {
                 Ok(()) => return Poll::Ready(Ok(())),
                 Err(not_until) => not_until,
             };
@@ -53,6 +53,7 @@ impl Future for AcquireWithin<'_> {
                 .instant()
                 .is_some_and(|at| not_until.earliest() > at)
             {
+                this.limiter.inner.counters.refused();
                 return Poll::Ready(Err(Elapsed::new(deadline.remaining())));
             }
             this.waiting
