@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
+use super::stats::Counters;
 use super::{Pool, Pooled};
 use crate::timeout::{Elapsed, Timeout, timeout};
 
@@ -25,6 +26,7 @@ impl<'a, T: Send + 'static> Get<'a, T> {
         let shared = &pool.shared;
         Self {
             inner: Box::pin(async move {
+                let _in_progress = shared.counters.start_get();
                 let permit = shared
                     .permits
                     .acquire()
@@ -33,9 +35,14 @@ impl<'a, T: Send + 'static> Get<'a, T> {
                 let object = match shared.take_idle() {
                     Some(object) => object,
                     // Cancelled here: `permit` drops and frees the place.
-                    None => (shared.factory)().await,
+                    None => {
+                        let object = (shared.factory)().await;
+                        Counters::bump(&shared.counters.created);
+                        object
+                    }
                 };
                 permit.forget();
+                Counters::bump(&shared.counters.checkouts);
                 Pooled::new(shared.clone(), object)
             }),
         }
@@ -62,6 +69,7 @@ pin_project! {
     pub struct GetTimeout<'a, T> {
         #[pin]
         inner: Timeout<Get<'a, T>>,
+        pool: &'a Pool<T>,
     }
 }
 
@@ -69,6 +77,7 @@ impl<'a, T: Send + 'static> GetTimeout<'a, T> {
     pub(super) fn new(pool: &'a Pool<T>, limit: Duration) -> Self {
         Self {
             inner: timeout(limit, pool.get()),
+            pool,
         }
     }
 }
@@ -77,7 +86,12 @@ impl<T> Future for GetTimeout<'_, T> {
     type Output = Result<Pooled<T>, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx)
+        let this = self.project();
+        let polled = this.inner.poll(cx);
+        if let Poll::Ready(Err(_)) = &polled {
+            Counters::bump(&this.pool.shared.counters.timed_out);
+        }
+        polled
     }
 }
 

@@ -40,6 +40,7 @@
 
 mod future;
 mod pooled;
+mod stats;
 
 use std::fmt;
 use std::future::Future;
@@ -53,6 +54,9 @@ use crate::loom::lock_std;
 
 pub use future::{Get, GetTimeout};
 pub use pooled::Pooled;
+pub use stats::PoolStats;
+
+use self::stats::Counters;
 
 type Factory<T> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = T> + Send>> + Send + Sync>;
 
@@ -80,6 +84,8 @@ struct Shared<T> {
     /// while warm).
     idle: Mutex<Vec<T>>,
     max_size: usize,
+    /// Counters for `stats()`.
+    counters: Counters,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -133,6 +139,7 @@ impl<T: Send + 'static> Pool<T> {
                 permits: Semaphore::new(max_size),
                 idle: Mutex::new(Vec::new()),
                 max_size,
+                counters: Counters::default(),
             }),
         }
     }
@@ -214,6 +221,7 @@ impl<T: Send + 'static> Pool<T> {
         let permit = self.shared.permits.try_acquire().ok()?;
         let object = self.shared.take_idle()?;
         permit.forget();
+        Counters::bump(&self.shared.counters.checkouts);
         Some(Pooled::new(self.shared.clone(), object))
     }
 }
@@ -274,6 +282,32 @@ impl<T> Pool<T> {
     #[must_use]
     pub fn in_use(&self) -> usize {
         self.shared.max_size - self.shared.permits.available_permits()
+    }
+
+    /// A snapshot of the pool's counters and gauges, shared by every clone;
+    /// see [`PoolStats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::pool::Pool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = Pool::new(1, || async { 0_u8 });
+    /// let held = pool.get().await;
+    /// assert!(pool.get_timeout(Duration::from_millis(10)).await.is_err());
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.checkouts, stats.timed_out, stats.in_use), (1, 1, 1));
+    /// # drop(held);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        self.shared
+            .counters
+            .snapshot(self.max_size(), self.in_use(), self.idle())
     }
 }
 
