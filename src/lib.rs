@@ -285,7 +285,13 @@
 //! on tokio's paused clock. Spawning types ([`executor::TaskGroup`],
 //! [`actor::spawn`]) need a tokio runtime.
 //!
-//! There are no cargo features: everything is always available.
+//! Everything is available without cargo features. The optional `tracing`
+//! feature (the `tracing` crate) adds spans and events: tasks of a
+//! [`executor::TaskGroup`] run in the span current at `spawn`; a retry emits
+//! a `WARN` event per failed attempt (`attempt`, `delay`, `error_type`) and
+//! one when it gives up (`attempts`, `reason`); a pool `get` runs in a
+//! `pool.get` span and a rate-limit wait that queued ends with an event that
+//! records its `wait`. Without the feature none of it is compiled in.
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

@@ -25,7 +25,7 @@ impl<'a, T: Send + 'static> Get<'a, T> {
     pub(super) fn new(pool: &'a Pool<T>) -> Self {
         let shared = &pool.shared;
         Self {
-            inner: Box::pin(async move {
+            inner: Box::pin(traced(async move {
                 let _in_progress = shared.counters.start_get();
                 let permit = shared
                     .permits
@@ -44,9 +44,29 @@ impl<'a, T: Send + 'static> Get<'a, T> {
                 permit.forget();
                 Counters::bump(&shared.counters.checkouts);
                 Pooled::new(shared.clone(), object)
-            }),
+            })),
         }
     }
+}
+
+/// With the `tracing` feature, a get runs in a `pool.get` span and ends
+/// with an event that records how long it took.
+#[cfg(feature = "tracing")]
+fn traced<F: Future>(get: F) -> impl Future<Output = F::Output> {
+    use tracing::Instrument;
+    let span = tracing::debug_span!(target: "async_patterns::pool", "pool.get");
+    async move {
+        let started = tokio::time::Instant::now();
+        let out = get.await;
+        tracing::debug!(target: "async_patterns::pool", wait = ?started.elapsed(), "checked out");
+        out
+    }
+    .instrument(span)
+}
+
+#[cfg(not(feature = "tracing"))]
+fn traced<F>(get: F) -> F {
+    get
 }
 
 impl<T> Future for Get<'_, T> {

@@ -83,7 +83,17 @@ impl Counters {
     }
 
     /// A queued acquisition of `permits` was granted after `waited_nanos`.
+    ///
+    /// With the `tracing` feature this is also an event, in the span of
+    /// the waiting task.
     pub(crate) fn granted_after(&self, permits: u32, waited_nanos: u64) {
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            target: "async_patterns::rate_limit",
+            permits,
+            wait = ?Duration::from_nanos(waited_nanos),
+            "permit granted after waiting"
+        );
         self.granted(permits);
         self.waited.fetch_add(1, Relaxed);
         self.wait_total.fetch_add(waited_nanos, Relaxed);

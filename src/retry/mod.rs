@@ -91,6 +91,8 @@ mod future;
 mod hook;
 mod jitter;
 mod policy;
+#[cfg(feature = "tracing")]
+mod trace;
 
 pub use backoff::Backoff;
 pub use blocking::retry_blocking;

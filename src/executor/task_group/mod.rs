@@ -76,6 +76,12 @@ use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 /// outside the scope (for example through a [`GroupHandle`] held by a task
 /// that was spawned outside it).
 ///
+/// # Tracing
+///
+/// With the `tracing` feature, work runs in the span that was current when
+/// it was submitted (tokio's `spawn` does not carry it over), so its events
+/// land under the request that caused them.
+///
 /// # Blocking work
 ///
 /// A closure from [`spawn_blocking`](Self::spawn_blocking) cannot be

@@ -120,10 +120,14 @@ impl<T> Work<T> {
     /// A future that runs under the submitter's ambient deadline: inside it
     /// [`Deadline::current`] is that deadline, and the runner cuts it off
     /// there (see `run_one`).
+    ///
+    /// With the `tracing` feature it also runs in the span current here.
     pub(crate) fn new_async<F>(fut: F) -> Self
     where
         F: Future<Output = T> + Send + 'static,
     {
+        #[cfg(feature = "tracing")]
+        let fut = tracing::Instrument::in_current_span(fut);
         Work::Async(Box::pin(fut), Deadline::current())
     }
 
@@ -133,6 +137,11 @@ impl<T> Work<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
+        #[cfg(feature = "tracing")]
+        let f = {
+            let span = tracing::Span::current();
+            move || span.in_scope(f)
+        };
         Work::Blocking(Box::new(f), Deadline::current())
     }
 
