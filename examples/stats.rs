@@ -64,7 +64,15 @@ async fn main() {
         async move {
             println!(
                 "{:>6} {:>9} {:>9} {:>5} {:>7} {:>8} {:>10} {:>7} {:>6}",
-                "t(s)", "in/s", "done/s", "len", "blocked", "permit/s", "mean wait", "running", "conns"
+                "t(s)",
+                "in/s",
+                "done/s",
+                "len",
+                "blocked",
+                "permit/s",
+                "mean wait",
+                "running",
+                "conns"
             );
             let start = Instant::now();
             let (mut q0, mut l0) = (rx.stats(), limiter.stats());

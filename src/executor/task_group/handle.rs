@@ -30,7 +30,7 @@ impl<T: Send + 'static> GroupHandle<T> {
     /// Submits `fut` to the group: it starts at once if fewer than `limit`
     /// tasks run, and waits in the group (unspawned) otherwise.
     ///
-    /// Like [`TaskGroup::spawn`], `fut` inherits the caller's ambient
+    /// Like [`TaskGroup::spawn`](super::TaskGroup::spawn), `fut` inherits the caller's ambient
     /// deadline (a task's own spawns inherit the task's); see
     /// [Deadlines](super::TaskGroup#deadlines).
     ///
