@@ -328,6 +328,9 @@
 //! | feature | module | adds |
 //! |---|---|---|
 //! | `redis` | `redis`: a work queue and a rate limiter shared by many processes | `redis`, `serde`, `serde_json` |
+//! | `tracing` | spans and events inside the modules: [`executor::TaskGroup`] tasks run in the span current at `spawn`; a retry emits a `WARN` event per failed attempt (`attempt`, `delay`, `error_type`) and one when it gives up (`attempts`, `reason`); a pool `get` runs in a `pool.get` span; a rate-limit wait that queued ends with an event recording its `wait` | `tracing` |
+//!
+//! Without a feature, none of its code is compiled in.
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

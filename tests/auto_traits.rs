@@ -343,3 +343,21 @@ fn pool_lifecycle_auto_traits() {
     send::<Drain<'static, String>>();
     unpin::<Drain<'static, String>>();
 }
+
+#[test]
+fn observability_auto_traits() {
+    use async_patterns::actor::ActorStats;
+    use async_patterns::executor::GroupStats;
+    use async_patterns::pool::PoolStats;
+    use async_patterns::queue::QueueStats;
+    use async_patterns::rate_limit::{AcquireWithin, LimiterStats};
+
+    fn copy<T: Copy + Send + Sync + Unpin + 'static + std::fmt::Debug>() {}
+    copy::<QueueStats>();
+    copy::<GroupStats>();
+    copy::<LimiterStats>();
+    copy::<PoolStats>();
+    copy::<ActorStats>();
+    send::<AcquireWithin<'_>>();
+    sync::<AcquireWithin<'_>>();
+}

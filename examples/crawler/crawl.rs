@@ -317,11 +317,17 @@ impl Crawler {
         attempts: &AtomicUsize,
     ) -> Option<Result<String, (ErrorKind, String)>> {
         // No new page starts once the shutdown event is set: wait for the
-        // first permit or the event, whichever comes first.
+        // first permit or the event, whichever comes first. A permit that
+        // could only come after the crawl's deadline is refused at once, so
+        // the page is reported as out of time without sleeping into it.
         tokio::select! {
             biased;
             () = self.stop.wait() => return None,
-            () = self.limiter.acquire() => {}
+            permit = self.limiter.acquire_within() => {
+                if let Err(elapsed) = permit {
+                    return Some(Err((ErrorKind::Deadline, elapsed.to_string())));
+                }
+            }
         }
         let result = self
             .retry

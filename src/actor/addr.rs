@@ -278,6 +278,37 @@ impl<A: Actor> Addr<A> {
         self.inner.tx.is_closed()
     }
 
+    /// A snapshot of the actor's mailbox counters and gauges; see
+    /// [`ActorStats`](super::ActorStats).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::actor::{self, Actor, Context};
+    ///
+    /// struct Sink;
+    ///
+    /// impl Actor for Sink {
+    ///     type Message = ();
+    ///
+    ///     async fn handle(&mut self, (): (), _ctx: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sink = actor::spawn(Sink);
+    /// sink.send(()).await.unwrap();
+    /// sink.stop();
+    /// sink.join().await.unwrap();
+    /// let stats = sink.stats();
+    /// assert_eq!((stats.sent, stats.received, stats.mailbox_len), (1, 1, 0));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> super::ActorStats {
+        super::ActorStats::from_mailbox(self.inner.tx.stats())
+    }
+
     /// Waits for the actor to end, and says how it ended.
     ///
     /// Resolves once the actor task has finished: after `stopped` has run

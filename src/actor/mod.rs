@@ -143,6 +143,7 @@ mod context;
 mod error;
 mod reply;
 mod run;
+mod stats;
 
 use crate::queue;
 
@@ -156,6 +157,7 @@ pub use self::addr::{Addr, Ask, Join};
 pub use self::context::Context;
 pub use self::error::{ActorError, AskError};
 pub use self::reply::Reply;
+pub use self::stats::ActorStats;
 pub use crate::queue::{SendError, TrySendError};
 
 /// The mailbox capacity of [`spawn`].

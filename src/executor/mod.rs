@@ -78,6 +78,6 @@ mod task_group;
 
 pub use gather::{Gather, TryGather, gather, try_gather};
 pub use task_group::{
-    GroupError, GroupHandle, JoinAll, JoinNext, Shutdown, SpawnError, TaskError, TaskGroup,
-    TryJoinAll,
+    GroupError, GroupHandle, GroupStats, JoinAll, JoinNext, Shutdown, SpawnError, TaskError,
+    TaskGroup, TryJoinAll,
 };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
+use super::stats::Counters;
 use super::{Pool, Pooled};
 use crate::timeout::{Elapsed, Timeout, timeout};
 
@@ -24,17 +25,39 @@ impl<'a, T: Send + 'static> Get<'a, T> {
     pub(super) fn new(pool: &'a Pool<T>) -> Self {
         let shared = &pool.shared;
         Self {
-            inner: Box::pin(async move {
+            inner: Box::pin(traced(async move {
+                let _in_progress = shared.counters.start_get();
                 let Ok(permit) = shared.permits.acquire().await else {
                     panic!("Pool::get: the pool is closed");
                 };
                 // Cancelled in `checkout`: `permit` drops and frees the place.
                 let (object, created) = shared.checkout().await;
                 permit.forget();
+                Counters::bump(&shared.counters.checkouts);
                 Pooled::new(shared.clone(), object, created)
-            }),
+            })),
         }
     }
+}
+
+/// With the `tracing` feature, a get runs in a `pool.get` span and ends
+/// with an event that records how long it took.
+#[cfg(feature = "tracing")]
+fn traced<F: Future>(get: F) -> impl Future<Output = F::Output> {
+    use tracing::Instrument;
+    let span = tracing::debug_span!(target: "async_patterns::pool", "pool.get");
+    async move {
+        let started = tokio::time::Instant::now();
+        let out = get.await;
+        tracing::debug!(target: "async_patterns::pool", wait = ?started.elapsed(), "checked out");
+        out
+    }
+    .instrument(span)
+}
+
+#[cfg(not(feature = "tracing"))]
+fn traced<F>(get: F) -> F {
+    get
 }
 
 impl<T> Future for Get<'_, T> {
@@ -57,6 +80,7 @@ pin_project! {
     pub struct GetTimeout<'a, T> {
         #[pin]
         inner: Timeout<Get<'a, T>>,
+        pool: &'a Pool<T>,
     }
 }
 
@@ -64,6 +88,7 @@ impl<'a, T: Send + 'static> GetTimeout<'a, T> {
     pub(super) fn new(pool: &'a Pool<T>, limit: Duration) -> Self {
         Self {
             inner: timeout(limit, pool.get()),
+            pool,
         }
     }
 }
@@ -72,7 +97,12 @@ impl<T> Future for GetTimeout<'_, T> {
     type Output = Result<Pooled<T>, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(cx)
+        let this = self.project();
+        let polled = this.inner.poll(cx);
+        if let Poll::Ready(Err(_)) = &polled {
+            Counters::bump(&this.pool.shared.counters.timed_out);
+        }
+        polled
     }
 }
 

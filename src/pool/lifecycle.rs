@@ -152,6 +152,7 @@ impl<T> Shared<T> {
             }
         }
         let object = (self.factory)().await;
+        super::stats::Counters::bump(&self.counters.created);
         (object, Instant::now())
     }
 

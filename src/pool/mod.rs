@@ -112,6 +112,7 @@
 mod future;
 mod lifecycle;
 mod pooled;
+mod stats;
 
 use std::fmt;
 use std::future::Future;
@@ -126,6 +127,9 @@ use crate::loom::lock_std;
 pub use future::{Get, GetTimeout};
 pub use lifecycle::{Builder, Drain};
 pub use pooled::Pooled;
+pub use stats::PoolStats;
+
+use self::stats::Counters;
 
 use lifecycle::{Idle, Lifecycle};
 
@@ -156,6 +160,8 @@ struct Shared<T> {
     lifecycle: Lifecycle<T>,
     /// Woken when a place is freed in a closed pool (for `drain`).
     returned: Notify,
+    /// Counters for `stats()`.
+    counters: Counters,
 }
 
 impl<T: Send + 'static> Pool<T> {
@@ -258,6 +264,7 @@ impl<T: Send + 'static> Pool<T> {
                 max_size: builder.max_size,
                 lifecycle: builder.lifecycle,
                 returned: Notify::new(),
+                counters: Counters::default(),
             }),
         }
     }
@@ -359,6 +366,7 @@ impl<T: Send + 'static> Pool<T> {
         let permit = self.shared.permits.try_acquire().ok()?;
         let (object, created) = self.shared.take_idle()?;
         permit.forget();
+        Counters::bump(&self.shared.counters.checkouts);
         Some(Pooled::new(self.shared.clone(), object, created))
     }
 }
@@ -419,6 +427,32 @@ impl<T> Pool<T> {
     #[must_use]
     pub fn in_use(&self) -> usize {
         self.shared.max_size - self.shared.permits.available_permits()
+    }
+
+    /// A snapshot of the pool's counters and gauges, shared by every clone;
+    /// see [`PoolStats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::pool::Pool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let pool = Pool::new(1, || async { 0_u8 });
+    /// let held = pool.get().await;
+    /// assert!(pool.get_timeout(Duration::from_millis(10)).await.is_err());
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.checkouts, stats.timed_out, stats.in_use), (1, 1, 1));
+    /// # drop(held);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        self.shared
+            .counters
+            .snapshot(self.max_size(), self.in_use(), self.idle())
     }
 }
 

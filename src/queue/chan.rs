@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
 use super::error::TrySendError;
+use super::stats::QueueStats;
 use super::waiters::{SlotState, WaiterList, WakeList};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
@@ -55,6 +56,11 @@ pub(crate) struct State<T> {
     /// `join()` futures, all woken when the queue is empty and no `Job` is
     /// alive. [`JOINING`] is set while it holds any registration.
     pub(crate) join_waiters: WaiterList<()>,
+    /// Items ever queued (see [`QueueStats`]); plain counters, as the lock
+    /// is held wherever they change.
+    pub(crate) sent: u64,
+    /// Items ever taken out by receivers (`shutdown` does not count).
+    pub(crate) received: u64,
 }
 
 /// What a registration in `send_waiters` waits for.
@@ -154,6 +160,8 @@ impl<T> Chan<T> {
                 recv_notified: 0,
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
+                sent: 0,
+                received: 0,
             })),
             track: CacheLine(Tracking {
                 handed: AtomicUsize::new(0),
@@ -278,6 +286,7 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.reserved -= 1;
             st.queue.push_back(item);
+            st.sent += 1;
             st.rebalance(wake);
         });
     }
@@ -385,6 +394,22 @@ impl<T> Chan<T> {
         })
     }
 
+    /// A snapshot of the counters and gauges, taken under the lock.
+    pub(crate) fn stats(&self) -> QueueStats {
+        let st = self.lock();
+        let live = self.live_jobs();
+        QueueStats {
+            sent: st.sent,
+            received: st.received,
+            done: st.received.wrapping_sub(live as u64),
+            len: st.queue.len(),
+            unfinished: st.queue.len() + live,
+            capacity: st.capacity,
+            senders_waiting: st.send_waiters.in_use(),
+            receivers_waiting: st.recv_waiters.in_use(),
+        }
+    }
+
     /// Number of accepted items not finished yet.
     pub(crate) fn unfinished(&self) -> usize {
         let st = self.lock();
@@ -430,6 +455,7 @@ impl<T> Chan<T> {
         } else {
             out.extend(st.queue.drain(..n));
         }
+        st.received += n as u64;
         if track {
             // Only written under the lock: no RMW needed.
             let handed = self.track.handed.load(Ordering::Relaxed);
@@ -592,6 +618,7 @@ impl<T> State<T> {
     /// only I2 may need a receiver woken.
     fn accept(&mut self, item: T, wake: &mut WakeList) {
         self.queue.push_back(item);
+        self.sent += 1;
         self.wake_receivers(wake);
     }
 
@@ -618,7 +645,10 @@ impl<T> State<T> {
                 break;
             };
             match self.send_waiters.take_value(k) {
-                Some(item) => self.queue.push_back(item),
+                Some(item) => {
+                    self.queue.push_back(item);
+                    self.sent += 1;
+                }
                 None => self.reserved += 1,
             }
         }

@@ -227,6 +227,32 @@ macro_rules! shared_methods {
         pub fn receiver_count(&self) -> usize {
             self.chan.lock().receivers
         }
+
+        /// A snapshot of the queue's counters and gauges, taken in one
+        /// critical section (so its fields agree with each other); see
+        /// [`QueueStats`](crate::queue::QueueStats). Costs one lock, like
+        /// [`len`](Self::len).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// let (tx, rx) = async_patterns::queue::bounded::<u32>(8);
+        /// for n in 0..3 {
+        ///     tx.send(n).await.unwrap();
+        /// }
+        /// let job = rx.recv_job().await.unwrap();
+        /// let stats = rx.stats();
+        /// assert_eq!((stats.sent, stats.received, stats.done), (3, 1, 0));
+        /// assert_eq!((stats.len, stats.unfinished), (2, 3));
+        /// job.done();
+        /// assert_eq!(tx.stats().done, 1);
+        /// # }
+        /// ```
+        pub fn stats(&self) -> crate::queue::QueueStats {
+            self.chan.stats()
+        }
     };
 }
 

@@ -127,6 +127,7 @@ mod job;
 mod permit;
 mod receiver;
 mod sender;
+mod stats;
 mod waiters;
 
 pub use error::{
@@ -139,6 +140,7 @@ pub use job::Job;
 pub use permit::Permit;
 pub use receiver::Receiver;
 pub use sender::Sender;
+pub use stats::QueueStats;
 
 use self::chan::Chan;
 use crate::loom::Arc;

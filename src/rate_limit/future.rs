@@ -72,6 +72,7 @@ impl<'a> Waiter<'a> {
             State::Init => {
                 // Lock-free fast path; never overtakes queued waiters.
                 if !inner.has_waiters() && inner.try_take(self.permits, inner.now()).is_ok() {
+                    inner.counters.granted(self.permits);
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
@@ -107,6 +108,9 @@ impl<'a> Waiter<'a> {
             let arrival = since.max(now.saturating_sub(Inner::LATENESS_CREDIT));
             match inner.try_take_as_of(self.permits, arrival, now) {
                 Ok(()) => {
+                    inner
+                        .counters
+                        .granted_after(self.permits, now.saturating_sub(since));
                     let next = inner.dequeue(&mut queue, id);
                     drop(queue);
                     if let Some(next) = next {
@@ -233,6 +237,7 @@ impl<'a> AcquireN<'a> {
     pub(crate) fn new(limiter: &'a RateLimiter, n: u32) -> Self {
         let burst = limiter.inner.burst();
         let (waiter, error) = if n > burst {
+            limiter.inner.counters.refused();
             (None, Some(InsufficientCapacity::new(n, burst)))
         } else if n == 0 {
             (None, None)

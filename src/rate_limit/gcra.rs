@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::stats::Counters;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
@@ -39,6 +40,8 @@ pub(crate) struct Inner {
     /// take permits and runs a timer; the others sleep without one until the
     /// head, having got its permits (or being dropped), wakes the next one.
     pub(crate) queue: Mutex<Queue>,
+    /// Counters for `stats()`.
+    pub(crate) counters: Counters,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +70,7 @@ impl Inner {
             origin: Instant::now(),
             queued: AtomicU64::new(0),
             queue: Mutex::new(Queue::default()),
+            counters: Counters::default(),
         }
     }
 

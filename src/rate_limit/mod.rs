@@ -71,6 +71,8 @@
 mod error;
 mod future;
 mod gcra;
+mod stats;
+mod within;
 
 use std::fmt;
 use std::sync::Arc;
@@ -78,6 +80,8 @@ use std::time::Duration;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
+pub use stats::LimiterStats;
+pub use within::AcquireWithin;
 
 use self::gcra::Inner;
 
@@ -249,6 +253,57 @@ impl RateLimiter {
         Acquire::new(self)
     }
 
+    /// Waits for one permit and takes it, unless the permit cannot come
+    /// before the ambient [`Deadline`](crate::timeout::Deadline) (the one
+    /// [`Deadline::scope`](crate::timeout::Deadline::scope) sets): then it
+    /// fails at once instead of sleeping into the deadline.
+    ///
+    /// The limiter knows when its next permit is due, counting the waiters
+    /// already queued, so a caller whose budget ends before that learns it
+    /// on the first poll and can shed the request, try elsewhere, or answer
+    /// "busy". A wait that looked feasible is still cut off at the deadline
+    /// (a [`pause_for`](Self::pause_for) may push the permit back). Outside
+    /// any scope this is [`acquire`](Self::acquire) that never fails.
+    ///
+    /// # Errors
+    ///
+    /// [`Elapsed`](crate::timeout::Elapsed) (with the budget that was left as
+    /// its limit) if the earliest permit is due after the ambient deadline,
+    /// or the deadline passes while waiting. No permit is taken then.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`acquire`](Self::acquire): dropped or failed, it
+    /// takes no permit and gives its place in the queue up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::RateLimiter;
+    /// use async_patterns::timeout::Deadline;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::per_second(1);
+    /// let start = Instant::now();
+    /// let budget = Deadline::after(Duration::from_millis(500));
+    /// let outcome = budget
+    ///     .scope(async {
+    ///         limiter.acquire_within().await.unwrap(); // the first one is free
+    ///         limiter.acquire_within().await // due in 1 s: past the budget
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert!(outcome.is_err());
+    /// assert_eq!(start.elapsed(), Duration::ZERO); // it did not sleep
+    /// # }
+    /// ```
+    pub fn acquire_within(&self) -> AcquireWithin<'_> {
+        AcquireWithin::new(self)
+    }
+
     /// Like [`acquire`](Self::acquire), for a future that owns a clone of
     /// the limiter (`'static`, to spawn it or store it in a stream).
     ///
@@ -337,6 +392,17 @@ impl RateLimiter {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<(), NotUntil> {
+        let taken = self.take_now();
+        if taken.is_err() {
+            self.inner.counters.refused();
+        }
+        taken
+    }
+
+    /// `try_acquire` without counting a refusal (its callers decide whether
+    /// one is).
+    #[inline]
+    pub(crate) fn take_now(&self) -> Result<(), NotUntil> {
         let inner = &*self.inner;
         // One clock read per call; `NotUntil` turns its nanoseconds into an
         // `Instant` only if asked.
@@ -345,11 +411,36 @@ impl RateLimiter {
             inner.earliest_behind_queue(1, now)
         } else {
             match inner.try_take_one(now) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    inner.counters.granted(1);
+                    return Ok(());
+                }
                 Err(earliest) => earliest,
             }
         };
         Err(NotUntil::new(inner.origin(), earliest))
+    }
+
+    /// A snapshot of the limiter's counters and gauges, shared by every
+    /// clone; see [`LimiterStats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::per_second(100).burst(2);
+    /// let clone = limiter.clone();
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(clone.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// let stats = clone.stats();
+    /// assert_eq!((stats.granted, stats.refused, stats.waiting), (2, 1, 0));
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> LimiterStats {
+        let waiting = crate::loom::lock(&self.inner.queue).entries.len();
+        self.inner.counters.snapshot(waiting)
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do

@@ -501,11 +501,15 @@ where
                 None
             };
             let Some(scheduled) = scheduled else {
+                #[cfg(feature = "tracing")]
+                super::trace::gave_up::<E>(*this.attempt, retryable);
                 this.state.set(State::Done);
                 return Poll::Ready(Err(error));
             };
             let delay = this.retry_after.hint(&error).unwrap_or(scheduled);
             if !budget_allows(delay, *this.start, *this.max_elapsed) {
+                #[cfg(feature = "tracing")]
+                super::trace::gave_up::<E>(*this.attempt, true);
                 this.state.set(State::Done);
                 return Poll::Ready(Err(error));
             }
@@ -517,6 +521,8 @@ where
                     elapsed: this.start.map(|s| s.elapsed()).unwrap_or_default(),
                 });
             }
+            #[cfg(feature = "tracing")]
+            super::trace::attempt_failed::<E>(*this.attempt, delay);
             drop(error);
             if delay.is_zero() {
                 this.state.set(State::Idle);

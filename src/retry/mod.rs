@@ -96,6 +96,8 @@ mod future;
 mod hook;
 mod jitter;
 mod policy;
+#[cfg(feature = "tracing")]
+mod trace;
 
 pub use backoff::Backoff;
 pub use blocking::retry_blocking;

@@ -4,14 +4,16 @@ use std::any::Any;
 use std::fmt;
 
 use crate::panic::Panic;
+use crate::timeout::Elapsed;
 
 /// Why a task of a [`TaskGroup`](super::TaskGroup) produced no value.
 ///
 /// A task either panicked (the payload is kept: [`into_panic`](Self::into_panic)
 /// hands it back, for example to [`std::panic::resume_unwind`]) or was
 /// cancelled before it finished (by [`abort_all`](super::TaskGroup::abort_all),
-/// [`shutdown`](super::TaskGroup::shutdown), or the runtime shutting down).
-/// A cancelled task is never reported as a panic, and a panic is never
+/// [`shutdown`](super::TaskGroup::shutdown), the runtime shutting down, or
+/// the [`Deadline`](crate::timeout::Deadline) it inherited at spawn passing:
+/// see [`is_elapsed`](Self::is_elapsed)). A cancelled task is never reported as a panic, and a panic is never
 /// re-raised by the group on its own.
 ///
 /// `TaskError` is `Send + Sync` (the payload sits behind a lock that is only
@@ -23,7 +25,8 @@ pub struct TaskError {
 
 enum Repr {
     Panicked(Panic),
-    Cancelled,
+    /// With `Some` when the inherited deadline cut the task off.
+    Cancelled(Option<Elapsed>),
 }
 
 impl TaskError {
@@ -35,7 +38,13 @@ impl TaskError {
 
     pub(crate) fn cancelled() -> Self {
         TaskError {
-            repr: Repr::Cancelled,
+            repr: Repr::Cancelled(None),
+        }
+    }
+
+    pub(crate) fn elapsed(elapsed: Elapsed) -> Self {
+        TaskError {
+            repr: Repr::Cancelled(Some(elapsed)),
         }
     }
 
@@ -76,7 +85,33 @@ impl TaskError {
     /// # }
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled(_))
+    }
+
+    /// Returns `true` if the task was cancelled because the ambient
+    /// [`Deadline`](crate::timeout::Deadline) it inherited at spawn passed
+    /// (such a task is also [`is_cancelled`](Self::is_cancelled)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::executor::TaskGroup;
+    /// use async_patterns::timeout::Deadline;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// Deadline::after(Duration::from_secs(1))
+    ///     .scope(async { group.spawn(std::future::pending::<()>()) })
+    ///     .await
+    ///     .unwrap();
+    /// let err = group.join_next().await.unwrap().unwrap_err();
+    /// assert!(err.is_elapsed() && err.is_cancelled());
+    /// # }
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled(Some(_)))
     }
 
     /// The panic message, when the task panicked with a `&str` or a `String`
@@ -98,7 +133,7 @@ impl TaskError {
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             Repr::Panicked(panic) => panic.message(),
-            Repr::Cancelled => None,
+            Repr::Cancelled(_) => None,
         }
     }
 
@@ -157,7 +192,7 @@ impl TaskError {
         // A `TaskError` is not `Clone`, so a panic's payload is still there.
         let taken = match &self.repr {
             Repr::Panicked(panic) => panic.take(),
-            Repr::Cancelled => None,
+            Repr::Cancelled(_) => None,
         };
         taken.ok_or(self)
     }
@@ -170,7 +205,11 @@ impl fmt::Debug for TaskError {
                 .debug_struct("TaskError::Panicked")
                 .field("message", &panic.message())
                 .finish_non_exhaustive(),
-            Repr::Cancelled => f.write_str("TaskError::Cancelled"),
+            Repr::Cancelled(None) => f.write_str("TaskError::Cancelled"),
+            Repr::Cancelled(Some(elapsed)) => f
+                .debug_tuple("TaskError::Cancelled")
+                .field(elapsed)
+                .finish(),
         }
     }
 }
@@ -182,7 +221,8 @@ impl fmt::Display for TaskError {
                 Some(m) => write!(f, "task panicked: {m}"),
                 None => f.write_str("task panicked"),
             },
-            Repr::Cancelled => f.write_str("task was cancelled"),
+            Repr::Cancelled(None) => f.write_str("task was cancelled"),
+            Repr::Cancelled(Some(elapsed)) => write!(f, "task was cancelled: {elapsed}"),
         }
     }
 }

@@ -30,6 +30,10 @@ impl<T: Send + 'static> GroupHandle<T> {
     /// Submits `fut` to the group: it starts at once if fewer than `limit`
     /// tasks run, and waits in the group (unspawned) otherwise.
     ///
+    /// Like [`TaskGroup::spawn`](super::TaskGroup::spawn), `fut` inherits the caller's ambient
+    /// deadline (a task's own spawns inherit the task's); see
+    /// [Deadlines](super::TaskGroup#deadlines).
+    ///
     /// Runnable example: `crawler` (`cargo run --example crawler`),
     /// crawler tasks submitting the links they find.
     ///
@@ -80,7 +84,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: Future<Output = T> + Send + 'static,
     {
         self.shared
-            .submit(Work::Async(Box::pin(fut)), Submitter::Handle)
+            .submit(Work::new_async(fut), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 
@@ -129,7 +133,7 @@ impl<T: Send + 'static> GroupHandle<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.shared
-            .submit(Work::Blocking(Box::new(f)), Submitter::Handle)
+            .submit(Work::new_blocking(f), Submitter::Handle)
             .map_err(|_rejected| SpawnError(()))
     }
 
@@ -152,6 +156,30 @@ impl<T: Send + 'static> GroupHandle<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
+    }
+
+    /// A snapshot of the group's counters and gauges, as
+    /// [`TaskGroup::stats`](super::TaskGroup::stats) returns it: a handle
+    /// lets a monitoring task watch a group it does not own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(4);
+    /// let handle = group.handle();
+    /// group.spawn(async {});
+    /// handle.spawn(async {}).unwrap();
+    /// assert_eq!(handle.stats().spawned, 2);
+    /// while group.join_next().await.is_some() {}
+    /// assert_eq!(handle.stats().completed, 2);
+    /// # }
+    /// ```
+    pub fn stats(&self) -> super::GroupStats {
+        self.shared.stats()
     }
 }
 

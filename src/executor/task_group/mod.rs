@@ -4,6 +4,7 @@ mod error;
 mod future;
 mod handle;
 mod shared;
+mod stats;
 
 use std::fmt;
 use std::future::Future;
@@ -13,6 +14,7 @@ use std::task::{Context, Poll, ready};
 pub use self::error::{GroupError, SpawnError, TaskError};
 pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
+pub use self::stats::GroupStats;
 
 use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 
@@ -124,6 +126,30 @@ use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
 /// released in its last poll, just before its runtime task returns, so the
 /// count of *user* futures and closures alive never exceeds `limit`.
 ///
+/// # Deadlines
+///
+/// Work inherits the ambient [`Deadline`](crate::timeout::Deadline) of the
+/// code that spawns it (as `asyncio.timeout()` covers the tasks of a
+/// `TaskGroup` created inside it): inside a future spawned under
+/// [`Deadline::scope`](crate::timeout::Deadline::scope),
+/// [`Deadline::current`](crate::timeout::Deadline::current) is the
+/// spawner's deadline, so nested timeouts, retries and rate-limit waits
+/// stay within it, and a future still pending when it passes is dropped
+/// and joined as a [`TaskError`] that [`is_elapsed`](TaskError::is_elapsed)
+/// (and [`is_cancelled`](TaskError::is_cancelled)). The output type stays
+/// `T`. A blocking closure sees the deadline as ambient too but, once
+/// started, runs to its end. Outside any scope the deadline is
+/// [`never`](crate::timeout::Deadline::never) and no timer is armed. To
+/// spawn work that must outlive the caller's budget, spawn it from code
+/// outside the scope (for example through a [`GroupHandle`] held by a task
+/// that was spawned outside it).
+///
+/// # Tracing
+///
+/// With the `tracing` feature, work runs in the span that was current when
+/// it was submitted (tokio's `spawn` does not carry it over), so its events
+/// land under the request that caused them.
+///
 /// # Blocking work
 ///
 /// A closure from [`spawn_blocking`](Self::spawn_blocking) cannot be
@@ -212,6 +238,9 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// If a [`shutdown`](Self::shutdown) closed the group, this reopens it
     /// (for its handles too).
     ///
+    /// `fut` runs under the ambient deadline of the caller, if any; see
+    /// [Deadlines](Self#deadlines).
+    ///
     /// # Panics
     ///
     /// Panics if the group must spawn now, no tokio runtime is current, and
@@ -239,9 +268,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         F: Future<Output = T> + Send + 'static,
     {
         // The owner's `submit` never gives the work back.
-        let _ = self
-            .shared
-            .submit(Work::Async(Box::pin(fut)), Submitter::Owner);
+        let _ = self.shared.submit(Work::new_async(fut), Submitter::Owner);
     }
 
     /// Submits a blocking closure (`loop.run_in_executor(None, f)`): it runs
@@ -278,9 +305,7 @@ impl<T: Send + 'static> TaskGroup<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
-        let _ = self
-            .shared
-            .submit(Work::Blocking(Box::new(f)), Submitter::Owner);
+        let _ = self.shared.submit(Work::new_blocking(f), Submitter::Owner);
     }
 
     /// Returns a cloneable handle that submits work to this group, for its
@@ -584,6 +609,31 @@ impl<T: Send + 'static> TaskGroup<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
+    }
+
+    /// A snapshot of the group's counters and gauges, taken in one critical
+    /// section; see [`GroupStats`]. [`GroupHandle::stats`] reads the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { panic!("boom") });
+    /// group.spawn(async { 3 });
+    /// let stats = group.stats();
+    /// assert_eq!((stats.spawned, stats.running, stats.waiting), (3, 1, 2));
+    /// while group.join_next().await.is_some() {}
+    /// let stats = group.stats();
+    /// assert_eq!((stats.completed, stats.panicked, stats.failed), (2, 1, 1));
+    /// # }
+    /// ```
+    pub fn stats(&self) -> GroupStats {
+        self.shared.stats()
     }
 }
 

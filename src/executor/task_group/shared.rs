@@ -63,6 +63,8 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use super::error::TaskError;
+use super::stats::GroupStats;
+use crate::timeout::Deadline;
 // Plain `std` types: the group is built on tokio tasks, which loom cannot
 // model, so this core is covered by the integration tests instead.
 use crate::loom::lock_std;
@@ -71,10 +73,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub(crate) type BoxBlocking<T> = Box<dyn FnOnce() -> T + Send + 'static>;
 
-/// One unit of submitted work.
+/// One unit of submitted work, with the ambient [`Deadline`] of the code
+/// that submitted it (see [`Work::new_async`]).
 pub(crate) enum Work<T> {
-    Async(BoxFuture<T>),
-    Blocking(BoxBlocking<T>),
+    Async(BoxFuture<T>, Deadline),
+    Blocking(BoxBlocking<T>, Deadline),
 }
 
 /// Who calls [`Shared::submit`], which decides what a closed group does.
@@ -114,10 +117,38 @@ enum Kind {
 }
 
 impl<T> Work<T> {
+    /// A future that runs under the submitter's ambient deadline: inside it
+    /// [`Deadline::current`] is that deadline, and the runner cuts it off
+    /// there (see `run_one`).
+    ///
+    /// With the `tracing` feature it also runs in the span current here.
+    pub(crate) fn new_async<F>(fut: F) -> Self
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        #[cfg(feature = "tracing")]
+        let fut = tracing::Instrument::in_current_span(fut);
+        Work::Async(Box::pin(fut), Deadline::current())
+    }
+
+    /// A closure that sees the submitter's ambient deadline as
+    /// [`Deadline::current`] (it cannot be cut off).
+    pub(crate) fn new_blocking<F>(f: F) -> Self
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        #[cfg(feature = "tracing")]
+        let f = {
+            let span = tracing::Span::current();
+            move || span.in_scope(f)
+        };
+        Work::Blocking(Box::new(f), Deadline::current())
+    }
+
     fn kind(&self) -> Kind {
         match self {
-            Work::Async(_) => Kind::Async,
-            Work::Blocking(_) => Kind::Blocking,
+            Work::Async(..) => Kind::Async,
+            Work::Blocking(..) => Kind::Blocking,
         }
     }
 }
@@ -153,6 +184,32 @@ struct State<T> {
     /// creation). Runners hand their slot on from blocking threads or from
     /// `Drop`, where no runtime context can be assumed, so they use this.
     runtime: Option<Handle>,
+    /// Cumulative counts for `stats()`; every job accepted by `submit` is
+    /// counted once in `spawned` and, once it ends, once in `ended`.
+    counts: Counts,
+}
+
+/// How the jobs ended so far (see [`GroupStats`]).
+#[derive(Default)]
+struct Counts {
+    spawned: u64,
+    completed: u64,
+    panicked: u64,
+    cancelled: u64,
+    elapsed: u64,
+}
+
+impl Counts {
+    fn ended<T>(&mut self, result: &Result<T, TaskError>) {
+        match result {
+            Ok(_) => self.completed += 1,
+            Err(e) if e.is_panic() => self.panicked += 1,
+            Err(e) => {
+                self.cancelled += 1;
+                self.elapsed += u64::from(e.is_elapsed());
+            }
+        }
+    }
 }
 
 /// The slot a runner holds.
@@ -201,6 +258,7 @@ impl<T: Send + 'static> Shared<T> {
                 detached: false,
                 fail_fast: None,
                 runtime: Handle::try_current().ok(),
+                counts: Counts::default(),
             }),
         }
     }
@@ -225,6 +283,7 @@ impl<T: Send + 'static> Shared<T> {
             }
             st.closed = false;
         }
+        st.counts.spawned += 1;
         if st.runners.len() < self.limit {
             // Prefer the caller's runtime (a group may outlive the runtime
             // it was created on); fall back to the recorded one for callers
@@ -263,9 +322,11 @@ impl<T: Send + 'static> Shared<T> {
             armed: true,
         };
         let abort = match work {
-            Work::Async(fut) => runtime.spawn(run_async(slot, fut)).abort_handle(),
-            Work::Blocking(f) => runtime
-                .spawn_blocking(move || run_blocking(slot, f))
+            Work::Async(fut, deadline) => {
+                runtime.spawn(run_async(slot, fut, deadline)).abort_handle()
+            }
+            Work::Blocking(f, deadline) => runtime
+                .spawn_blocking(move || run_blocking(slot, f, deadline))
                 .abort_handle(),
         };
         let mut st = self.lock();
@@ -358,6 +419,24 @@ impl<T: Send + 'static> Shared<T> {
         self.lock().closed
     }
 
+    /// A snapshot of the counts, in one critical section.
+    pub(crate) fn stats(&self) -> GroupStats {
+        let st = self.lock();
+        let c = &st.counts;
+        GroupStats {
+            limit: self.limit,
+            spawned: c.spawned,
+            running: st.runners.len(),
+            waiting: st.queue.len(),
+            joinable: st.done.len(),
+            completed: c.completed,
+            failed: c.panicked + c.cancelled,
+            panicked: c.panicked,
+            cancelled: c.cancelled,
+            elapsed: c.elapsed,
+        }
+    }
+
     /// `(running, waiting, joinable)`.
     pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let st = self.lock();
@@ -390,6 +469,7 @@ impl<T> State<T> {
     /// jobs to drop and the tasks to abort once the lock is released.
     fn abort_all(&mut self, except: Option<u64>) -> Aborted<T> {
         let dropped: Vec<Work<T>> = self.queue.drain(..).collect();
+        self.counts.cancelled += dropped.len() as u64;
         if !self.detached {
             for _ in 0..dropped.len() {
                 self.done.push_back(Err(TaskError::cancelled()));
@@ -456,6 +536,7 @@ impl<T> State<T> {
     /// Stores a result (or sets it aside to be dropped if the owner is
     /// gone) and takes the joiner's waker.
     fn deliver(&mut self, result: Result<T, TaskError>) -> Deferred<T> {
+        self.counts.ended(&result);
         let discarded = if self.detached {
             Some(result)
         } else {
@@ -563,14 +644,15 @@ impl<T: Send + 'static> Drop for RunnerSlot<T> {
 
 /// An async runner: runs its first job, then waiting async jobs, one after
 /// another, until none is left for it.
-async fn run_async<T: Send + 'static>(mut slot: RunnerSlot<T>, mut fut: BoxFuture<T>) {
+async fn run_async<T: Send + 'static>(
+    mut slot: RunnerSlot<T>,
+    mut fut: BoxFuture<T>,
+    mut deadline: Deadline,
+) {
     loop {
-        let result = AssertUnwindSafe(fut)
-            .catch_unwind()
-            .await
-            .map_err(TaskError::panicked);
+        let result = run_one(fut, deadline).await;
         match slot.finish(result, Kind::Async) {
-            Some(Work::Async(next)) => fut = next,
+            Some(Work::Async(next, next_deadline)) => (fut, deadline) = (next, next_deadline),
             _ => return,
         }
         // Jobs that are always ready must not monopolise the worker thread.
@@ -578,13 +660,35 @@ async fn run_async<T: Send + 'static>(mut slot: RunnerSlot<T>, mut fut: BoxFutur
     }
 }
 
+/// Runs one async job to its result. Under a finite `deadline` the job runs
+/// in [`Deadline::scope`], so the deadline is ambient inside it and a job
+/// still pending at the deadline is dropped and reported as
+/// [`TaskError::elapsed`]. Without one (the common case) no timer is armed.
+async fn run_one<T>(fut: BoxFuture<T>, deadline: Deadline) -> Result<T, TaskError> {
+    let guarded = AssertUnwindSafe(fut).catch_unwind();
+    if deadline == Deadline::never() {
+        return guarded.await.map_err(TaskError::panicked);
+    }
+    match deadline.scope(guarded).await {
+        Ok(result) => result.map_err(TaskError::panicked),
+        Err(elapsed) => Err(TaskError::elapsed(elapsed)),
+    }
+}
+
 /// A blocking runner: runs its first closure, then waiting closures, on its
-/// blocking-pool thread.
-fn run_blocking<T: Send + 'static>(mut slot: RunnerSlot<T>, mut f: BoxBlocking<T>) {
+/// blocking-pool thread. Each closure sees its submitter's deadline as the
+/// ambient one.
+fn run_blocking<T: Send + 'static>(
+    mut slot: RunnerSlot<T>,
+    mut f: BoxBlocking<T>,
+    mut deadline: Deadline,
+) {
     loop {
+        let ambient = deadline.enter();
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::panicked);
+        drop(ambient);
         match slot.finish(result, Kind::Blocking) {
-            Some(Work::Blocking(next)) => f = next,
+            Some(Work::Blocking(next, next_deadline)) => (f, deadline) = (next, next_deadline),
             _ => return,
         }
     }
