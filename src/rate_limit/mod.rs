@@ -66,6 +66,7 @@
 mod error;
 mod future;
 mod gcra;
+mod keyed;
 
 use std::fmt;
 use std::sync::Arc;
@@ -73,6 +74,7 @@ use std::time::Duration;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
+pub use keyed::{KeyedAcquire, KeyedRateLimiter};
 
 use self::gcra::Inner;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::RetryEvent;
+use super::{Budget, RetryEvent};
 use super::hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 use crate::timeout::{Deadline, Elapsed};
 
@@ -68,6 +68,7 @@ where
         retry_after: NoRetryAfter,
         attempt_timeout: None,
         max_elapsed: None,
+        budget: None,
         start: None,
         timer_armed: false,
         attempt: 0,
@@ -143,6 +144,8 @@ pin_project! {
         // through `attempt_timeout`, which requires `E: From<Elapsed>`.
         attempt_timeout: Option<(Duration, fn(Elapsed) -> E)>,
         max_elapsed: Option<Duration>,
+        // Deposited into on success, withdrawn from before each retry.
+        budget: Option<Budget>,
         // When the first attempt started, read from the clock only when
         // something needs it (`max_elapsed`, `notify`), and only once the
         // first attempt returns `Pending` or fails: a first attempt that
@@ -171,6 +174,7 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
             retry_after,
             attempt_timeout: self.attempt_timeout,
             max_elapsed: self.max_elapsed,
+            budget: self.budget,
             start: self.start,
             timer_armed: self.timer_armed,
             attempt: self.attempt,
@@ -358,6 +362,44 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
         self
     }
 
+    /// Spends one token of the shared `budget` on each retry, and gives up
+    /// (with the last error) when it has none; a success deposits into it.
+    /// See [`Budget`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, Budget, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let budget = Budget::new(0.2, 0);
+    /// for _ in 0..5 {
+    ///     retry(Backoff::constant(Duration::from_millis(1)), || async { Ok::<_, ()>(()) })
+    ///         .budget(budget.clone())
+    ///         .await
+    ///         .unwrap();
+    /// }
+    /// // Five successes paid for one retry.
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = retry(Backoff::constant(Duration::from_millis(1)), || {
+    ///     calls += 1;
+    ///     async { Err("down") }
+    /// })
+    /// .budget(budget)
+    /// .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 2);
+    /// # }
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
     /// The number of attempts started so far.
     ///
     /// # Examples
@@ -391,7 +433,7 @@ fn start_clock(start: &mut Option<Instant>, needed: bool) {
 }
 
 /// Whether the loop may sleep `delay` and try again (non-generic).
-fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
+pub(crate) fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
     if let (Some(max), Some(start)) = (max_elapsed, start) {
         if start.elapsed().saturating_add(delay) >= max {
             return false;
@@ -457,6 +499,9 @@ where
             };
             let error = match fut.poll(cx) {
                 Poll::Ready(Ok(value)) => {
+                    if let Some(budget) = this.budget {
+                        budget.deposit();
+                    }
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(value));
                 }
@@ -492,7 +537,9 @@ where
                 return Poll::Ready(Err(error));
             };
             let delay = this.retry_after.hint(&error).unwrap_or(scheduled);
-            if !budget_allows(delay, *this.start, *this.max_elapsed) {
+            if !budget_allows(delay, *this.start, *this.max_elapsed)
+                || this.budget.as_ref().is_some_and(|b| !b.try_withdraw())
+            {
                 this.state.set(State::Done);
                 return Poll::Ready(Err(error));
             }
