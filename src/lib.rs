@@ -305,6 +305,9 @@ pub mod rate_limit;
 pub mod retry;
 pub mod stream;
 pub mod timeout;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.
 #[cfg(doctest)]

@@ -102,6 +102,8 @@ pub use blocking::retry_blocking;
 pub use budget::Budget;
 pub use event::RetryEvent;
 pub use ext::Retryable;
+#[cfg(feature = "tower")]
+pub(crate) use future::budget_allows;
 pub use future::{DefaultRetry, Retry, retry};
 pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
 pub use jitter::Jitter;
