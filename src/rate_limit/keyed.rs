@@ -22,6 +22,8 @@ const DEFAULT_MAX_KEYS: usize = 100_000;
 const MAX_SHARDS: usize = 16;
 /// Keys per shard below which a limiter uses fewer shards.
 const MIN_KEYS_PER_SHARD: usize = 256;
+/// Entries a call that adds a key looks at (for two idle ones to forget).
+const INSERT_SWEEP_LOOKS: usize = 4;
 /// Entries a full shard looks at to choose which key to forget.
 const EVICTION_SAMPLE: usize = 8;
 
@@ -35,8 +37,9 @@ const EVICTION_SAMPLE: usize = 8;
 /// - **Idle keys are forgotten.** A key whose state equals a fresh one (its
 ///   whole burst has refilled and nobody waits on it) carries no
 ///   information, so it is dropped. Every call looks at one remembered key
-///   (round robin) and forgets it if it is idle: amortized O(1) work per
-///   call, no background task, no sweep to run.
+///   of its shard (round robin) and forgets it if it is idle; a call that
+///   adds a key looks for two to forget, so idle keys go even while new
+///   ones arrive. O(1) work per call, no background task, no sweep to run.
 /// - **At most [`max_keys`](Self::max_keys) keys are remembered.** A new key
 ///   arriving while its shard is full makes room by forgetting the most
 ///   idle of a few sampled keys (the one that owes the least time, and has
@@ -278,9 +281,9 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     pub fn acquire(&self, key: &K) -> KeyedAcquire {
         let now = Instant::now();
         let mut shard = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config);
+        let i = shard.get_or_insert(key, &self.shared.config, now);
         let limiter = shard.entries[i].limiter.clone();
-        shard.sweep(now);
+        shard.sweep(now, 1, 1);
         drop(shard);
         KeyedAcquire {
             inner: limiter.acquire_owned(),
@@ -312,7 +315,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
         let now = Instant::now();
         let mut shard = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config);
+        let i = shard.get_or_insert(key, &self.shared.config, now);
         let inner = &*shard.entries[i].limiter.inner;
         let nanos = inner.nanos_at(now);
         let result = if inner.has_waiters() {
@@ -321,7 +324,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             inner.try_take_one(nanos)
         };
         let result = result.map_err(|at| NotUntil::new(inner.origin(), at));
-        shard.sweep(now);
+        shard.sweep(now, 1, 1);
         result
     }
 
@@ -384,10 +387,16 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
 
 impl<K: Hash + Eq + Clone> Shard<K> {
     /// The position of `key`'s entry, created (after making room) if new.
-    fn get_or_insert(&mut self, key: &K, config: &Config) -> usize {
+    ///
+    /// A call that creates an entry first sweeps for up to two idle entries
+    /// (the newest entry, not idle, may be swapped under the cursor by a
+    /// removal, so it looks a little further), so that forgetting outpaces
+    /// the creation of keys.
+    fn get_or_insert(&mut self, key: &K, config: &Config, now: Instant) -> usize {
         if let Some(&i) = self.index.get(key) {
             return i;
         }
+        self.sweep(now, INSERT_SWEEP_LOOKS, 2);
         if self.entries.len() >= self.cap {
             self.evict_one();
         }
@@ -401,20 +410,24 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         i
     }
 
-    /// One step of the round-robin sweep: forgets the entry under the
-    /// cursor if it is idle, else moves on.
-    fn sweep(&mut self, now: Instant) {
-        if self.entries.is_empty() {
-            return;
-        }
-        if self.cursor >= self.entries.len() {
-            self.cursor = 0;
-        }
-        if self.entries[self.cursor].is_idle(now) {
-            // The last entry moves under the cursor; the next step sees it.
-            self.remove(self.cursor);
-        } else {
-            self.cursor += 1;
+    /// Sweeps on from the cursor: forgets idle entries and steps over the
+    /// others, until it has forgotten `removals` or looked at `looks`.
+    fn sweep(&mut self, now: Instant, looks: usize, removals: usize) {
+        let mut removed = 0;
+        for _ in 0..looks {
+            if self.entries.is_empty() || removed == removals {
+                return;
+            }
+            if self.cursor >= self.entries.len() {
+                self.cursor = 0;
+            }
+            if self.entries[self.cursor].is_idle(now) {
+                // The last entry moves under the cursor; the next look sees it.
+                self.remove(self.cursor);
+                removed += 1;
+            } else {
+                self.cursor += 1;
+            }
         }
     }
 
