@@ -51,7 +51,7 @@ pub use future::{Classify, OnError, ResponseFuture, Verdict};
 pub use layer::RetryLayer;
 pub use service::Retry;
 
-pub(crate) use future::{Plan, Sealed};
+pub(crate) use future::Sealed;
 pub(crate) use service::plan;
 
 #[cfg(doc)]

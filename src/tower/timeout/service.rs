@@ -77,6 +77,10 @@ impl<S> Timeout<S> {
     pub(crate) const fn limit(&self) -> Duration {
         self.limit
     }
+
+    pub(crate) fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
 }
 
 impl<S, Req> Service<Req> for Timeout<S>
