@@ -210,7 +210,7 @@ async fn concurrency_waiters_are_served_first_come_first_served() {
         assert_pending!(task.poll());
     }
     let mut done = [false; 5];
-    for _ in 0..5 {
+    for _ in 0..10 {
         advance(ms(10)).await;
         // Polled newest first: only a FIFO queue still serves 0, 1, 2, ...
         for (task, done) in tasks.iter_mut().zip(&mut done).rev() {
