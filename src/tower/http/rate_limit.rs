@@ -131,7 +131,7 @@ impl<S> Layer<S> for RateLimitLayer {
 /// use http::Request;
 ///
 /// let layer = RateLimitLayer::keyed(
-///     KeyedRateLimiter::new(10, Duration::from_secs(1)),
+///     KeyedRateLimiter::<String>::new(10, Duration::from_secs(1)),
 ///     |req: &Request<()>| req.uri().path().to_owned(),
 /// );
 /// # let _ = layer;
@@ -151,7 +151,7 @@ impl<K, F> KeyedRateLimitLayer<K, F> {
     /// use async_patterns::tower::http::RateLimitLayer;
     /// use http::Request;
     ///
-    /// let layer = RateLimitLayer::keyed(KeyedRateLimiter::new(10, Duration::from_secs(1)), |req: &Request<()>| {
+    /// let layer = RateLimitLayer::keyed(KeyedRateLimiter::<String>::new(10, Duration::from_secs(1)), |req: &Request<()>| {
     ///     req.uri().path().to_owned()
     /// })
     /// .reject();
