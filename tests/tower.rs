@@ -11,8 +11,8 @@ use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
 use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::timeout::Deadline;
 use async_patterns::tower::{
-    ConcurrencyLimitError, ConcurrencyLimitLayer, RateLimitError, RateLimitLayer, RetryLayer, TimeoutError,
-    TimeoutLayer,
+    ConcurrencyLimitError, ConcurrencyLimitLayer, RateLimitError, RateLimitLayer, RetryLayer,
+    TimeoutError, TimeoutLayer,
 };
 use futures::future::join_all;
 use tokio::time::{Instant, advance};
@@ -24,7 +24,8 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-fn echo() -> impl Service<u32, Response = u32, Error = Infallible, Future = impl Send> + Clone + Send {
+fn echo() -> impl Service<u32, Response = u32, Error = Infallible, Future = impl Send> + Clone + Send
+{
     service_fn(|x: u32| async move { Ok::<_, Infallible>(x) })
 }
 
@@ -36,7 +37,10 @@ struct Gauge {
 }
 
 impl Gauge {
-    fn service(&self, hold: Duration) -> impl Service<u32, Response = u32, Error = Infallible> + Clone {
+    fn service(
+        &self,
+        hold: Duration,
+    ) -> impl Service<u32, Response = u32, Error = Infallible> + Clone {
         let gauge = self.clone();
         service_fn(move |x: u32| {
             let gauge = gauge.clone();
@@ -120,8 +124,14 @@ async fn keyed_limits_each_key_on_its_own() {
         .layer(echo());
     assert!(svc.clone().oneshot(0).await.is_ok());
     assert!(svc.clone().oneshot(1).await.is_ok());
-    assert!(matches!(svc.clone().oneshot(2).await, Err(RateLimitError::Limited(_))));
-    assert!(matches!(svc.clone().oneshot(3).await, Err(RateLimitError::Limited(_))));
+    assert!(matches!(
+        svc.clone().oneshot(2).await,
+        Err(RateLimitError::Limited(_))
+    ));
+    assert!(matches!(
+        svc.clone().oneshot(3).await,
+        Err(RateLimitError::Limited(_))
+    ));
     assert_eq!(limiter.len(), 2);
 }
 
@@ -164,7 +174,9 @@ async fn a_panicking_key_function_leaves_the_limiter_usable() {
 async fn no_more_than_n_in_flight_across_clones() {
     let gauge = Gauge::default();
     let layer = ConcurrencyLimitLayer::new(3);
-    let services: Vec<_> = (0..5).map(|_| layer.layer(gauge.service(ms(100)))).collect();
+    let services: Vec<_> = (0..5)
+        .map(|_| layer.layer(gauge.service(ms(100))))
+        .collect();
     let start = Instant::now();
     let calls = services
         .iter()
@@ -180,7 +192,9 @@ async fn no_more_than_n_in_flight_across_clones() {
 #[tokio::test(start_paused = true)]
 async fn a_dropped_in_flight_call_frees_its_permit() {
     let layer = ConcurrencyLimitLayer::new(1);
-    let svc = layer.layer(service_fn(|()| std::future::pending::<Result<(), Infallible>>()));
+    let svc = layer.layer(service_fn(|()| {
+        std::future::pending::<Result<(), Infallible>>()
+    }));
     let mut in_flight = spawn(svc.clone().oneshot(()));
     assert_pending!(in_flight.poll());
     assert_eq!(layer.available(), 0);
@@ -226,13 +240,18 @@ async fn concurrency_waiters_are_served_first_come_first_served() {
 #[tokio::test(start_paused = true)]
 async fn shed_mode_fails_at_once_when_full() {
     let layer = ConcurrencyLimitLayer::new(2).shed();
-    let svc = layer.layer(service_fn(|()| std::future::pending::<Result<(), Infallible>>()));
+    let svc = layer.layer(service_fn(|()| {
+        std::future::pending::<Result<(), Infallible>>()
+    }));
     let mut a = spawn(svc.clone().oneshot(()));
     let mut b = spawn(svc.clone().oneshot(()));
     assert_pending!(a.poll());
     assert_pending!(b.poll());
     let mut shed = spawn(svc.clone().oneshot(()));
-    assert!(matches!(assert_ready!(shed.poll()), Err(ConcurrencyLimitError::Overloaded)));
+    assert!(matches!(
+        assert_ready!(shed.poll()),
+        Err(ConcurrencyLimitError::Overloaded)
+    ));
     drop(a);
     let mut c = spawn(svc.clone().oneshot(()));
     assert_pending!(c.poll());
@@ -247,7 +266,10 @@ impl Service<()> for NeverReady {
     type Error = Infallible;
     type Future = std::future::Ready<Result<(), Infallible>>;
 
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
         std::task::Poll::Pending
     }
 
@@ -318,7 +340,9 @@ async fn retries_inside_a_timeout_stop_at_the_deadline() {
     let counter = calls.clone();
     let svc = tower::ServiceBuilder::new()
         .layer(TimeoutLayer::new(Duration::from_secs(1)))
-        .layer(RetryLayer::new(RetryPolicy::new(Backoff::constant(ms(300)).unlimited())))
+        .layer(RetryLayer::new(RetryPolicy::new(
+            Backoff::constant(ms(300)).unlimited(),
+        )))
         .service(service_fn(move |()| {
             counter.fetch_add(1, Ordering::SeqCst);
             async { Err::<(), _>("down") }
@@ -326,14 +350,20 @@ async fn retries_inside_a_timeout_stop_at_the_deadline() {
     let start = Instant::now();
     // The retry loop sees the deadline and gives up with the last error
     // instead of sleeping past it.
-    assert!(matches!(svc.oneshot(()).await, Err(TimeoutError::Inner("down"))));
+    assert!(matches!(
+        svc.oneshot(()).await,
+        Err(TimeoutError::Inner("down"))
+    ));
     assert_eq!(calls.load(Ordering::SeqCst), 4); // at 0, 300, 600, 900 ms
     assert_eq!(start.elapsed(), ms(900));
 }
 
 // ---- retry ----
 
-fn failing(calls: &Arc<AtomicUsize>, fail_first: usize) -> impl Service<u32, Response = u32, Error = &'static str> + Clone {
+fn failing(
+    calls: &Arc<AtomicUsize>,
+    fail_first: usize,
+) -> impl Service<u32, Response = u32, Error = &'static str> + Clone {
     let calls = calls.clone();
     service_fn(move |x: u32| {
         let n = calls.fetch_add(1, Ordering::SeqCst);
@@ -379,7 +409,8 @@ async fn retry_when_and_retry_after() {
 async fn retries_stop_when_the_budget_refuses() {
     let budget = Budget::new(0.1, 0);
     let ok_calls = Arc::new(AtomicUsize::new(0));
-    let layer = RetryLayer::new(RetryPolicy::new(Backoff::constant(ms(1)).unlimited())).budget(budget.clone());
+    let layer = RetryLayer::new(RetryPolicy::new(Backoff::constant(ms(1)).unlimited()))
+        .budget(budget.clone());
     // 20 successes deposit 2 retries' worth.
     let ok = layer.layer(failing(&ok_calls, 0));
     for i in 0..20 {
@@ -427,7 +458,8 @@ fn errors_are_std_errors_that_box() {
     assert_error::<RateLimitError<std::io::Error>>();
     assert_error::<ConcurrencyLimitError<std::io::Error>>();
     assert_error::<TimeoutError<ConcurrencyLimitError<RateLimitError<std::io::Error>>>>();
-    let boxed: BoxError = TimeoutError::Inner(ConcurrencyLimitError::<std::io::Error>::Overloaded).into();
+    let boxed: BoxError =
+        TimeoutError::Inner(ConcurrencyLimitError::<std::io::Error>::Overloaded).into();
     assert_eq!(boxed.to_string(), "service overloaded: request shed");
 }
 
@@ -443,7 +475,10 @@ fn layers_and_services_are_clone_send_sync() {
     let rate = RateLimitLayer::new(RateLimiter::per_second(1));
     check(&rate);
     check(&rate.layer(echo()));
-    let keyed = RateLimitLayer::keyed(KeyedRateLimiter::<u32>::new(1, Duration::from_secs(1)), |x: &u32| *x);
+    let keyed = RateLimitLayer::keyed(
+        KeyedRateLimiter::<u32>::new(1, Duration::from_secs(1)),
+        |x: &u32| *x,
+    );
     check(&keyed);
     check(&keyed.layer(echo()));
     let conc = ConcurrencyLimitLayer::new(1);

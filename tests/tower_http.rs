@@ -13,7 +13,9 @@ use std::time::Duration;
 use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
 use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::timeout::Deadline;
-use async_patterns::tower::http::{ConcurrencyLimitLayer, RateLimitLayer, RetryLayer, TimeoutLayer};
+use async_patterns::tower::http::{
+    ConcurrencyLimitLayer, RateLimitLayer, RetryLayer, TimeoutLayer,
+};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::{get, post};
@@ -26,9 +28,12 @@ async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     addr
 }
@@ -58,37 +63,49 @@ async fn a_concurrent_burst_gets_exactly_burst_200s_and_honest_retry_afters() {
         .layer(RateLimitLayer::new(RateLimiter::per_second(5).burst(5)).reject());
     let addr = serve(app).await;
     let responses = statuses(addr, "/", 40).await;
-    let ok = responses.iter().filter(|r| r.status() == StatusCode::OK).count();
+    let ok = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
     assert_eq!(ok, 5, "one shared limit across every connection");
     let limited: Vec<_> = responses
         .iter()
         .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
         .collect();
     assert_eq!(limited.len(), 35);
-    let retry_after: u64 = limited[0].headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited[0].headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(retry_after, 1);
     // Honest: a client that waits as told gets through.
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
-    let again = client().get(format!("http://{addr}/")).send().await.unwrap();
+    let again = client()
+        .get(format!("http://{addr}/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn keyed_by_client_ip_limits_each_client() {
     let limiter = KeyedRateLimiter::new(1, Duration::from_secs(60)).burst(3);
-    let app = Router::new()
-        .route("/", get(|| async { "ok" }))
-        .layer(
-            RateLimitLayer::keyed(limiter.clone(), |req: &http::Request<axum::body::Body>| {
-                req.extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|ConnectInfo(addr)| addr.ip())
-            })
-            .reject(),
-        );
+    let app = Router::new().route("/", get(|| async { "ok" })).layer(
+        RateLimitLayer::keyed(limiter.clone(), |req: &http::Request<axum::body::Body>| {
+            req.extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+        })
+        .reject(),
+    );
     let addr = serve(app).await;
     let responses = statuses(addr, "/", 10).await;
-    let ok = responses.iter().filter(|r| r.status() == StatusCode::OK).count();
+    let ok = responses
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
     assert_eq!(ok, 3);
     assert_eq!(limiter.len(), 1); // one client: 127.0.0.1
 }
@@ -103,7 +120,11 @@ async fn wait_mode_spreads_requests_at_the_rate() {
     let responses = statuses(addr, "/", 10).await;
     assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
     // The first is free, then one every 20 ms.
-    assert!(start.elapsed() >= Duration::from_millis(180), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(180),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 /// Counts handler calls in flight; the most at once.
@@ -230,7 +251,11 @@ async fn the_handler_sees_the_deadline_and_slow_ones_get_504() {
         .unwrap();
     assert!(left <= 100, "{left} ms left");
     let start = std::time::Instant::now();
-    let slow = client.get(format!("http://{addr}/slow")).send().await.unwrap();
+    let slow = client
+        .get(format!("http://{addr}/slow"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
     assert!(start.elapsed() < Duration::from_secs(5));
 }
@@ -262,7 +287,11 @@ async fn flaky_server(fail: usize) -> (SocketAddr, Arc<AtomicUsize>) {
     let (c, c2) = (calls.clone(), calls.clone());
     let flaky = move |n: usize| {
         if n < fail {
-            (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "0")], "busy")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "0")],
+                "busy",
+            )
         } else {
             (StatusCode::OK, [("retry-after", "0")], "ok")
         }
@@ -290,7 +319,9 @@ async fn the_http_retry_layer_retries_503_for_idempotent_requests_only() {
     let (addr, calls) = flaky_server(2).await;
     let retry = RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_secs(30))));
     let client = retry.layer(http_client());
-    let get = http::Request::get(format!("http://{addr}/flaky")).body(String::new()).unwrap();
+    let get = http::Request::get(format!("http://{addr}/flaky"))
+        .body(String::new())
+        .unwrap();
     let start = std::time::Instant::now();
     let response = client.clone().oneshot(get).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -299,7 +330,9 @@ async fn the_http_retry_layer_retries_503_for_idempotent_requests_only() {
     assert!(start.elapsed() < Duration::from_secs(10));
 
     let (addr, calls) = flaky_server(2).await;
-    let post = http::Request::post(format!("http://{addr}/flaky")).body(String::from("x")).unwrap();
+    let post = http::Request::post(format!("http://{addr}/flaky"))
+        .body(String::from("x"))
+        .unwrap();
     let response = client.oneshot(post).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(calls.load(Ordering::SeqCst), 1, "POST is not idempotent");
@@ -308,13 +341,23 @@ async fn the_http_retry_layer_retries_503_for_idempotent_requests_only() {
 #[tokio::test]
 async fn the_http_retry_layer_stops_when_the_budget_refuses() {
     let (addr, calls) = flaky_server(usize::MAX).await;
-    let client = RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(1)).unlimited()))
-        .budget(Budget::new(0.1, 2))
-        .layer(http_client());
-    let get = || http::Request::get(format!("http://{addr}/flaky")).body(String::new()).unwrap();
+    let client = RetryLayer::new(RetryPolicy::new(
+        Backoff::constant(Duration::from_millis(1)).unlimited(),
+    ))
+    .budget(Budget::new(0.1, 2))
+    .layer(http_client());
+    let get = || {
+        http::Request::get(format!("http://{addr}/flaky"))
+            .body(String::new())
+            .unwrap()
+    };
     let response = client.clone().oneshot(get()).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(calls.load(Ordering::SeqCst), 3, "1 call + the 2 retries of the allowance");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "1 call + the 2 retries of the allowance"
+    );
     let response = client.oneshot(get()).await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(calls.load(Ordering::SeqCst) <= 4, "no retry storm");
@@ -334,9 +377,13 @@ async fn the_http_retry_layer_retries_connection_errors() {
         counter.fetch_add(1, Ordering::SeqCst);
         inner.clone().oneshot(req)
     });
-    let client = RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(1)).max_retries(2)))
-        .layer(counting);
-    let get = http::Request::get(format!("http://{addr}/")).body(String::new()).unwrap();
+    let client = RetryLayer::new(RetryPolicy::new(
+        Backoff::constant(Duration::from_millis(1)).max_retries(2),
+    ))
+    .layer(counting);
+    let get = http::Request::get(format!("http://{addr}/"))
+        .body(String::new())
+        .unwrap();
     assert!(client.oneshot(get).await.is_err());
     assert_eq!(attempts.load(Ordering::SeqCst), 3);
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::{Budget, RetryEvent};
 use super::hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
+use super::{Budget, RetryEvent};
 use crate::timeout::{Deadline, Elapsed};
 
 /// A [`Retry`] without hooks yet, as [`retry`] returns it.
@@ -394,7 +394,6 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
     pub fn budget(mut self, budget: Budget) -> Self {
         self.budget = Some(budget);
         self
@@ -433,7 +432,11 @@ fn start_clock(start: &mut Option<Instant>, needed: bool) {
 }
 
 /// Whether the loop may sleep `delay` and try again (non-generic).
-pub(crate) fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
+pub(crate) fn budget_allows(
+    delay: Duration,
+    start: Option<Instant>,
+    max_elapsed: Option<Duration>,
+) -> bool {
     if let (Some(max), Some(start)) = (max_elapsed, start) {
         if start.elapsed().saturating_add(delay) >= max {
             return false;

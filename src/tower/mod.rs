@@ -74,6 +74,8 @@ pub mod retry;
 pub mod timeout;
 
 pub use concurrency::{ConcurrencyLimit, ConcurrencyLimitError, ConcurrencyLimitLayer};
-pub use rate_limit::{KeyedRateLimit, KeyedRateLimitLayer, RateLimit, RateLimitError, RateLimitLayer};
+pub use rate_limit::{
+    KeyedRateLimit, KeyedRateLimitLayer, RateLimit, RateLimitError, RateLimitLayer,
+};
 pub use retry::{Retry, RetryLayer};
 pub use timeout::{Timeout, TimeoutError, TimeoutLayer};

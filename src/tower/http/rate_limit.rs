@@ -202,7 +202,8 @@ where
 {
     type Response = Response<ResB>;
     type Error = S::Error;
-    type Future = ResponseFuture<generic::ResponseFuture<AcquireOwned, S, Request<ReqB>>, RateLimited>;
+    type Future =
+        ResponseFuture<generic::ResponseFuture<AcquireOwned, S, Request<ReqB>>, RateLimited>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         // The generic service is always ready; the wait is in the future.
@@ -245,7 +246,8 @@ where
 {
     type Response = Response<ResB>;
     type Error = S::Error;
-    type Future = ResponseFuture<generic::ResponseFuture<KeyedAcquire, S, Request<ReqB>>, RateLimited>;
+    type Future =
+        ResponseFuture<generic::ResponseFuture<KeyedAcquire, S, Request<ReqB>>, RateLimited>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))

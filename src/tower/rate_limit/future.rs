@@ -97,7 +97,9 @@ where
                     }));
                 }
                 StateProj::Limited { not_until } => {
-                    let not_until = not_until.take().expect("`ResponseFuture` polled after completion");
+                    let not_until = not_until
+                        .take()
+                        .expect("`ResponseFuture` polled after completion");
                     return Poll::Ready(Err(RateLimitError::Limited(not_until)));
                 }
             }

@@ -3,8 +3,8 @@ use std::time::Duration;
 
 use tower_service::Service;
 
-use super::future::{OnError, Plan};
 use super::ResponseFuture;
+use super::future::{OnError, Plan};
 use crate::retry::{RetryAfter, RetryPolicy, When};
 
 /// The service of a [`RetryLayer`](super::RetryLayer).

@@ -62,7 +62,11 @@ impl<S> Timeout<S> {
     /// Calls the inner service under `deadline` (narrowed to the ambient
     /// one): the deadline is also current while `call` runs, for services
     /// that read it before returning their future.
-    pub(crate) fn call_under<Req>(&mut self, deadline: Deadline, req: Req) -> ResponseFuture<S::Future>
+    pub(crate) fn call_under<Req>(
+        &mut self,
+        deadline: Deadline,
+        req: Req,
+    ) -> ResponseFuture<S::Future>
     where
         S: Service<Req>,
     {
