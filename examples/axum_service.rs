@@ -64,6 +64,7 @@ fn app() -> Router {
     Router::new()
         .route("/quote", get(quote))
         .route("/slow", get(slow))
+        .route("/ping", get(|| async { "pong" }))
         .with_state(Arc::new(AtomicU32::new(0)))
         .layer(
             RateLimitLayer::keyed(per_client, |req: &http::Request<Body>| {
@@ -99,10 +100,17 @@ async fn main() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app()).await.unwrap() });
 
-    println!(
-        "alice, 8 requests at once to /quote (her limit: 5 per second, burst 5; 4 in flight at most):"
-    );
+    println!("alice, 8 requests at once to /quote (4 in flight at most, the rest shed):");
     println!("  {:?}", burst(addr, "alice", "/quote", 8).await);
+
+    println!("dave, 8 requests to /ping one after another (his limit: 5 per second, burst 5):");
+    let mut seen = BTreeMap::new();
+    for _ in 0..8 {
+        for (status, n) in burst(addr, "dave", "/ping", 1).await {
+            *seen.entry(status).or_insert(0) += n;
+        }
+    }
+    println!("  {seen:?}");
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("bob, 3 requests to /quote, one after another:");
