@@ -104,7 +104,8 @@ pin_project! {
         S: Service<Req>,
     {
         Calling { #[pin] call: Oneshot<S, Req> },
-        Sleeping { #[pin] sleep: Sleep },
+        // Boxed: a tokio `Sleep` is large, and most requests never sleep.
+        Sleeping { sleep: Pin<Box<Sleep>> },
         Done,
     }
 }
@@ -217,11 +218,11 @@ where
                     };
                     drop(outcome);
                     this.state.set(State::Sleeping {
-                        sleep: tokio::time::sleep(delay),
+                        sleep: Box::pin(tokio::time::sleep(delay)),
                     });
                 }
                 StateProj::Sleeping { sleep } => {
-                    ready!(sleep.poll(cx));
+                    ready!(sleep.as_mut().poll(cx));
                     let Some(req) = this.req.clone() else {
                         unreachable!("only a replayable request sleeps");
                     };
