@@ -164,3 +164,10 @@ fn zero_period_panics() {
 fn zero_max_keys_panics() {
     let _ = KeyedRateLimiter::<u32>::new(1, Duration::from_secs(1)).max_keys(0);
 }
+
+#[test]
+fn auto_traits() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<KeyedRateLimiter<String>>();
+    check::<async_patterns::rate_limit::KeyedAcquire>();
+}

@@ -121,3 +121,9 @@ fn negative_ratio_panics() {
 fn nan_ratio_panics() {
     let _ = Budget::new(f64::NAN, 10);
 }
+
+#[test]
+fn auto_traits() {
+    fn check<T: Clone + Send + Sync + Unpin + 'static>() {}
+    check::<Budget>();
+}
