@@ -290,11 +290,13 @@ impl<B, Tm> RetryPolicy<B, Tm> {
     }
 
     /// The budget each retry spends from, if any.
+    #[cfg(feature = "tower")]
     pub(crate) fn budget_ref(&self) -> Option<&Budget> {
         self.budget.as_ref()
     }
 
     /// The `max_elapsed` limit, if any.
+    #[cfg(feature = "tower")]
     pub(crate) fn max_elapsed_limit(&self) -> Option<Duration> {
         self.max_elapsed
     }
