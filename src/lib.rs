@@ -327,6 +327,7 @@
 //!
 //! | feature | module | adds |
 //! |---|---|---|
+//! | `tower` | `tower`: rate limit, concurrency limit, timeout and retry as tower layers, and their `tower::http` variants | `tower-service`, `tower-layer`, `http`, `http-body` |
 //! | `redis` | `redis`: a work queue and a rate limiter shared by many processes | `redis`, `serde`, `serde_json` |
 //! | `tracing` | spans and events inside the modules: [`executor::TaskGroup`] tasks run in the span current at `spawn`; a retry emits a `WARN` event per failed attempt (`attempt`, `delay`, `error_type`) and one when it gives up (`attempts`, `reason`); a pool `get` runs in a `pool.get` span; a rate-limit wait that queued ends with an event recording its `wait` | `tracing` |
 //!
@@ -355,6 +356,9 @@ pub mod redis;
 pub mod retry;
 pub mod stream;
 pub mod timeout;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
 
 /// The README's code blocks, compiled and run as doctests so it cannot rot.
 #[cfg(doctest)]

@@ -31,14 +31,14 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep, sleep_until};
 
 /// Whether the task had cooperative budget left before the inner work of
-/// one poll. Take it with [`Budget::before_inner`] just before polling the
+/// one poll. Take it with [`CoopBudget::before_inner`] just before polling the
 /// inner work, and hand it to [`poll_sleep`] or [`Timer`] after.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Budget {
+pub(crate) struct CoopBudget {
     had_some: bool,
 }
 
-impl Budget {
+impl CoopBudget {
     /// The budget as it stands now, before the inner work is polled.
     pub(crate) fn before_inner() -> Self {
         Self {
@@ -60,7 +60,11 @@ impl Budget {
 }
 
 /// Polls `sleep` under the crate's budget policy (see the module docs).
-pub(crate) fn poll_sleep(sleep: Pin<&mut Sleep>, budget: Budget, cx: &mut Context<'_>) -> Poll<()> {
+pub(crate) fn poll_sleep(
+    sleep: Pin<&mut Sleep>,
+    budget: CoopBudget,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     if budget.spent_by_inner() {
         pin!(tokio::task::coop::unconstrained(sleep)).poll(cx)
     } else {
@@ -116,7 +120,7 @@ impl Timer {
     /// registered) while the timer is not armed.
     pub(crate) fn poll_expired(
         self: Pin<&mut Self>,
-        budget: Budget,
+        budget: CoopBudget,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let this = self.project();
@@ -132,7 +136,7 @@ impl Timer {
     pub(crate) fn poll_until(
         mut self: Pin<&mut Self>,
         deadline: Instant,
-        budget: Budget,
+        budget: CoopBudget,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         if !self.armed {

@@ -16,7 +16,7 @@ use super::job::Job;
 use super::permit::Permit;
 use crate::loom::Arc;
 use crate::timeout::{Timeout, timeout};
-use crate::timer::{Budget, Timer};
+use crate::timer::{CoopBudget, Timer};
 
 /// A send or reserve registration in `send_waiters`, withdrawn on drop.
 pub(crate) struct SendWaiter<'a, T> {
@@ -172,7 +172,7 @@ impl<T> Future for SendTimeout<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let budget = Budget::before_inner();
+        let budget = CoopBudget::before_inner();
         if let Poll::Ready(r) = Pin::new(&mut *this.inner).poll(cx) {
             return Poll::Ready(r.map_err(|e| SendTimeoutError::Closed(e.0)));
         }

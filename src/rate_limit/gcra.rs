@@ -261,6 +261,27 @@ impl Inner {
     }
 }
 
+/// What the keyed limiter (`keyed.rs`) needs from one key's state.
+impl Inner {
+    /// `t` in nanoseconds since `origin`, so that one clock read serves
+    /// several limiters.
+    #[inline]
+    pub(crate) fn nanos_at(&self, t: Instant) -> u64 {
+        let since = t.saturating_duration_since(self.origin);
+        since
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(since.subsec_nanos()))
+    }
+
+    /// How far `tat` runs ahead of `now`: 0 iff the whole burst is
+    /// available, as in a fresh limiter.
+    #[inline]
+    pub(crate) fn debt(&self, now: u64) -> u64 {
+        self.tat.load(Ordering::Acquire).saturating_sub(now)
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

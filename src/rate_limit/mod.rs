@@ -71,6 +71,7 @@
 mod error;
 mod future;
 mod gcra;
+mod keyed;
 mod stats;
 mod within;
 
@@ -80,6 +81,7 @@ use std::time::Duration;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
+pub use keyed::{KeyedAcquire, KeyedRateLimiter};
 pub use stats::LimiterStats;
 pub use within::AcquireWithin;
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
-use super::RetryEvent;
 use super::hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, When};
+use super::{Budget, RetryEvent};
 use crate::timeout::{Deadline, Elapsed};
-use crate::timer::{Budget, poll_sleep};
+use crate::timer::{CoopBudget, poll_sleep};
 
 /// A [`Retry`] without hooks yet, as [`retry`] returns it.
 pub type DefaultRetry<S, F, Fut, E> = Retry<S, F, Fut, E, RetryAll, NoNotify, NoRetryAfter>;
@@ -69,6 +69,7 @@ where
         retry_after: NoRetryAfter,
         attempt_timeout: None,
         max_elapsed: None,
+        budget: None,
         start: None,
         timer_armed: false,
         attempt: 0,
@@ -144,6 +145,8 @@ pin_project! {
         // through `attempt_timeout`, which requires `E: From<Elapsed>`.
         attempt_timeout: Option<(Duration, fn(Elapsed) -> E)>,
         max_elapsed: Option<Duration>,
+        // Deposited into on success, withdrawn from before each retry.
+        budget: Option<Budget>,
         // When the first attempt started, read from the clock only when
         // something needs it (`max_elapsed`, `notify`), and only once the
         // first attempt returns `Pending` or fails: a first attempt that
@@ -172,6 +175,7 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
             retry_after,
             attempt_timeout: self.attempt_timeout,
             max_elapsed: self.max_elapsed,
+            budget: self.budget,
             start: self.start,
             timer_armed: self.timer_armed,
             attempt: self.attempt,
@@ -359,6 +363,43 @@ impl<S, F, Fut, E, W, N, A> Retry<S, F, Fut, E, W, N, A> {
         self
     }
 
+    /// Spends one token of the shared `budget` on each retry, and gives up
+    /// (with the last error) when it has none; a success deposits into it.
+    /// See [`Budget`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, Budget, retry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let budget = Budget::new(0.2, 0);
+    /// for _ in 0..5 {
+    ///     retry(Backoff::constant(Duration::from_millis(1)), || async { Ok::<_, ()>(()) })
+    ///         .budget(budget.clone())
+    ///         .await
+    ///         .unwrap();
+    /// }
+    /// // Five successes paid for one retry.
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = retry(Backoff::constant(Duration::from_millis(1)), || {
+    ///     calls += 1;
+    ///     async { Err("down") }
+    /// })
+    /// .budget(budget)
+    /// .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 2);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
     /// The number of attempts started so far.
     ///
     /// # Examples
@@ -392,7 +433,11 @@ fn start_clock(start: &mut Option<Instant>, needed: bool) {
 }
 
 /// Whether the loop may sleep `delay` and try again (non-generic).
-fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Duration>) -> bool {
+pub(crate) fn budget_allows(
+    delay: Duration,
+    start: Option<Instant>,
+    max_elapsed: Option<Duration>,
+) -> bool {
     if let (Some(max), Some(start)) = (max_elapsed, start) {
         if start.elapsed().saturating_add(delay) >= max {
             return false;
@@ -407,7 +452,7 @@ fn budget_allows(delay: Duration, start: Option<Instant>, max_elapsed: Option<Du
 /// deadline from firing.
 fn poll_timer(
     sleep: &mut Option<Pin<Box<Sleep>>>,
-    budget: Budget,
+    budget: CoopBudget,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
     match sleep {
@@ -455,7 +500,7 @@ where
                     }
                 }
                 StateProj::Sleeping => {
-                    ready!(poll_timer(this.sleep, Budget::untracked(), cx));
+                    ready!(poll_timer(this.sleep, CoopBudget::untracked(), cx));
                     this.state.set(State::Idle);
                     continue;
                 }
@@ -464,12 +509,15 @@ where
             // Read only when a limit may need it: the happy path without
             // `attempt_timeout` stays free of the thread-local access.
             let budget = if this.attempt_timeout.is_some() {
-                Budget::before_inner()
+                CoopBudget::before_inner()
             } else {
-                Budget::untracked()
+                CoopBudget::untracked()
             };
             let error = match fut.poll(cx) {
                 Poll::Ready(Ok(value)) => {
+                    if let Some(budget) = this.budget {
+                        budget.deposit();
+                    }
                     this.state.set(State::Done);
                     return Poll::Ready(Ok(value));
                 }
@@ -507,7 +555,8 @@ where
                 return Poll::Ready(Err(error));
             };
             let delay = this.retry_after.hint(&error).unwrap_or(scheduled);
-            if !budget_allows(delay, *this.start, *this.max_elapsed) {
+            let out_of_time = !budget_allows(delay, *this.start, *this.max_elapsed);
+            if out_of_time || this.budget.as_ref().is_some_and(|b| !b.try_withdraw()) {
                 #[cfg(feature = "tracing")]
                 super::trace::gave_up::<E>(*this.attempt, true);
                 this.state.set(State::Done);

@@ -41,6 +41,9 @@
 //! - The loop respects the ambient [`Deadline`](crate::timeout::Deadline):
 //!   inside [`Deadline::scope`](crate::timeout::Deadline::scope), it gives
 //!   up with the last error instead of sleeping past the deadline.
+//! - A shared [`Budget`] ([`.budget(b)`](Retry::budget)) caps retries to a
+//!   fraction of recent successes, so a failing backend is not hit by a
+//!   retry storm.
 //! - Dropping the future cancels it at once, between or during attempts.
 //! - The happy path (success on the first poll) allocates nothing and reads
 //!   no clock: it costs about 10 ns more than a bare `.await` of the same
@@ -91,6 +94,7 @@
 
 mod backoff;
 mod blocking;
+mod budget;
 mod ext;
 mod future;
 mod hook;
@@ -101,7 +105,10 @@ mod trace;
 
 pub use backoff::Backoff;
 pub use blocking::retry_blocking;
+pub use budget::Budget;
 pub use ext::Retryable;
+#[cfg(feature = "tower")]
+pub(crate) use future::budget_allows;
 pub use future::{DefaultRetry, Retry, retry};
 pub use hook::{NoNotify, NoRetryAfter, Notify, RetryAfter, RetryAll, RetryEvent, When};
 pub use jitter::Jitter;

@@ -4,7 +4,7 @@ use std::time::Duration;
 #[cfg(doc)]
 use super::Retry;
 use super::future::DefaultRetry;
-use super::{Backoff, retry};
+use super::{Backoff, Budget, retry};
 use crate::timeout::Elapsed;
 
 /// The marker of a [`RetryPolicy`] without a per-attempt timeout.
@@ -59,6 +59,7 @@ pub struct RetryPolicy<B = Backoff, Tm = NoAttemptTimeout> {
     schedule: B,
     max_elapsed: Option<Duration>,
     attempt_timeout: Tm,
+    budget: Option<Budget>,
 }
 
 impl<B> RetryPolicy<B, NoAttemptTimeout> {
@@ -81,6 +82,7 @@ impl<B> RetryPolicy<B, NoAttemptTimeout> {
             schedule,
             max_elapsed: None,
             attempt_timeout: NoAttemptTimeout,
+            budget: None,
         }
     }
 
@@ -104,6 +106,7 @@ impl<B> RetryPolicy<B, NoAttemptTimeout> {
             schedule: self.schedule,
             max_elapsed: self.max_elapsed,
             attempt_timeout: AttemptTimeout(limit),
+            budget: self.budget,
         }
     }
 
@@ -140,11 +143,7 @@ impl<B> RetryPolicy<B, NoAttemptTimeout> {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let r = retry(self.schedule.clone(), op);
-        match self.max_elapsed {
-            Some(limit) => r.max_elapsed(limit),
-            None => r,
-        }
+        self.configure(retry(self.schedule.clone(), op))
     }
 }
 
@@ -192,11 +191,7 @@ impl<B> RetryPolicy<B, AttemptTimeout> {
         Fut: Future<Output = Result<T, E>>,
         E: From<Elapsed>,
     {
-        let r = retry(self.schedule.clone(), op).attempt_timeout(self.attempt_timeout.0);
-        match self.max_elapsed {
-            Some(limit) => r.max_elapsed(limit),
-            None => r,
-        }
+        self.configure(retry(self.schedule.clone(), op).attempt_timeout(self.attempt_timeout.0))
     }
 
     /// The per-attempt timeout.
@@ -246,6 +241,64 @@ impl<B, Tm> RetryPolicy<B, Tm> {
     pub fn max_elapsed(mut self, limit: Duration) -> Self {
         self.max_elapsed = Some(limit);
         self
+    }
+
+    /// Spends one token of the shared `budget` on each retry; see
+    /// [`Retry::budget`] and [`Budget`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::retry::{Backoff, Budget, RetryPolicy};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // No deposits yet and no per-second allowance: no retry at all.
+    /// let policy = RetryPolicy::new(Backoff::constant(Duration::from_secs(1)))
+    ///     .budget(Budget::new(0.1, 0));
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = policy
+    ///     .retry(|| {
+    ///         calls += 1;
+    ///         async { Err("down") }
+    ///     })
+    ///     .await;
+    /// assert_eq!(result, Err("down"));
+    /// assert_eq!(calls, 1);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Applies the settings every flavour of the policy shares.
+    fn configure<S, F, Fut, E, W, N, A>(
+        &self,
+        r: super::Retry<S, F, Fut, E, W, N, A>,
+    ) -> super::Retry<S, F, Fut, E, W, N, A> {
+        let r = match self.max_elapsed {
+            Some(limit) => r.max_elapsed(limit),
+            None => r,
+        };
+        match &self.budget {
+            Some(budget) => r.budget(budget.clone()),
+            None => r,
+        }
+    }
+
+    /// The budget each retry spends from, if any.
+    #[cfg(feature = "tower")]
+    pub(crate) fn budget_ref(&self) -> Option<&Budget> {
+        self.budget.as_ref()
+    }
+
+    /// The `max_elapsed` limit, if any.
+    #[cfg(feature = "tower")]
+    pub(crate) fn max_elapsed_limit(&self) -> Option<Duration> {
+        self.max_elapsed
     }
 
     /// The schedule each retry starts from.

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::inner::inner_stream_access;
 use crate::timeout::saturating_instant;
-use crate::timer::{Budget, Timer};
+use crate::timer::{CoopBudget, Timer};
 
 /// Largest capacity reserved up front for a batch; bigger batches grow.
 const MAX_RESERVE: usize = 1024;
@@ -91,7 +91,7 @@ impl<S: Stream> Stream for ChunksTimeout<S> {
         if *this.done {
             return Poll::Ready(None);
         }
-        let budget = Budget::before_inner();
+        let budget = CoopBudget::before_inner();
         // Bounded by `max`: a full batch returns.
         loop {
             match this.stream.as_mut().poll_next(cx) {

@@ -8,7 +8,7 @@ use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
 use super::inner::inner_stream_access;
-use crate::timer::{Budget, Timer};
+use crate::timer::{CoopBudget, Timer};
 
 /// Items taken from an always-ready input in one poll before yielding to
 /// the executor, so a busy input cannot starve other tasks.
@@ -86,7 +86,7 @@ impl<S: Stream> Stream for Debounce<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let mut this = self.project();
-        let coop = Budget::before_inner();
+        let coop = CoopBudget::before_inner();
         let mut budget = BUDGET;
         while !*this.input_done {
             if budget == 0 {

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::inner::inner_stream_access;
 
 use crate::timeout::Elapsed;
-use crate::timer::{Budget, Timer};
+use crate::timer::{CoopBudget, Timer};
 
 pin_project! {
     /// Stream returned by
@@ -81,7 +81,7 @@ impl<S: Stream> Stream for TimeoutEach<S> {
         if *this.done {
             return Poll::Ready(None);
         }
-        let budget = Budget::before_inner();
+        let budget = CoopBudget::before_inner();
         match this.stream.poll_next(cx) {
             Poll::Ready(Some(item)) => {
                 this.timer.disarm();

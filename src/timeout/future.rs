@@ -8,7 +8,7 @@ use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
 use super::Elapsed;
-use crate::timer::{Budget, Timer};
+use crate::timer::{CoopBudget, Timer};
 
 /// Runs `future` with a time limit of `limit`.
 ///
@@ -292,7 +292,7 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let budget = Budget::before_inner();
+        let budget = CoopBudget::before_inner();
         if let Some(future) = this.future.as_mut().as_pin_mut() {
             if let Poll::Ready(output) = future.poll(cx) {
                 return Poll::Ready(Ok(output));
@@ -310,7 +310,7 @@ impl<F: Future> Future for Timeout<F> {
 fn poll_deadline(
     timer: Pin<&mut Timer>,
     deadline: Option<Instant>,
-    budget: Budget,
+    budget: CoopBudget,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
     match deadline {

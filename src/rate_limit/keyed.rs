@@ -1,0 +1,516 @@
+//! [`KeyedRateLimiter`]: one [`RateLimiter`] per key (client IP, API
+//! token, route), with bounded memory.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::Instant;
+
+use super::{AcquireOwned, NotUntil, RateLimiter};
+use crate::loom::Mutex;
+
+/// Keys remembered unless `max_keys` says otherwise.
+const DEFAULT_MAX_KEYS: usize = 100_000;
+/// Shards (each its own lock) at most; fewer for small `max_keys`.
+const MAX_SHARDS: usize = 16;
+/// Keys per shard below which a limiter uses fewer shards.
+const MIN_KEYS_PER_SHARD: usize = 256;
+/// Entries a call that adds a key looks at (for two idle ones to forget).
+const INSERT_SWEEP_LOOKS: usize = 4;
+/// Entries a full shard looks at to choose which key to forget.
+const EVICTION_SAMPLE: usize = 8;
+
+/// A rate limit per key: each key gets its own GCRA with the same rate and
+/// burst, and the same semantics as a [`RateLimiter`] (FIFO waiters per
+/// key, cancel-safe [`acquire`](Self::acquire), lock-free decisions once
+/// the key is found). Clones share every key's state.
+///
+/// Memory is bounded without any help from the caller:
+///
+/// - **Idle keys are forgotten.** A key whose state equals a fresh one (its
+///   whole burst has refilled and nobody waits on it) carries no
+///   information, so it is dropped. Every call looks at one remembered key
+///   of its shard (round robin) and forgets it if it is idle; a call that
+///   adds a key looks for two to forget, so idle keys go even while new
+///   ones arrive. O(1) work per call, no background task, no sweep to run.
+/// - **At most [`max_keys`](Self::max_keys) keys are remembered.** A new key
+///   arriving while its shard is full makes room by forgetting the most
+///   idle of a few sampled keys (the one that owes the least time, and has
+///   no waiter if possible). A forgotten key starts again with a full
+///   burst, so keep `max_keys` above the number of keys active at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use async_patterns::rate_limit::KeyedRateLimiter;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// // Each client: 2 requests per second, at most 2 back to back.
+/// let limiter = KeyedRateLimiter::new(2, Duration::from_secs(1)).burst(2).max_keys(100);
+/// assert!(limiter.try_acquire(&"alice").is_ok());
+/// assert!(limiter.try_acquire(&"alice").is_ok());
+/// assert!(limiter.try_acquire(&"alice").is_err());
+/// assert!(limiter.try_acquire(&"bob").is_ok()); // bob has his own limit
+/// assert_eq!(limiter.len(), 2);
+///
+/// // Once their bursts have refilled, alice's and bob's states equal fresh
+/// // ones: the next call forgets them.
+/// tokio::time::sleep(Duration::from_secs(1)).await;
+/// limiter.try_acquire(&"carol").unwrap();
+/// assert_eq!(limiter.len(), 1);
+/// # }
+/// ```
+pub struct KeyedRateLimiter<K> {
+    shared: Arc<Shared<K>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Config {
+    permits: u32,
+    per: Duration,
+    burst: u32,
+    max_keys: usize,
+}
+
+struct Shared<K> {
+    config: Config,
+    /// Picks a key's shard.
+    hasher: RandomState,
+    /// Caps sum to `config.max_keys`.
+    shards: Box<[Mutex<Shard<K>>]>,
+}
+
+/// One lock's worth of keys.
+///
+/// Invariant: `index[entries[i].key] == i` for every `i`, and `index` has
+/// no other keys; `entries.len() <= cap`.
+struct Shard<K> {
+    index: HashMap<K, usize>,
+    entries: Vec<Entry<K>>,
+    /// The entry the next sweep step looks at (taken modulo the length).
+    cursor: usize,
+    cap: usize,
+}
+
+struct Entry<K> {
+    key: K,
+    limiter: RateLimiter,
+}
+
+impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
+    /// A limiter that grants every key `permits` permits per `per`, evenly
+    /// spaced (burst 1), remembering at most 100,000 keys (see
+    /// [`max_keys`](Self::max_keys)).
+    ///
+    /// # Panics
+    ///
+    /// If `permits` is 0 or `per` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let per_ip = KeyedRateLimiter::new(10, Duration::from_secs(1));
+    /// assert!(per_ip.try_acquire(&[127, 0, 0, 1]).is_ok());
+    /// # }
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn new(permits: u32, per: Duration) -> Self {
+        assert!(
+            permits > 0,
+            "KeyedRateLimiter::new: permits must be at least 1"
+        );
+        assert!(
+            !per.is_zero(),
+            "KeyedRateLimiter::new: the period must not be zero"
+        );
+        Self::with(Config {
+            permits,
+            per,
+            burst: 1,
+            max_keys: DEFAULT_MAX_KEYS,
+        })
+    }
+
+    fn with(config: Config) -> Self {
+        let shards = (config.max_keys / MIN_KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        let shards = (0..shards)
+            .map(|i| {
+                let cap = config.max_keys / shards + usize::from(i < config.max_keys % shards);
+                Mutex::new(Shard {
+                    index: HashMap::new(),
+                    entries: Vec::new(),
+                    cursor: 0,
+                    cap,
+                })
+            })
+            .collect();
+        Self {
+            shared: Arc::new(Shared {
+                config,
+                hasher: RandomState::new(),
+                shards,
+            }),
+        }
+    }
+
+    /// Lets up to `burst` permits per key through back to back; see
+    /// [`RateLimiter::burst`].
+    ///
+    /// Call it while building the limiter: it returns a new limiter with
+    /// no keys, which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// 1: each key's permits are evenly spaced.
+    ///
+    /// # Panics
+    ///
+    /// If `burst` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1)).burst(3);
+    /// for _ in 0..3 {
+    ///     limiter.try_acquire(&"key").unwrap();
+    /// }
+    /// assert!(limiter.try_acquire(&"key").is_err());
+    /// # }
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn burst(self, burst: u32) -> Self {
+        assert!(
+            burst > 0,
+            "KeyedRateLimiter::burst: the burst must be at least 1"
+        );
+        Self::with(Config {
+            burst,
+            ..self.shared.config
+        })
+    }
+
+    /// Remembers at most `n` keys at once (see the [type docs](Self) for
+    /// what is forgotten first).
+    ///
+    /// Call it while building the limiter: it returns a new limiter with
+    /// no keys, which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// 100,000 keys (a remembered key costs about 200 bytes plus the key).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(60)).max_keys(100);
+    /// for client in 0..1_000 {
+    ///     limiter.try_acquire(&client).unwrap();
+    /// }
+    /// assert!(limiter.len() <= 100);
+    /// # }
+    /// ```
+    #[track_caller]
+    #[must_use]
+    pub fn max_keys(self, n: usize) -> Self {
+        assert!(n > 0, "KeyedRateLimiter::max_keys: n must be at least 1");
+        Self::with(Config {
+            max_keys: n,
+            ..self.shared.config
+        })
+    }
+
+    /// Waits for one of `key`'s permits and takes it; see
+    /// [`RateLimiter::acquire`]. Waiters on the same key are served first
+    /// come, first served; keys do not wait for one another.
+    ///
+    /// The future owns what it needs (`'static`), so it can be spawned.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe. A dropped future takes no permit and gives its place in
+    /// the key's queue up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(2, Duration::from_secs(1));
+    /// let start = Instant::now();
+    /// limiter.acquire(&"alice").await;
+    /// limiter.acquire(&"bob").await;
+    /// assert_eq!(start.elapsed(), Duration::ZERO);
+    /// limiter.acquire(&"alice").await;
+    /// assert_eq!(start.elapsed(), Duration::from_millis(500));
+    /// # }
+    /// ```
+    pub fn acquire(&self, key: &K) -> KeyedAcquire {
+        let now = Instant::now();
+        let mut shard = self.shard(key);
+        let i = shard.get_or_insert(key, &self.shared.config, now);
+        let limiter = shard.entries[i].limiter.clone();
+        shard.sweep(now, 1, 1);
+        drop(shard);
+        KeyedAcquire {
+            inner: limiter.acquire_owned(),
+        }
+    }
+
+    /// Takes one of `key`'s permits if one is available now, without
+    /// waiting; see [`RateLimiter::try_acquire`] (it never overtakes a
+    /// waiter queued on the same key).
+    ///
+    /// # Errors
+    ///
+    /// [`NotUntil`] when the key has no permit now; it says when it will.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(10, Duration::from_secs(1));
+    /// limiter.try_acquire(&"10.0.0.7").unwrap();
+    /// let err = limiter.try_acquire(&"10.0.0.7").unwrap_err();
+    /// assert_eq!(err.wait(), Duration::from_millis(100));
+    /// # }
+    /// ```
+    pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
+        let now = Instant::now();
+        let mut shard = self.shard(key);
+        let i = shard.get_or_insert(key, &self.shared.config, now);
+        let inner = &*shard.entries[i].limiter.inner;
+        let nanos = inner.nanos_at(now);
+        let result = if inner.has_waiters() {
+            Err(inner.earliest_behind_queue(1, nanos))
+        } else {
+            inner.try_take_one(nanos)
+        };
+        let result = result.map_err(|at| NotUntil::new(inner.origin(), at));
+        shard.sweep(now, 1, 1);
+        result
+    }
+
+    /// The number of keys remembered now (at most
+    /// [`max_keys`](Self::max_keys)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1));
+    /// assert_eq!(limiter.len(), 0);
+    /// limiter.try_acquire(&1).unwrap();
+    /// limiter.try_acquire(&2).unwrap();
+    /// assert_eq!(limiter.len(), 2);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.shared
+            .shards
+            .iter()
+            .map(|shard| crate::loom::lock(shard).entries.len())
+            .sum()
+    }
+
+    /// Whether no key is remembered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::KeyedRateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1));
+    /// assert!(limiter.is_empty());
+    /// limiter.try_acquire(&"key").unwrap();
+    /// assert!(!limiter.is_empty());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn shard(&self, key: &K) -> crate::loom::MutexGuard<'_, Shard<K>> {
+        let shards = &self.shared.shards;
+        // The high bits: the shard's map uses the low ones of its own hash.
+        let hash = self.shared.hasher.hash_one(key);
+        let i = usize::try_from(hash >> 32).unwrap_or(0) % shards.len();
+        crate::loom::lock(&shards[i])
+    }
+}
+
+impl<K: Hash + Eq + Clone> Shard<K> {
+    /// The position of `key`'s entry, created (after making room) if new.
+    ///
+    /// A call that creates an entry first sweeps for up to two idle entries
+    /// (the newest entry, not idle, may be swapped under the cursor by a
+    /// removal, so it looks a little further), so that forgetting outpaces
+    /// the creation of keys.
+    fn get_or_insert(&mut self, key: &K, config: &Config, now: Instant) -> usize {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        self.sweep(now, INSERT_SWEEP_LOOKS, 2);
+        if self.entries.len() >= self.cap {
+            self.evict_one();
+        }
+        let limiter = RateLimiter::new(config.permits, config.per).burst(config.burst);
+        let i = self.entries.len();
+        self.entries.push(Entry {
+            key: key.clone(),
+            limiter,
+        });
+        self.index.insert(key.clone(), i);
+        i
+    }
+
+    /// Sweeps on from the cursor: forgets idle entries and steps over the
+    /// others, until it has forgotten `removals` or looked at `looks`.
+    fn sweep(&mut self, now: Instant, looks: usize, removals: usize) {
+        let mut removed = 0;
+        for _ in 0..looks {
+            if self.entries.is_empty() || removed == removals {
+                return;
+            }
+            if self.cursor >= self.entries.len() {
+                self.cursor = 0;
+            }
+            if self.entries[self.cursor].is_idle(now) {
+                // The last entry moves under the cursor; the next look sees it.
+                self.remove(self.cursor);
+                removed += 1;
+            } else {
+                self.cursor += 1;
+            }
+        }
+    }
+
+    /// Forgets the most idle of a few entries from the cursor on.
+    #[cold]
+    fn evict_one(&mut self) {
+        let len = self.entries.len();
+        if len == 0 {
+            return;
+        }
+        let now = Instant::now();
+        let victim = (0..EVICTION_SAMPLE.min(len))
+            .map(|k| (self.cursor + k) % len)
+            .min_by_key(|&i| {
+                let entry = &self.entries[i];
+                let inner = &*entry.limiter.inner;
+                (entry.is_held(), inner.debt(inner.nanos_at(now)))
+            })
+            .unwrap_or(0);
+        self.remove(victim);
+    }
+
+    fn remove(&mut self, i: usize) {
+        let entry = self.entries.swap_remove(i);
+        self.index.remove(&entry.key);
+        if let Some(moved) = self.entries.get(i) {
+            if let Some(slot) = self.index.get_mut(&moved.key) {
+                *slot = i;
+            }
+        }
+    }
+}
+
+impl<K> Entry<K> {
+    /// Whether an acquire future (waiting or not yet polled) holds this
+    /// key's limiter.
+    fn is_held(&self) -> bool {
+        Arc::strong_count(&self.limiter.inner) > 1
+    }
+
+    /// Whether forgetting this key changes nothing: nobody holds its
+    /// limiter, and its whole burst is available, as in a fresh one.
+    fn is_idle(&self, now: Instant) -> bool {
+        let inner = &*self.limiter.inner;
+        !self.is_held() && inner.debt(inner.nanos_at(now)) == 0
+    }
+}
+
+impl<K> Clone for KeyedRateLimiter<K> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<K> fmt::Debug for KeyedRateLimiter<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.shared.config;
+        f.debug_struct("KeyedRateLimiter")
+            .field("permits", &config.permits)
+            .field("per", &config.per)
+            .field("burst", &config.burst)
+            .field("max_keys", &config.max_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// The future of [`KeyedRateLimiter::acquire`]: waits for one of the
+    /// key's permits. `'static` and `Send`.
+    #[must_use = "futures do nothing unless you .await or poll them"]
+    #[derive(Debug)]
+    pub struct KeyedAcquire {
+        #[pin]
+        inner: AcquireOwned,
+    }
+}
+
+impl Future for KeyedAcquire {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().inner.poll(cx)
+    }
+}
