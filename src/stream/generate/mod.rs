@@ -383,8 +383,7 @@ where
     Fut: Future<Output = Result<(), E>>,
 {
     fn is_terminated(&self) -> bool {
-        matches!(self.state, TryState::Done)
-            && self.slot.is_empty()
+        matches!(self.state, TryState::Done) && self.slot.is_empty()
     }
 }
 

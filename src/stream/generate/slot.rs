@@ -79,14 +79,14 @@ impl Id {
 /// Normally it holds at most one item, in `first`. More queue up only if a
 /// `Yield` was dropped after handing its item over and the producer sent
 /// again in the same poll: a polled `send` always delivers, in order.
-/// Invariant: `first` is the oldest item whenever it is `Some`, because an
-/// item goes to `first` only while `more` is empty.
+/// Invariant: `more` is empty whenever `first` is `None`, and `first` is
+/// older than everything in `more`; so an empty slot is one check.
 pub(super) struct Slot<T> {
     first: Option<T>,
     more: VecDeque<T>,
-    /// The waker of the `Yield` that handed the last item over, woken at the
-    /// generator's next poll unless it is that poll's own waker (see
-    /// [`poll_lent`]).
+    /// The waker of a `Yield` polled with another waker than its generator's
+    /// poll (under a combinator with wakers of its own), woken at the
+    /// generator's next poll (see [`poll_lent`]).
     resume: Option<Waker>,
 }
 
@@ -102,27 +102,52 @@ impl<T> Slot<T> {
     /// The oldest item handed over and not yet taken.
     #[inline]
     pub(super) fn take(&mut self) -> Option<T> {
-        match self.first.take() {
-            Some(item) => Some(item),
-            None => self.more.pop_front(),
+        if self.first.is_none() {
+            return None;
         }
+        let item = self.first.take()?;
+        if !self.more.is_empty() {
+            self.first = self.more.pop_front();
+        }
+        Some(item)
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.first.is_none() && self.more.is_empty()
+        self.first.is_none()
     }
 
-    /// Stores `item` and `waker` (see [`poll_lent`]).
+    /// Stores `item`.
     #[inline]
-    fn receive(&mut self, item: T, waker: &Waker) {
+    fn put(&mut self, item: T) {
+        if self.first.is_none() {
+            self.first = Some(item);
+        } else {
+            self.queue(item);
+        }
+    }
+
+    /// A `Yield` dropped after its hand-over, then another one: rare.
+    #[cold]
+    #[inline(never)]
+    fn queue(&mut self, item: T) {
+        self.more.push_back(item);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_resume(&mut self) {
+        if let Some(waker) = self.resume.take() {
+            waker.wake();
+        }
+    }
+
+    /// A `Yield` under a combinator that polls with wakers of its own.
+    #[cold]
+    #[inline(never)]
+    fn keep(&mut self, waker: &Waker) {
         match &self.resume {
             Some(kept) if kept.will_wake(waker) => {}
             _ => self.resume = Some(waker.clone()),
-        }
-        if self.first.is_none() && self.more.is_empty() {
-            self.first = Some(item);
-        } else {
-            self.more.push_back(item);
         }
     }
 }
@@ -133,6 +158,8 @@ struct Frame {
     /// The generator's `Slot<T>`, borrowed for the `poll_lent` call that owns
     /// this frame.
     slot: NonNull<()>,
+    /// The waker of the generator's poll.
+    waker: NonNull<Waker>,
     /// The frame of the generator being polled further out, or null.
     outer: *const Frame,
 }
@@ -161,12 +188,11 @@ impl Drop for Restore {
 ///
 /// A `Yield` returns `Pending` after the hand-over without anything to wake
 /// it: the consumer asking for the next item is its wake-up. When the
-/// producer awaits it directly, polling the producer polls it. But a
-/// combinator between them that only polls the futures that were woken
-/// (`FuturesUnordered`, `gather`, ...) would never poll it again, so the
-/// `Yield` leaves its waker in the slot, and the next poll wakes it first
-/// unless it is this poll's own waker (kept then, so that the usual `Yield`,
-/// awaited directly, finds it in place and need not clone it).
+/// producer awaits it directly (the `Yield` is polled with this poll's
+/// waker), polling the producer polls it. But a combinator between them that
+/// only polls the futures that were woken (`FuturesUnordered`, `gather`, ...)
+/// polls it with a waker of its own and would never poll it again: such a
+/// `Yield` leaves its waker in the slot, and the next poll wakes it first.
 #[inline]
 pub(super) fn poll_lent<T, F: Future>(
     producer: Pin<&mut F>,
@@ -174,12 +200,13 @@ pub(super) fn poll_lent<T, F: Future>(
     id: Id,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    if let Some(waker) = slot.resume.take_if(|w| !w.will_wake(cx.waker())) {
-        waker.wake();
+    if slot.resume.is_some() {
+        slot.wake_resume();
     }
     let frame = Frame {
         id,
         slot: NonNull::from(slot).cast(),
+        waker: NonNull::from(cx.waker()),
         outer: CURRENT.get(),
     };
     CURRENT.set(&frame);
@@ -192,28 +219,64 @@ pub(super) fn poll_lent<T, F: Future>(
 /// (see the module docs); panics otherwise.
 #[inline]
 pub(super) fn hand_over<T>(id: Id, item: T, waker: &Waker) {
-    let mut frame = CURRENT.get();
-    loop {
-        // SAFETY: `CURRENT` and the `outer` links are null or point at the
-        // frame of a `poll_lent` call still running on this thread (frames
-        // are unpublished in reverse order, also on unwind), which outlives
-        // this call; frames are never written after being published.
-        let Some(current) = (unsafe { frame.as_ref() }) else {
-            outside_generator()
-        };
+    let innermost = CURRENT.get();
+    // SAFETY: `CURRENT` is null or points at the frame of a `poll_lent` call
+    // still running on this thread (frames are unpublished in reverse order,
+    // also on unwind), which outlives this call; a published frame is never
+    // written.
+    match unsafe { innermost.as_ref() } {
+        // SAFETY: the frame is live (above) and has our id.
+        Some(frame) if frame.id == id => unsafe { frame.receive(item, waker) },
+        _ => hand_over_further_out(innermost, id, item, waker),
+    }
+}
+
+/// [`hand_over`] when the innermost generator is not ours: the `Yielder` of
+/// an outer generator used inside a nested one, or a misuse.
+#[cold]
+#[inline(never)]
+fn hand_over_further_out<T>(innermost: *const Frame, id: Id, item: T, waker: &Waker) {
+    let mut frame = innermost;
+    // SAFETY: as in `hand_over`; the `outer` links obey the same rule as
+    // `CURRENT` (a frame's outer frame is unpublished after it).
+    while let Some(current) = unsafe { frame.as_ref() } {
         if current.id == id {
-            // SAFETY: the frame's `poll_lent` call holds the unique borrow of
-            // this slot and does not use it until the producer's poll returns,
-            // after this call; the one `Yield` that can reach it is ours (the
-            // `Yielder` is not `Clone` and each `Yield` borrows it mutably),
-            // so this is the only reference to the slot. The slot is a
-            // `Slot<T>` for our `T` (up to variance, see the module docs),
-            // since only the generator with this id made a `Yielder<T>` with it.
-            let slot = unsafe { current.slot.cast::<Slot<T>>().as_mut() };
-            slot.receive(item, waker);
+            // SAFETY: the frame is live (above) and has our id.
+            unsafe { current.receive(item, waker) };
             return;
         }
         frame = current.outer;
+    }
+    outside_generator()
+}
+
+impl Frame {
+    /// Puts `item` in this frame's slot, and `waker` too unless it is the
+    /// generator's own (see [`poll_lent`]).
+    ///
+    /// # Safety
+    ///
+    /// The frame must be live (its `poll_lent` call still running on this
+    /// thread) and its id must be that of the `Yielder<T>` of the calling
+    /// `Yield`, during that `Yield`'s poll.
+    #[inline]
+    unsafe fn receive<T>(&self, item: T, waker: &Waker) {
+        // SAFETY: the frame's `poll_lent` call holds the unique borrow of this
+        // slot and does not use it until the producer's poll returns, after
+        // the caller's `Yield` poll; the one `Yield` that can reach the slot
+        // is the caller's (the `Yielder` is not `Clone` and each `Yield`
+        // borrows it mutably), so this is the only reference to it while
+        // this call runs. The slot is a `Slot<T>` for the caller's `T` (up to
+        // variance, see the module docs), since only the generator with this
+        // id made a `Yielder<T>` with it.
+        let slot = unsafe { self.slot.cast::<Slot<T>>().as_mut() };
+        // SAFETY: the frame's `poll_lent` call borrows this waker from its
+        // `Context` for as long as the frame is published.
+        let own = unsafe { self.waker.as_ref() };
+        if !waker.will_wake(own) {
+            slot.keep(waker);
+        }
+        slot.put(item);
     }
 }
 
