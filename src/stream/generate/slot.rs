@@ -102,9 +102,9 @@ impl<T> Slot<T> {
     /// The oldest item handed over and not yet taken.
     #[inline]
     pub(super) fn take(&mut self) -> Option<T> {
-        if self.first.is_none() {
-            return None;
-        }
+        // Look before taking: `take` alone stores `None` back even when the
+        // slot is empty, the usual case at the start of a poll.
+        self.first.as_ref()?;
         let item = self.first.take()?;
         if !self.more.is_empty() {
             self.first = self.more.pop_front();
