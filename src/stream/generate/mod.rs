@@ -313,7 +313,7 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes.
-        if let Some(item) = this.slot.take() {
+        if let Some(item) = this.slot.take_queued() {
             return Poll::Ready(Some(item));
         }
         if *this.done {
@@ -387,7 +387,7 @@ where
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes
         // (and before its error).
-        if let Some(item) = this.slot.take() {
+        if let Some(item) = this.slot.take_queued() {
             return Poll::Ready(Some(Ok(item)));
         }
         match std::mem::replace(this.state, TryState::Done) {

@@ -79,8 +79,10 @@ impl Id {
 /// Normally it holds at most one item, in `first`. More queue up only if a
 /// `Yield` was dropped after handing its item over and the producer sent
 /// again in the same poll: a polled `send` always delivers, in order.
-/// Invariant: `more` is empty whenever `first` is `None`, and `first` is
-/// older than everything in `more`; so an empty slot is one check.
+/// Invariants: `first` is older than everything in `more`; while the
+/// producer is polled, `more` is empty whenever `first` is `None` (so a
+/// hand-over checks `first` only); `unusual` is set whenever `more` or
+/// `resume` holds anything (so the usual poll checks one flag for both).
 pub(super) struct Slot<T> {
     first: Option<T>,
     more: VecDeque<T>,
@@ -88,6 +90,7 @@ pub(super) struct Slot<T> {
     /// poll (under a combinator with wakers of its own), woken at the
     /// generator's next poll (see [`poll_lent`]).
     resume: Option<Waker>,
+    unusual: bool,
 }
 
 impl<T> Slot<T> {
@@ -96,24 +99,45 @@ impl<T> Slot<T> {
             first: None,
             more: VecDeque::new(),
             resume: None,
+            unusual: false,
         }
     }
 
-    /// The oldest item handed over and not yet taken.
+    /// At the start of a generator's poll: an item queued by an earlier
+    /// poll, if any. Also wakes a kept `resume` waker. If this returns
+    /// `None`, `more` is empty.
+    #[inline]
+    pub(super) fn take_queued(&mut self) -> Option<T> {
+        if self.unusual {
+            self.settle();
+        }
+        // Look before taking: `take` alone stores `None` back even when the
+        // slot is empty, the usual case here.
+        self.first.as_ref()?;
+        self.first.take()
+    }
+
+    /// Right after the producer's poll: the item it handed over first, if
+    /// any (the rest wait for [`take_queued`](Self::take_queued)).
     #[inline]
     pub(super) fn take(&mut self) -> Option<T> {
-        // Look before taking: `take` alone stores `None` back even when the
-        // slot is empty, the usual case at the start of a poll.
-        self.first.as_ref()?;
-        let item = self.first.take()?;
-        if !self.more.is_empty() {
+        self.first.take()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn settle(&mut self) {
+        if let Some(waker) = self.resume.take() {
+            waker.wake();
+        }
+        if self.first.is_none() {
             self.first = self.more.pop_front();
         }
-        Some(item)
+        self.unusual = !self.more.is_empty();
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.first.is_none()
+        self.first.is_none() && self.more.is_empty()
     }
 
     /// Stores `item`.
@@ -131,14 +155,7 @@ impl<T> Slot<T> {
     #[inline(never)]
     fn queue(&mut self, item: T) {
         self.more.push_back(item);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn wake_resume(&mut self) {
-        if let Some(waker) = self.resume.take() {
-            waker.wake();
-        }
+        self.unusual = true;
     }
 
     /// A `Yield` under a combinator that polls with wakers of its own.
@@ -149,6 +166,7 @@ impl<T> Slot<T> {
             Some(kept) if kept.will_wake(waker) => {}
             _ => self.resume = Some(waker.clone()),
         }
+        self.unusual = true;
     }
 }
 
@@ -192,7 +210,11 @@ impl Drop for Restore {
 /// waker), polling the producer polls it. But a combinator between them that
 /// only polls the futures that were woken (`FuturesUnordered`, `gather`, ...)
 /// polls it with a waker of its own and would never poll it again: such a
-/// `Yield` leaves its waker in the slot, and the next poll wakes it first.
+/// `Yield` leaves its waker in the slot, and the generator's next poll wakes
+/// it first ([`Slot::take_queued`]).
+///
+/// The caller must have called [`Slot::take_queued`] and got `None` (so
+/// `more` is empty), as the hand-over relies on it.
 #[inline]
 pub(super) fn poll_lent<T, F: Future>(
     producer: Pin<&mut F>,
@@ -200,9 +222,6 @@ pub(super) fn poll_lent<T, F: Future>(
     id: Id,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    if slot.resume.is_some() {
-        slot.wake_resume();
-    }
     let frame = Frame {
         id,
         slot: NonNull::from(slot).cast(),
