@@ -102,15 +102,14 @@ use slot::{Id, Slot, hand_over, poll_lent};
 /// the duration of each poll (as `async-stream`'s `stream!` macro does, with
 /// a generator id checked on top so that a misused `Yielder` panics instead
 /// of writing elsewhere). Per item that is one thread-local read, one id
-/// compare and two moves: about 73 instructions per item counted by
-/// callgrind (10^6 integers drained in a loop under
-/// `futures::executor::block_on`, the shape of `benches/stream.rs`), against
-/// 75 for `async-stream`'s `stream!`, 15 for
-/// [`unfold`](futures::stream::unfold) and 245 for this crate's earlier,
-/// type-erased slot; `try_generate` counts 71 against 76 for `try_stream!`.
-/// In time that is about 10 ns per item on a small shared VM, level with
-/// `stream!` within the noise of the run, and about 4× `unfold`: noise next to
-/// any I/O. For a hot loop over millions of tiny items, write the state
+/// compare and two moves: about 73 instructions counted by callgrind (10^6
+/// integers drained in a loop under `futures::executor::block_on`, the
+/// shape of `benches/stream.rs`), against 75 for `async-stream`'s `stream!`
+/// and 15 for [`unfold`](futures::stream::unfold); `try_generate` counts 71
+/// against 76 for `try_stream!`. In CPU time that is about 9 to 11 ns per
+/// item on a small shared VM, level with `stream!` within that machine's
+/// noise and about 4× `unfold`: noise next to any I/O. For a hot loop over
+/// millions of tiny items, write the state
 /// machine with `unfold`.
 ///
 /// # Examples
