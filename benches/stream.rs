@@ -4,7 +4,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use async_patterns::prelude::*;
-use async_patterns::stream::generate;
+use async_patterns::stream::{generate, try_generate};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
 
@@ -15,6 +15,16 @@ async fn sum(s: impl futures::Stream<Item = u64>) -> u64 {
     let mut s = std::pin::pin!(s);
     let mut sum = 0u64;
     while let Some(i) = s.next().await {
+        sum = sum.wrapping_add(i);
+    }
+    sum
+}
+
+/// Drains a fallible generator, summing what it yields up to the first error.
+async fn try_sum(s: impl futures::Stream<Item = Result<u64, ()>>) -> u64 {
+    let mut s = std::pin::pin!(s);
+    let mut sum = 0u64;
+    while let Some(Ok(i)) = s.next().await {
         sum = sum.wrapping_add(i);
     }
     sum
@@ -44,6 +54,31 @@ fn generators(c: &mut Criterion) {
                     }
                 };
                 black_box(sum(s).await)
+            })
+        })
+    });
+    group.bench_function("async_patterns::try_generate", |b| {
+        b.iter(|| {
+            futures::executor::block_on(async {
+                let s = try_generate(|mut y| async move {
+                    for i in 0..N {
+                        y.send(i).await;
+                    }
+                    Ok(())
+                });
+                black_box(try_sum(s).await)
+            })
+        })
+    });
+    group.bench_function("async_stream::try_stream!", |b| {
+        b.iter(|| {
+            futures::executor::block_on(async {
+                let s = async_stream::try_stream! {
+                    for i in 0..N {
+                        yield i;
+                    }
+                };
+                black_box(try_sum(s).await)
             })
         })
     });

@@ -1,184 +1,20 @@
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+//! Async generators without a macro: [`generate`] and [`try_generate`].
+//!
+//! The hand-off of an item from a [`Yield`] to its stream lives in [`slot`],
+//! the one module here with `unsafe` code.
+
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
-/// One generator's hand-off slot, lent to the current thread while the
-/// generator polls its producer.
-struct Entry {
-    /// The generator's id, shared with its [`Yielder`].
-    id: u64,
-    /// A `Box<Handoff<T>>`. Moving the box in and out (and downcasting it)
-    /// allocates nothing.
-    slot: Box<dyn Any>,
-}
+mod slot;
 
-thread_local! {
-    /// The slot of the innermost generator being polled on this thread.
-    ///
-    /// A generator puts its slot here before polling its producer and takes
-    /// it back right after (also on unwind), so entries never outlive the
-    /// poll that lent them and items never cross threads through here: a
-    /// `Yield` runs inside the producer's poll, on the same thread.
-    ///
-    /// A plain `Cell` keeps the per-item path to a few moves, without a
-    /// borrow flag, and `ManuallyDrop` spares the thread-local a destructor
-    /// (which would make every access check its registration). Nothing is
-    /// leaked by it: the slot is always `None` between polls.
-    static CURRENT: Cell<ManuallyDrop<Option<Entry>>> =
-        const { Cell::new(ManuallyDrop::new(None)) };
-
-    /// The slots of the generators being polled further out, innermost last:
-    /// a nested generator moves the entry it displaces from `CURRENT` here
-    /// and moves it back when its poll ends. Only a `Yielder` used inside a
-    /// nested generator's producer looks here.
-    static OUTER: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Puts `entry` in `CURRENT` and returns what was there.
-#[inline]
-fn swap_current(entry: Option<Entry>) -> Option<Entry> {
-    ManuallyDrop::into_inner(CURRENT.replace(ManuallyDrop::new(entry)))
-}
-
-/// A generator's hand-off slot.
-///
-/// Normally it holds at most one item, in `first`. More queue up only if a
-/// [`Yield`] was dropped after handing its item over and the producer sent
-/// again in the same poll: a polled `send` always delivers, in order.
-/// Invariant: `first` is the oldest item whenever it is `Some`, because an
-/// item goes to `first` only while `more` is empty.
-struct Handoff<T> {
-    first: Option<T>,
-    more: VecDeque<T>,
-    /// The waker of the [`Yield`] that handed the last item over, woken at
-    /// the generator's next poll unless it is that poll's own waker (see
-    /// [`poll_lent`]).
-    resume: Option<Waker>,
-}
-
-impl<T> Handoff<T> {
-    fn new() -> Box<Self> {
-        Box::new(Handoff {
-            first: None,
-            more: VecDeque::new(),
-            resume: None,
-        })
-    }
-
-    #[inline]
-    fn put(&mut self, item: T) {
-        if self.first.is_none() && self.more.is_empty() {
-            self.first = Some(item);
-        } else {
-            self.more.push_back(item);
-        }
-    }
-
-    #[inline]
-    fn take(&mut self) -> Option<T> {
-        match self.first.take() {
-            Some(item) => Some(item),
-            None => self.more.pop_front(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.first.is_none() && self.more.is_empty()
-    }
-}
-
-/// Ids of generators, so that a [`Yielder`] finds its own slot even inside a
-/// nested generator yielding the same type.
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-
-fn next_id() -> u64 {
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Polls `producer` with `slot` lent to the thread, so that its [`Yield`]s
-/// can hand an item over.
-///
-/// A [`Yield`] returns `Pending` after the hand-over without anything to
-/// wake it: the consumer asking for the next item is its wake-up. When the
-/// producer awaits it directly, polling the producer polls it. But a
-/// combinator between them that only polls the futures that were woken
-/// (`FuturesUnordered`, `gather`, ...) would never poll it again, so the
-/// `Yield` leaves its waker in the slot, and the next poll wakes it first
-/// unless it is this poll's own waker (kept then, so that the usual `Yield`,
-/// awaited directly, finds it in place and need not clone it).
-#[inline]
-fn poll_lent<T: 'static, F: Future>(
-    producer: Pin<&mut F>,
-    slot: &mut Option<Box<Handoff<T>>>,
-    id: u64,
-    cx: &mut Context<'_>,
-) -> Poll<F::Output> {
-    if let Some(slot) = slot.as_mut() {
-        if let Some(waker) = slot.resume.take_if(|w| !w.will_wake(cx.waker())) {
-            waker.wake();
-        }
-    }
-    let _lend = Lend::new(slot, id);
-    producer.poll(cx)
-}
-
-/// Takes the item handed over during the last poll, if any.
-#[inline]
-fn take<T>(slot: &mut Option<Box<Handoff<T>>>) -> Option<T> {
-    slot.as_mut().and_then(|slot| slot.take())
-}
-
-/// Lends `slot` to the thread for the duration of one poll of the producer;
-/// returns it to `slot` when dropped, including on unwind.
-struct Lend<'a, T: 'static> {
-    slot: &'a mut Option<Box<Handoff<T>>>,
-    id: u64,
-    /// Whether an outer generator's entry was moved to `OUTER`.
-    nested: bool,
-}
-
-impl<'a, T: 'static> Lend<'a, T> {
-    #[inline]
-    fn new(slot: &'a mut Option<Box<Handoff<T>>>, id: u64) -> Self {
-        let boxed: Box<dyn Any> = slot
-            .take()
-            .expect("generator slot is only lent during a poll");
-        let nested = match swap_current(Some(Entry { id, slot: boxed })) {
-            Some(outer) => {
-                OUTER.with_borrow_mut(|stack| stack.push(outer));
-                true
-            }
-            None => false,
-        };
-        Lend { slot, id, nested }
-    }
-}
-
-impl<T: 'static> Drop for Lend<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // Polls nest: an inner generator's `Lend` was dropped before ours and
-        // put our entry back, and a `Yield` always puts back what it takes.
-        let ours = if self.nested {
-            swap_current(OUTER.with_borrow_mut(|stack| stack.pop()))
-        } else {
-            swap_current(None)
-        };
-        if let Some(entry) = ours.filter(|entry| entry.id == self.id) {
-            *self.slot = entry.slot.downcast::<Handoff<T>>().ok();
-        }
-    }
-}
+use slot::{Id, Slot, hand_over, poll_lent};
 
 /// Builds a [`Stream`] from an async closure: an async generator without a
 /// macro.
@@ -214,9 +50,50 @@ impl<T: 'static> Drop for Lend<'_, T> {
 /// It is `Send` when the producer future and `T` are, so it can be spawned
 /// and may move between worker threads between items.
 ///
-/// Items must be `'static` (own their data, or borrow `'static` data): they
-/// are handed over through a type-erased slot, without `unsafe` code. The
-/// producer future itself may borrow.
+/// # Borrowed items
+///
+/// Items need not be `'static`: a generator may yield references into data
+/// that outlives the stream, and the compiler holds the consumer to that.
+///
+/// ```
+/// use async_patterns::stream::generate;
+/// use futures::StreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let text = String::from("to be or not");
+/// let words = text.as_str();
+/// let longest = generate(|mut y| async move {
+///     for word in words.split(' ') {
+///         y.send(word).await;
+///     }
+/// })
+/// .fold("", |best, w| async move { if w.len() > best.len() { w } else { best } })
+/// .await;
+/// assert_eq!(longest, "not");
+/// # });
+/// ```
+///
+/// An item cannot outlive what it borrows, even once the stream is gone
+/// (async-stream#107 let this compile, and read freed memory): here `v` is
+/// dropped while `kept` still borrows it, and the compiler says so.
+///
+/// ```compile_fail,E0597
+/// use async_patterns::stream::generate;
+/// use futures::StreamExt;
+///
+/// let kept: Vec<&i32>;
+/// {
+///     let v = vec![1, 2, 3];
+///     let v = &v;
+///     let s = generate(|mut y| async move {
+///         for x in v {
+///             y.send(x).await;
+///         }
+///     });
+///     kept = futures::executor::block_on(s.collect());
+/// }
+/// println!("{kept:?}");
+/// ```
 ///
 /// # Pinning (`async for`)
 ///
@@ -253,13 +130,20 @@ impl<T: 'static> Drop for Lend<'_, T> {
 ///
 /// # Performance
 ///
-/// Each item costs a couple of moves of the slot through a thread-local
-/// and two type checks: about 20 ns per item on a small VM, against about
-/// 6 ns for `async-stream`'s `stream!` macro (which hands items over
-/// through a raw pointer) and 3 ns for `futures::stream::unfold`
-/// (`benches/stream.rs`, 10^6 integers). That is noise next to any I/O; for
-/// a hot loop over millions of tiny items, write the state machine with
-/// [`unfold`](futures::stream::unfold) instead.
+/// An item crosses from the producer to the consumer through a slot in the
+/// stream, reached through a raw pointer published in a thread-local for
+/// the duration of each poll (as `async-stream`'s `stream!` macro does, with
+/// a generator id checked on top so that a misused `Yielder` panics instead
+/// of writing elsewhere). Per item that is one thread-local read, one id
+/// compare and two moves: about 73 instructions counted by callgrind (10^6
+/// integers drained in a loop under `futures::executor::block_on`, the
+/// shape of `benches/stream.rs`), against 75 for `async-stream`'s `stream!`
+/// and 15 for [`unfold`](futures::stream::unfold); `try_generate` counts 71
+/// against 76 for `try_stream!`. In CPU time that is about 9 to 11 ns per
+/// item on a small shared VM, level with `stream!` within that machine's
+/// noise and about 4× `unfold`: noise next to any I/O. For a hot loop over
+/// millions of tiny items, write the state
+/// machine with `unfold`.
 ///
 /// # Examples
 ///
@@ -279,14 +163,13 @@ impl<T: 'static> Drop for Lend<'_, T> {
 /// ```
 pub fn generate<T, F, Fut>(f: F) -> Generate<T, Fut>
 where
-    T: 'static,
     F: FnOnce(Yielder<T>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let id = next_id();
+    let id = Id::next();
     Generate {
         producer: f(Yielder::new(id)),
-        slot: Some(Handoff::new()),
+        slot: Slot::new(),
         id,
         done: false,
     }
@@ -323,14 +206,13 @@ where
 /// ```
 pub fn try_generate<T, E, F, Fut>(f: F) -> TryGenerate<T, E, Fut>
 where
-    T: 'static,
     F: FnOnce(Yielder<T>) -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
-    let id = next_id();
+    let id = Id::next();
     TryGenerate {
         producer: f(Yielder::new(id)),
-        slot: Some(Handoff::new()),
+        slot: Slot::new(),
         id,
         state: TryState::Running,
     }
@@ -349,13 +231,15 @@ where
 /// no generator polling it, so its [`send`](Self::send) future panics when
 /// polled there instead of hanging silently. It is not a channel: use a
 /// queue to feed a stream from other tasks.
+// Not `Clone`: the hand-off (`slot.rs`) relies on at most one `Yield` per
+// generator existing at a time.
 pub struct Yielder<T> {
-    id: u64,
+    id: Id,
     _item: PhantomData<fn(T)>,
 }
 
 impl<T> Yielder<T> {
-    fn new(id: u64) -> Self {
+    fn new(id: Id) -> Self {
         Yielder {
             id,
             _item: PhantomData,
@@ -420,67 +304,21 @@ pub struct Yield<'a, T> {
 
 impl<T> Unpin for Yield<'_, T> {}
 
-impl<T: 'static> Future for Yield<'_, T> {
+impl<T> Future for Yield<'_, T> {
     type Output = ();
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        if this.item.is_none() {
+        match this.item.take() {
             // Handed over on an earlier poll. The generator takes the item as
             // soon as its producer returns `Pending`, so the producer being
             // polled again means the consumer asked for the next item.
-            return Poll::Ready(());
-        }
-        let id = this.yielder.id;
-        let handed_over = match swap_current(None) {
-            Some(mut entry) => {
-                let ours = entry.id == id;
-                if ours {
-                    this.hand_over(&mut entry, cx);
-                }
-                swap_current(Some(entry));
-                ours
+            None => Poll::Ready(()),
+            Some(item) => {
+                hand_over(this.yielder.id, item, cx.waker());
+                Poll::Pending
             }
-            None => false,
-        };
-        if !handed_over {
-            // A Yielder of an outer generator, used inside a nested one.
-            OUTER.with_borrow_mut(|stack| {
-                match stack.iter_mut().rev().find(|entry| entry.id == id) {
-                    Some(entry) => this.hand_over(entry, cx),
-                    None => outside_generator(),
-                }
-            });
-        }
-        Poll::Pending
-    }
-}
-
-#[cold]
-#[track_caller]
-fn outside_generator() -> ! {
-    panic!(
-        "`Yielder::send` polled outside its generator: a Yielder only works \
-         inside the future its `generate` closure returned"
-    )
-}
-
-impl<T: 'static> Yield<'_, T> {
-    /// Puts the item in `entry`'s slot and leaves our waker there, to be
-    /// woken at the generator's next poll (see `poll_lent`).
-    #[inline]
-    fn hand_over(&mut self, entry: &mut Entry, cx: &Context<'_>) {
-        let slot = entry
-            .slot
-            .downcast_mut::<Handoff<T>>()
-            .expect("a generator's id belongs to its item type");
-        match &slot.resume {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => slot.resume = Some(cx.waker().clone()),
-        }
-        if let Some(item) = self.item.take() {
-            slot.put(item);
         }
     }
 }
@@ -503,14 +341,14 @@ pin_project! {
     pub struct Generate<T, Fut> {
         #[pin]
         producer: Fut,
-        // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Handoff<T>>>,
-        id: u64,
+        // Reached through a raw pointer while the producer is polled.
+        slot: Slot<T>,
+        id: Id,
         done: bool,
     }
 }
 
-impl<T: 'static, Fut> Stream for Generate<T, Fut>
+impl<T, Fut> Stream for Generate<T, Fut>
 where
     Fut: Future<Output = ()>,
 {
@@ -519,14 +357,14 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes.
-        if let Some(item) = take(this.slot) {
+        if let Some(item) = this.slot.take_queued() {
             return Poll::Ready(Some(item));
         }
         if *this.done {
             return Poll::Ready(None);
         }
         let finished = poll_lent(this.producer, this.slot, *this.id, cx).is_ready();
-        if let Some(item) = take(this.slot) {
+        if let Some(item) = this.slot.take() {
             // If the producer also finished, the next polls hand out what is
             // left in the slot, then see `done`.
             *this.done = finished;
@@ -541,12 +379,12 @@ where
     }
 }
 
-impl<T: 'static, Fut> FusedStream for Generate<T, Fut>
+impl<T, Fut> FusedStream for Generate<T, Fut>
 where
     Fut: Future<Output = ()>,
 {
     fn is_terminated(&self) -> bool {
-        self.done && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
+        self.done && self.slot.is_empty()
     }
 }
 
@@ -576,14 +414,14 @@ pin_project! {
     pub struct TryGenerate<T, E, Fut> {
         #[pin]
         producer: Fut,
-        // `None` only while lent to the thread during a poll.
-        slot: Option<Box<Handoff<T>>>,
-        id: u64,
+        // Reached through a raw pointer while the producer is polled.
+        slot: Slot<T>,
+        id: Id,
         state: TryState<E>,
     }
 }
 
-impl<T: 'static, E, Fut> Stream for TryGenerate<T, E, Fut>
+impl<T, E, Fut> Stream for TryGenerate<T, E, Fut>
 where
     Fut: Future<Output = Result<(), E>>,
 {
@@ -593,7 +431,7 @@ where
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes
         // (and before its error).
-        if let Some(item) = take(this.slot) {
+        if let Some(item) = this.slot.take_queued() {
             return Poll::Ready(Some(Ok(item)));
         }
         match std::mem::replace(this.state, TryState::Done) {
@@ -602,7 +440,7 @@ where
             TryState::Done => return Poll::Ready(None),
         }
         let outcome = poll_lent(this.producer, this.slot, *this.id, cx);
-        let item = take(this.slot);
+        let item = this.slot.take();
         match (item, outcome) {
             (Some(item), Poll::Pending) => {
                 *this.state = TryState::Running;
@@ -623,13 +461,12 @@ where
     }
 }
 
-impl<T: 'static, E, Fut> FusedStream for TryGenerate<T, E, Fut>
+impl<T, E, Fut> FusedStream for TryGenerate<T, E, Fut>
 where
     Fut: Future<Output = Result<(), E>>,
 {
     fn is_terminated(&self) -> bool {
-        matches!(self.state, TryState::Done)
-            && self.slot.as_ref().is_none_or(|slot| slot.is_empty())
+        matches!(self.state, TryState::Done) && self.slot.is_empty()
     }
 }
 
