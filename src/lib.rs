@@ -294,6 +294,7 @@
 
 mod loom;
 mod panic;
+mod waiters;
 
 pub mod actor;
 pub mod event;

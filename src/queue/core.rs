@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
-use super::waiters::{SlotState, WaiterList, WakeList};
+use crate::waiters::{SlotState, WaiterList, WakeList};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
 
 /// Everything the lock protects.

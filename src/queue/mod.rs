@@ -121,7 +121,6 @@ mod job;
 mod receiver;
 mod sender;
 mod shared;
-mod waiters;
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
