@@ -10,8 +10,8 @@
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
-use crate::waiters::{SlotState, WaiterList, WakeList};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+use crate::waiters::{SlotState, WaiterList, WakeList};
 
 /// Everything the lock protects.
 ///

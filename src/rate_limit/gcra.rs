@@ -1,12 +1,11 @@
-//! The shared state: a GCRA clock on one atomic, plus the FIFO queue of
-//! waiting acquirers.
+//! The shared state: a GCRA clock on one atomic, plus the line of waiting
+//! acquirers (served in [`line`](super::line)).
 
-use std::collections::VecDeque;
-use std::task::Waker;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::line::Line;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
@@ -30,29 +29,14 @@ pub(crate) struct Inner {
     burst: AtomicU32,
     /// Time zero of `tat`.
     origin: Instant,
-    /// Sum of the permits asked for by queued waiters. Non-zero iff the
-    /// queue is non-empty (every queued waiter asks for at least one), so
-    /// the lock-free fast paths read it to avoid overtaking queued waiters.
-    /// Only changed while `queue` is locked.
-    queued: AtomicU64,
-    /// Waiters in arrival order. Only the front one (the *head*) tries to
-    /// take permits and runs a timer; the others sleep without one until the
-    /// head, having got its permits (or being dropped), wakes the next one.
-    pub(crate) queue: Mutex<Queue>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Queue {
-    pub(crate) entries: VecDeque<Entry>,
-    /// Id for the next registration; ids only identify entries.
-    next_id: u64,
-}
-
-#[derive(Debug)]
-pub(crate) struct Entry {
-    pub(crate) id: u64,
-    pub(crate) permits: u32,
-    pub(crate) waker: Waker,
+    /// Sum of the permits asked for by waiters still waiting in `line`.
+    /// Non-zero iff one is (every waiter asks for at least one), so the
+    /// lock-free fast paths read it to avoid overtaking queued waiters.
+    /// Only changed while `line` is locked.
+    pub(super) queued: AtomicU64,
+    /// Waiters in arrival order, served in that order by whoever polls
+    /// first (see [`line`](super::line)).
+    pub(super) line: Mutex<Line>,
 }
 
 impl Inner {
@@ -66,7 +50,7 @@ impl Inner {
             burst: AtomicU32::new(1),
             origin: Instant::now(),
             queued: AtomicU64::new(0),
-            queue: Mutex::new(Queue::default()),
+            line: Mutex::new(Line::new()),
         }
     }
 
@@ -223,37 +207,6 @@ impl Inner {
             .saturating_add(tolerance)
             .saturating_sub(self.interval);
         self.tat.fetch_max(tat, Ordering::AcqRel);
-    }
-
-    /// Appends a waiter; returns its id and whether it is the head.
-    pub(crate) fn enqueue(&self, queue: &mut Queue, permits: u32, waker: &Waker) -> (u64, bool) {
-        let id = queue.next_id;
-        queue.next_id += 1;
-        queue.entries.push_back(Entry {
-            id,
-            permits,
-            waker: waker.clone(),
-        });
-        self.queued.fetch_add(u64::from(permits), Ordering::Release);
-        (id, queue.entries.len() == 1)
-    }
-
-    /// Removes the waiter `id`. If that uncovers a new head, returns its
-    /// waker: the caller wakes it (and only it), after unlocking, so that it
-    /// arms its own timer. The new head is still in the queue until it is
-    /// polled, so a wakeup cannot be lost between the unlock and the wake.
-    #[must_use]
-    pub(crate) fn dequeue(&self, queue: &mut Queue, id: u64) -> Option<Waker> {
-        let pos = queue.entries.iter().position(|e| e.id == id)?;
-        if let Some(entry) = queue.entries.remove(pos) {
-            self.queued
-                .fetch_sub(u64::from(entry.permits), Ordering::Release);
-        }
-        if pos == 0 {
-            queue.entries.front().map(|head| head.waker.clone())
-        } else {
-            None
-        }
     }
 }
 

@@ -66,6 +66,7 @@
 mod error;
 mod future;
 mod gcra;
+mod line;
 
 use std::fmt;
 use std::sync::Arc;
@@ -336,13 +337,13 @@ impl RateLimiter {
         // One clock read per call; `NotUntil` turns its nanoseconds into an
         // `Instant` only if asked.
         let now = inner.now();
-        let earliest = if inner.has_waiters() {
-            inner.earliest_behind_queue(1, now)
+        let taken = if inner.has_waiters() {
+            inner.try_take_behind_line(now)
         } else {
-            match inner.try_take_one(now) {
-                Ok(()) => return Ok(()),
-                Err(earliest) => earliest,
-            }
+            inner.try_take_one(now)
+        };
+        let Err(earliest) = taken else {
+            return Ok(());
         };
         Err(NotUntil::new(inner.origin(), earliest))
     }
