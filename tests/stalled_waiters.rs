@@ -93,9 +93,14 @@ async fn waiters_that_keep_polling_are_served_in_order_around_a_stalled_one() {
     }
     drop(tx);
     let mut order = Vec::new();
-    while let Some(i) = rx.recv().await {
-        order.push(i);
-    }
+    let collect = async {
+        while let Some(i) = rx.recv().await {
+            order.push(i);
+        }
+    };
+    timeout(ms(2000), collect)
+        .await
+        .expect("every waiter that keeps polling is served");
     assert_eq!(order, [0, 1, 3, 4]);
     assert_ready!(stalled.as_mut().unwrap().poll());
 }
@@ -137,4 +142,26 @@ async fn a_stalled_pool_get_holds_only_the_object_it_was_given() {
     assert!(behind.is_woken());
     let _object = assert_ready!(behind.poll());
     assert_ready!(stalled.poll());
+}
+
+#[tokio::test]
+async fn a_dropped_stream_next_does_not_keep_the_wakeup_from_a_waiting_receiver() {
+    let (tx, mut streamed) = async_patterns::queue::unbounded::<u32>();
+    let other = streamed.clone();
+    // `next()` loses a `select!`: its registration stays in the handle.
+    {
+        let mut next = spawn(streamed.next());
+        assert_pending!(next.poll());
+    }
+    let mut recv = spawn(other.recv());
+    assert_pending!(recv.poll());
+    tx.try_send(1).unwrap();
+    assert!(recv.is_woken(), "the waiting receiver is woken for the item");
+    assert_eq!(assert_ready!(recv.poll()), Ok(1));
+    // The stream still works, and is woken too when nobody else waits.
+    let mut next = spawn(streamed.next());
+    assert_pending!(next.poll());
+    tx.try_send(2).unwrap();
+    assert!(next.is_woken());
+    assert_eq!(assert_ready!(next.poll()), Some(2));
 }

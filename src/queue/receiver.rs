@@ -53,16 +53,13 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Withdraws the `Stream`'s registration, passing on a wakeup it was
-    /// given. A `next()` dropped in `select!` leaves that registration in
-    /// the handle; if it stayed while this handle waits in `recv` (or
-    /// another receiving method), the item it was woken for would sit in
-    /// the queue with nobody woken for it.
+    /// Withdraws the `Stream`'s registration before this handle waits in
+    /// another way, so that one handle never stands in line twice.
     fn withdraw_stream(&self) {
         if self.stream_key.load(Ordering::Relaxed) != NO_KEY {
             let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
             if k != NO_KEY {
-                self.chan.cancel_recv(k);
+                self.chan.cancel_recv_stream(k);
             }
         }
     }
@@ -264,9 +261,12 @@ impl<T> Receiver<T> {
 ///
 /// Dropping a `next()` future (in `select!`, say) loses no item: the
 /// stream's registration stays in the handle and keeps its place for the
-/// next poll. Calling a receiving method on the handle instead
-/// ([`recv`](Receiver::recv), [`recv_job`](Receiver::recv_job), ...)
-/// withdraws that registration first, passing on a wakeup it was given.
+/// next poll. It holds no item either: since a dropped `next()` cannot give
+/// a wakeup back, a stream registration is never the only one woken for an
+/// item while a receiving future ([`recv`](Receiver::recv),
+/// [`recv_job`](Receiver::recv_job), ...) waits; an item that no such
+/// future is woken for wakes every waiting stream. Calling a receiving
+/// method on the handle withdraws its stream registration first.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
@@ -279,7 +279,7 @@ impl<T> Stream for Receiver<T> {
             k => Some(k),
         };
         let chan = &this.chan;
-        let r = chan.poll_recv_into(&mut key, &mut one, 1, false, cx);
+        let r = chan.poll_recv_stream(&mut key, &mut one, cx);
         this.stream_key
             .store(key.unwrap_or(NO_KEY), Ordering::Relaxed);
         match r {
