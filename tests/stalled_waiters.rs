@@ -156,7 +156,10 @@ async fn a_dropped_stream_next_does_not_keep_the_wakeup_from_a_waiting_receiver(
     let mut recv = spawn(other.recv());
     assert_pending!(recv.poll());
     tx.try_send(1).unwrap();
-    assert!(recv.is_woken(), "the waiting receiver is woken for the item");
+    assert!(
+        recv.is_woken(),
+        "the waiting receiver is woken for the item"
+    );
     assert_eq!(assert_ready!(recv.poll()), Ok(1));
     // The stream still works, and is woken too when nobody else waits.
     let mut next = spawn(streamed.next());
