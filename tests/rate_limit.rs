@@ -460,10 +460,13 @@ async fn a_huge_period_does_not_saturate_into_no_limit() {
     for _ in 0..3 {
         assert!(limiter.try_acquire().is_err());
     }
-    let centuries = Duration::from_secs(400 * 365 * 86_400);
+    // A burst of two 250-year intervals (the most that fits is 584 years):
+    // both are granted, then nothing.
+    let centuries = Duration::from_secs(250 * 365 * 86_400);
     let limiter = RateLimiter::new(1, centuries).burst(2);
     limiter.try_acquire().unwrap();
     advance(ms(10)).await;
+    limiter.try_acquire().unwrap();
     for _ in 0..3 {
         assert!(limiter.try_acquire().is_err());
     }
@@ -495,6 +498,48 @@ async fn achieved_rate_with_sub_millisecond_remainders() {
     for rate in [3_000, 10_000] {
         achieved_rate_off_the_millisecond_grid(rate, 10).await;
     }
+}
+
+#[test]
+#[should_panic(expected = "exceeds u64::MAX nanoseconds")]
+fn a_burst_longer_than_584_years_is_rejected_when_built() {
+    let _ = RateLimiter::new(1, Duration::from_secs(86_400)).burst(1_000_000);
+}
+
+#[test]
+#[should_panic(expected = "exceeds u64::MAX nanoseconds")]
+fn a_burst_of_two_unrepresentable_periods_is_rejected_when_built() {
+    let _ = RateLimiter::new(1, Duration::MAX).burst(2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fresh_limiter_grants_its_whole_burst_up_to_584_years() {
+    // 200,000 days: about 548 years of tolerance, still representable.
+    let limiter = RateLimiter::new(1, Duration::from_secs(86_400)).burst(200_000);
+    let start = Instant::now();
+    limiter.acquire_n(200_000).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert!(limiter.try_acquire().is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn late_waiters_polled_in_any_order_get_no_burst() {
+    // As below, but the waiters behind the head are polled first: serving
+    // the head on its behalf does not credit it more than its own timer.
+    let limiter = RateLimiter::per_second(10);
+    limiter.try_acquire().unwrap();
+    let mut waiters: Vec<_> = (0..5).map(|_| spawn(limiter.acquire())).collect();
+    for w in &mut waiters {
+        assert_pending!(w.poll());
+    }
+    advance(Duration::from_secs(5)).await;
+    let ready = waiters
+        .iter_mut()
+        .rev()
+        .map(|w| w.poll().is_ready())
+        .filter(|&ready| ready)
+        .count();
+    assert_eq!(ready, 1);
 }
 
 #[tokio::test(start_paused = true)]

@@ -47,6 +47,11 @@ async fn try_acquire_is_not_refused_for_good_behind_a_stalled_head() {
     // Not overtaken while the head's turn is not overdue.
     assert!(limiter.try_acquire().is_err());
     tokio::time::sleep(HOUR).await;
+    // The stalled head is served now, so the next permit is one interval
+    // away, and then it is there.
+    let wait = limiter.try_acquire().unwrap_err().wait();
+    assert!(wait <= ms(100), "{wait:?}");
+    tokio::time::sleep(wait).await;
     limiter.try_acquire().unwrap();
     assert_ready!(stalled.poll());
 }

@@ -54,12 +54,16 @@ impl Inner {
         }
     }
 
-    pub(crate) fn set_burst(&self, burst: u32) {
+    /// Sets the burst; false (and nothing changed) if `burst * interval`
+    /// does not fit the `u64` nanoseconds that `tat` counts in.
+    #[must_use]
+    pub(crate) fn set_burst(&self, burst: u32) -> bool {
+        let Some(tolerance) = self.interval.checked_mul(u64::from(burst)) else {
+            return false;
+        };
         self.burst.store(burst, Ordering::Relaxed);
-        self.tolerance.store(
-            self.interval.saturating_mul(u64::from(burst)),
-            Ordering::Release,
-        );
+        self.tolerance.store(tolerance, Ordering::Release);
+        true
     }
 
     pub(crate) fn burst(&self) -> u32 {

@@ -80,16 +80,12 @@ impl Inner {
             } else {
                 now.saturating_sub(Self::STALL_GRACE)
             };
-            // Its own head is credited the lateness of this wakeup (up to
-            // one timer tick), so that the rate is kept exactly (see
-            // `try_take_as_of`). A stalled head is served as of its turn:
-            // its permits count from when they came due, not from when a
-            // waiter behind it noticed.
-            let arrival = if own {
-                ask.since.max(at.saturating_sub(Self::LATENESS_CREDIT))
-            } else {
-                ask.since
-            };
+            // Credit the lateness (up to one timer tick), so that the rate
+            // is kept exactly (see `try_take_as_of`); no more, also for a
+            // stalled head: its permits count from when it is served, so
+            // that waiters whose tasks all ran late (a busy runtime) do not
+            // come back with a burst.
+            let arrival = ask.since.max(at.saturating_sub(Self::LATENESS_CREDIT));
             if arrival > at {
                 // Joined within the grace: not overdue.
                 break None;

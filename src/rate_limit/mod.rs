@@ -191,7 +191,10 @@ impl RateLimiter {
     ///
     /// # Panics
     ///
-    /// If `burst` is 0.
+    /// If `burst` is 0, or if `burst` × [`interval`](Self::interval) is
+    /// longer than the limiter can count (`u64::MAX` nanoseconds, about 584
+    /// years; `RateLimiter::new(1, 1 day).burst(1_000_000)`, say): such a
+    /// limiter could not grant its whole burst.
     ///
     /// # Examples
     ///
@@ -211,7 +214,11 @@ impl RateLimiter {
             burst > 0,
             "RateLimiter::burst: the burst must be at least 1"
         );
-        self.inner.set_burst(burst);
+        assert!(
+            self.inner.set_burst(burst),
+            "RateLimiter::burst: burst × interval ({burst} × {:?}) exceeds u64::MAX nanoseconds (about 584 years)",
+            self.interval()
+        );
         self
     }
 
