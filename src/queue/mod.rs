@@ -38,7 +38,8 @@
 //! | `x = await q.get()` then `q.task_done()` | `let job = rx.recv_job().await?;` (done when `job` drops) |
 //! | `x = await q.get()` (no tracking) | `let x = rx.recv().await?;` |
 //! | `q.get_nowait()` (`QueueEmpty`) | `rx.try_recv()` ([`TryRecvError::Empty`]) |
-//! | `await asyncio.wait_for(q.get(), t)` | `rx.recv_timeout(t).await` |
+//! | `await asyncio.wait_for(q.get(), t)` (no tracking) | `rx.recv_timeout(t).await` (done on delivery: `join()` does not wait for it) |
+//! | `await asyncio.wait_for(q.get(), t)` then `q.task_done()` | `let job = rx.recv_job_timeout(t).await?;` (`join()` waits until `job` drops) |
 //! | `await q.join()` | `tx.join().await` / `rx.join().await` |
 //! | `q.shutdown()` (3.13) | `tx.close()` (graceful) |
 //! | `q.shutdown(immediate=True)` (3.13) | `let left = tx.shutdown();` (items returned, not dropped) |
@@ -119,6 +120,7 @@ mod error;
 mod future;
 mod job;
 mod receiver;
+mod recv_job_timeout;
 mod sender;
 mod shared;
 
@@ -130,6 +132,7 @@ pub use future::{
 };
 pub use job::Job;
 pub use receiver::Receiver;
+pub use recv_job_timeout::RecvJobTimeout;
 pub use sender::{Permit, Sender};
 
 use self::core::Chan;

@@ -10,6 +10,7 @@ use futures::stream::{FusedStream, Stream};
 use super::core::Chan;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
+use super::recv_job_timeout::RecvJobTimeout;
 use super::shared::shared_methods;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 
@@ -122,6 +123,12 @@ impl<T> Receiver<T> {
 
     /// Receives the oldest item, waiting at most `timeout`. An item that
     /// arrives before the deadline wins.
+    ///
+    /// Like [`recv`](Self::recv), the item counts as finished on delivery,
+    /// so [`join`](super::Sender::join) may return while it is still being
+    /// worked on. To keep `join()` honest (asyncio's `wait_for(q.get(), t)`
+    /// followed by `task_done()`), take a [`Job`](super::Job) with
+    /// [`recv_job_timeout`](Self::recv_job_timeout) instead.
     ///
     /// # Errors
     ///
@@ -252,6 +259,49 @@ impl<T> Receiver<T> {
     pub fn recv_job(&self) -> RecvJob<'_, T> {
         self.withdraw_stream();
         RecvJob::new(&self.chan)
+    }
+
+    /// Like [`recv_job`](Self::recv_job), waiting at most `timeout`: the
+    /// item comes as a tracked [`Job`](super::Job), so
+    /// [`join`](super::Sender::join) waits until it drops. This is asyncio's
+    /// `wait_for(q.get(), t)` followed by `task_done()`;
+    /// [`recv_timeout`](Self::recv_timeout) finishes the item on delivery.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`](super::RecvTimeoutError::Timeout) if
+    /// nothing arrived in time,
+    /// [`RecvTimeoutError::Closed`](super::RecvTimeoutError::Closed) once
+    /// the queue is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// Polling it outside a tokio runtime with the time driver enabled
+    /// panics once it has to wait (it uses `tokio::time`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::queue::{self, RecvTimeoutError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, rx) = queue::bounded(8);
+    /// tx.send("work").await.unwrap();
+    /// let job = rx.recv_job_timeout(Duration::from_secs(1)).await.unwrap();
+    /// assert_eq!(tx.unfinished(), 1); // `join()` would wait for `job`
+    /// drop(job);
+    /// let late = rx.recv_job_timeout(Duration::from_secs(1)).await;
+    /// assert_eq!(late.unwrap_err(), RecvTimeoutError::Timeout);
+    /// # }
+    /// ```
+    pub fn recv_job_timeout(&self, timeout: Duration) -> RecvJobTimeout<'_, T> {
+        RecvJobTimeout::new(self.recv_job(), timeout)
     }
 
     shared_methods!();
