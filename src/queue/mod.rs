@@ -22,7 +22,8 @@
 //!   `send` drops its item and never queues it later (unless a slot had
 //!   already been handed to it, in which case the item is already queued);
 //!   [`reserve`](Sender::reserve) and [`send_timeout`](Sender::send_timeout)
-//!   keep it.
+//!   keep it. A waiter that stalls (neither polled nor dropped) holds up
+//!   nobody; see [`recv`](Receiver::recv#cancel-safety).
 //! - **Mixed worlds.** [`send_blocking`](Sender::send_blocking) and
 //!   [`recv_blocking`](Receiver::recv_blocking) serve plain threads.
 //!

@@ -79,6 +79,15 @@ impl<T> Receiver<T> {
     /// already been woken for one (the wakeup passes to the next waiting
     /// receiver), so it can be used in `select!`.
     ///
+    /// What a stalled waiter gets: a future woken for an item but then
+    /// neither polled nor dropped holds no item. The item stays at the front
+    /// of the queue for whichever receiver comes first, and the next item
+    /// wakes the next waiting receiver, which takes it. Only that one
+    /// wakeup waits on the stalled future. A stalled blocked
+    /// [`send`](super::Sender::send) has its item queued in its turn; a
+    /// stalled [`reserve`](super::Sender::reserve) is granted its slot in its
+    /// turn and holds it until polled or dropped.
+    ///
     /// # Examples
     ///
     /// ```

@@ -2,18 +2,21 @@
 //! whoever comes to it first.
 //!
 //! Serving is not left to the head alone. Every poll of a queued waiter,
-//! and every `try_acquire` that finds waiters, first grants the permits of
-//! each waiter at the front that the rate allows by now, in order, whether
-//! or not that waiter's task is being polled. A granted waiter leaves the
-//! line (its permits wait for it in its slot), so a head whose task stalls
-//! (neither polls nor drops its future) cannot hold up the others.
+//! and every `try_acquire` that finds waiters, first grants, in order, the
+//! permits of each waiter at the front whose turn is overdue by
+//! [`Inner::STALL_GRACE`], whether or not that waiter's task is polling.
+//! A granted waiter leaves the line (its permits wait for it in its slot),
+//! so a head whose task stalls (neither polls nor drops its future) cannot
+//! hold up the others. A head that keeps polling is served by its own
+//! timer, within the grace, so waiters that keep polling keep their order
+//! and their one wakeup per turn.
 //!
 //! Timers: the head runs one for the time its permits come due; every
-//! waiter behind it runs a backup timer for when the whole line ahead of it
-//! (and itself) is due, plus [`Inner::STALL_GRACE`]. While the line moves,
-//! each waiter is woken as the new head before its backup fires, so the
-//! backups never fire; they fire only when the waiters ahead stall, and then
-//! the waiter they wake serves those ahead and itself.
+//! waiter behind it runs a backup timer for when the whole line up to it
+//! is due, plus the grace. While the line moves, each waiter is woken as
+//! the new head before its backup fires, so the backups do not fire; they
+//! fire when the waiters ahead stall, and the waiter they wake serves those
+//! ahead and then itself.
 
 use std::task::Waker;
 
@@ -144,7 +147,7 @@ impl Inner {
             // including this waiter is due (the whole line is, at the
             // latest), plus the grace; always in the future, so the timer
             // cannot spin.
-            _ => Turn::WaitUntil(
+            None => Turn::WaitUntil(
                 self.earliest_behind_queue(0, now)
                     .saturating_add(Self::STALL_GRACE),
             ),

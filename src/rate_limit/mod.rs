@@ -21,8 +21,14 @@
 //!   caller that asks for many permits is not starved by callers that ask
 //!   for one, and [`try_acquire`](RateLimiter::try_acquire) never overtakes
 //!   a queued waiter.
-//! - **No thundering herd.** Only the waiter at the front of the queue runs
-//!   a timer; when it gets its permit it wakes exactly the next one.
+//! - **No thundering herd.** Only the timer of the waiter at the front of
+//!   the queue fires; when it gets its permit it wakes exactly the next
+//!   one. The waiters behind it hold backup timers that fire only if the
+//!   line stalls.
+//! - **No stalled line.** A waiter whose task stops polling it (a lost
+//!   `select!` branch, a future parked in a struct) is served in its turn
+//!   all the same, and the line moves on: see
+//!   [`acquire`](RateLimiter::acquire#cancel-safety).
 //! - **Exact.** The limiter is a GCRA (generic cell rate algorithm, the
 //!   "virtual scheduling" form of a token bucket) on a single atomic, so the
 //!   achieved rate matches the configured one and the uncontended
@@ -232,6 +238,15 @@ impl RateLimiter {
     /// is taken and its place in the queue is given up: the waiter behind it
     /// moves up, and the capacity it was waiting for goes to others.
     ///
+    /// What a stalled waiter gets: a future that is neither polled nor
+    /// dropped when its turn comes (its task is busy elsewhere) does not
+    /// hold up the line. About a millisecond after its turn, the next waiter
+    /// that polls (woken by its backup timer), or a
+    /// [`try_acquire`](Self::try_acquire), serves it: its permit is taken
+    /// for it then, and waits for it. Its next poll completes at once;
+    /// dropped instead, the permit is spent. Waiters that keep polling are
+    /// served in their order either way.
+    ///
     /// # Examples
     ///
     /// ```
@@ -258,7 +273,7 @@ impl RateLimiter {
     /// # Cancel safety
     ///
     /// As for [`acquire`](Self::acquire): nothing is taken and the queue
-    /// place is given up.
+    /// place is given up; a stalled waiter is served in its turn.
     ///
     /// # Examples
     ///
@@ -289,7 +304,9 @@ impl RateLimiter {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future takes no permits and gives its queue
-    /// place up.
+    /// place up. A stalled one is served in its turn, like
+    /// [`acquire`](Self::acquire#cancel-safety): its `n` permits are taken
+    /// for it and wait for it.
     ///
     /// # Examples
     ///
@@ -315,7 +332,9 @@ impl RateLimiter {
     /// Takes one permit if one is available now, without waiting.
     ///
     /// Lock-free. It never overtakes a queued waiter: while anyone is
-    /// waiting in [`acquire`](Self::acquire), it fails.
+    /// waiting in [`acquire`](Self::acquire), it fails. (With waiters
+    /// queued it takes the queue's lock, to serve a stalled one whose turn
+    /// is overdue first.)
     ///
     /// # Errors
     ///
