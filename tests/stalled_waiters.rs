@@ -133,7 +133,7 @@ async fn a_rate_limited_stream_left_unpolled_does_not_stall_its_limiter() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stalled_pool_get_holds_only_the_object_it_was_given() {
-    let pool = Pool::new(2, || async { () });
+    let pool = Pool::new(2, || async { 0u8 });
     let first = pool.get().await;
     let second = pool.get().await;
     let mut stalled = spawn(pool.get());
