@@ -1,4 +1,5 @@
-//! FIFO lists of parked tasks, shared by the queue and the rate limiter,
+//! FIFO lists of parked tasks, shared by the queue, the rate limiter and
+//! `Event`,
 //! stored in a slab so that a registration is an index and is freed in O(1)
 //! when its future is dropped.
 
