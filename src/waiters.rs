@@ -1,7 +1,6 @@
 //! FIFO lists of parked tasks, shared by the queue, the rate limiter and
-//! `Event`,
-//! stored in a slab so that a registration is an index and is freed in O(1)
-//! when its future is dropped.
+//! `Event`, stored in a slab so that a registration is an index and is
+//! freed in O(1) when its future is dropped.
 
 use std::fmt;
 use std::task::Waker;
