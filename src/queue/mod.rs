@@ -23,7 +23,7 @@
 //!   already been handed to it, in which case the item is already queued);
 //!   [`reserve`](Sender::reserve) and [`send_timeout`](Sender::send_timeout)
 //!   keep it. A waiter that stalls (neither polled nor dropped) holds up
-//!   nobody; see [`recv`](Receiver::recv#cancel-safety).
+//!   nobody; see [`recv`](Receiver::recv).
 //! - **Mixed worlds.** [`send_blocking`](Sender::send_blocking) and
 //!   [`recv_blocking`](Receiver::recv_blocking) serve plain threads.
 //!

@@ -28,7 +28,7 @@
 //! - **No stalled line.** A waiter whose task stops polling it (a lost
 //!   `select!` branch, a future parked in a struct) is served in its turn
 //!   all the same, and the line moves on: see
-//!   [`acquire`](RateLimiter::acquire#cancel-safety).
+//!   [`acquire`](RateLimiter::acquire).
 //! - **Exact.** The limiter is a GCRA (generic cell rate algorithm, the
 //!   "virtual scheduling" form of a token bucket) on a single atomic, so the
 //!   achieved rate matches the configured one and the uncontended
@@ -305,7 +305,7 @@ impl RateLimiter {
     ///
     /// Cancel safe: a dropped future takes no permits and gives its queue
     /// place up. A stalled one is served in its turn, like
-    /// [`acquire`](Self::acquire#cancel-safety): its `n` permits are taken
+    /// [`acquire`](Self::acquire): its `n` permits are taken
     /// for it and wait for it.
     ///
     /// # Examples
