@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use async_patterns::rate_limit::RateLimiter;
+use async_patterns::rate_limit::{Acquire, RateLimiter};
 use tokio::time::{Instant, advance};
 use tokio_test::task::{Spawn, spawn};
 use tokio_test::{assert_pending, assert_ready, assert_ready_err, assert_ready_ok};
@@ -522,17 +522,24 @@ async fn a_fresh_limiter_grants_its_whole_burst_up_to_584_years() {
     assert!(limiter.try_acquire().is_err());
 }
 
-#[tokio::test(start_paused = true)]
-async fn late_waiters_polled_in_any_order_get_no_burst() {
-    // As below, but the waiters behind the head are polled first: serving
-    // the head on its behalf does not credit it more than its own timer.
-    let limiter = RateLimiter::per_second(10);
+/// Five waiters queued behind a spent limiter (10/s), then five seconds in
+/// which their tasks were not polled.
+async fn five_late_waiters(limiter: &RateLimiter) -> Vec<Spawn<Acquire<'_>>> {
     limiter.try_acquire().unwrap();
     let mut waiters: Vec<_> = (0..5).map(|_| spawn(limiter.acquire())).collect();
     for w in &mut waiters {
         assert_pending!(w.poll());
     }
     advance(Duration::from_secs(5)).await;
+    waiters
+}
+
+#[tokio::test(start_paused = true)]
+async fn late_waiters_polled_in_any_order_get_no_burst() {
+    // As below, but the waiters behind the head are polled first: serving
+    // the head on its behalf does not credit it more than its own timer.
+    let limiter = RateLimiter::per_second(10);
+    let mut waiters = five_late_waiters(&limiter).await;
     let ready = waiters
         .iter_mut()
         .rev()
@@ -547,12 +554,7 @@ async fn a_late_waiter_is_credited_at_most_one_millisecond() {
     // Waiters that are polled late (a busy task) do not get a burst for the
     // whole time they were not polled: at most one timer tick of credit.
     let limiter = RateLimiter::per_second(10);
-    limiter.try_acquire().unwrap();
-    let mut waiters: Vec<_> = (0..5).map(|_| spawn(limiter.acquire())).collect();
-    for w in &mut waiters {
-        assert_pending!(w.poll());
-    }
-    advance(Duration::from_secs(5)).await;
+    let mut waiters = five_late_waiters(&limiter).await;
     assert_ready!(waiters[0].poll());
     assert_pending!(waiters[1].poll());
 }
