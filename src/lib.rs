@@ -31,6 +31,7 @@
 //! |---|---|
 //! | `asyncio.Queue(maxsize=n)`, `put`, `get` | [`queue::bounded`]`(n)`, [`Sender::send`](queue::Sender::send), [`Receiver::recv`](queue::Receiver::recv) |
 //! | `q.task_done()`, `await q.join()` | [`Receiver::recv_job`](queue::Receiver::recv_job) (a [`Job`](queue::Job) guard, done on drop), [`join`](queue::Sender::join) |
+//! | `await asyncio.wait_for(q.get(), t)`, then `q.task_done()` | [`rx.recv_job_timeout(t)`](queue::Receiver::recv_job_timeout): a [`Job`](queue::Job) that [`join`](queue::Sender::join) waits for; [`recv_timeout`](queue::Receiver::recv_timeout) finishes the item on delivery |
 //! | `q.shutdown()` / `q.shutdown(immediate=True)` | [`close`](queue::Sender::close) (graceful) / [`shutdown`](queue::Sender::shutdown) (returns the queued items) |
 //! | `asyncio.Event()`, `set`, `clear`, `is_set`, `await ev.wait()` | [`event::Event`] |
 //! | `await asyncio.wait_for(coro, 5)` | [`timeout::timeout`]`(d, fut)`, `fut.timeout(d)` ([`TimeoutExt`](timeout::TimeoutExt)) |
@@ -283,7 +284,7 @@
 //! | future | if dropped before it completes |
 //! |---|---|
 //! | [`Event::wait`](event::Event::wait), [`wait_owned`](event::Event::wait_owned), [`wait_timeout`](event::Event::wait_timeout) | nothing |
-//! | [`Receiver::recv`](queue::Receiver::recv), [`recv_job`](queue::Receiver::recv_job), [`recv_many`](queue::Receiver::recv_many), [`recv_timeout`](queue::Receiver::recv_timeout), the receiver's `Stream::next` | nothing: no item, no wakeup (it passes to the next waiter) |
+//! | [`Receiver::recv`](queue::Receiver::recv), [`recv_job`](queue::Receiver::recv_job), [`recv_many`](queue::Receiver::recv_many), [`recv_timeout`](queue::Receiver::recv_timeout), [`recv_job_timeout`](queue::Receiver::recv_job_timeout), the receiver's `Stream::next` | nothing: no item, no wakeup (it passes to the next waiter) |
 //! | [`Sender::send`](queue::Sender::send), [`send_timeout`](queue::Sender::send_timeout) | its item is dropped, never queued later (unless it had already been handed a slot: then it is queued); awaited to the end, `send_timeout` always queues the item or gives it back |
 //! | [`Sender::reserve`](queue::Sender::reserve) | nothing: a slot already granted goes to the next sender (the way to send in `select!`) |
 //! | [`join`](queue::Sender::join), [`closed`](queue::Sender::closed) (on either end) | nothing |
@@ -341,6 +342,7 @@
 mod loom;
 mod panic;
 mod timer;
+mod waiters;
 
 pub mod actor;
 pub mod event;

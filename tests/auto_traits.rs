@@ -206,6 +206,7 @@ fn queue_auto_traits() {
     send::<RecvJob<'static, T>>();
     unpin::<RecvJob<'static, T>>();
     send::<RecvTimeout<'static, T>>();
+    send::<RecvJobTimeout<'static, T>>();
     send::<RecvMany<'static, 'static, T>>();
     unpin::<RecvMany<'static, 'static, T>>();
     send::<Closed<'static, T>>();

@@ -231,6 +231,36 @@ mod queue {
         });
     }
 
+    /// A `Receiver` polled as a `Stream` drops its `next()` (the handle
+    /// keeps the registration) while another thread waits in `recv()` and a
+    /// third sends: the item reaches the waiting receiver.
+    #[test]
+    fn a_dropped_stream_next_leaves_the_item_to_a_waiting_receiver() {
+        use futures::StreamExt;
+        use std::future::Future;
+        use std::pin::pin;
+        use std::task::{Context, Waker};
+
+        loom::model(|| {
+            let (tx, mut streamed) = queue::unbounded::<u8>();
+            let rx2 = streamed.clone();
+            let other = thread::spawn(move || block_on(rx2.recv()));
+            {
+                let mut next = pin!(streamed.next());
+                let mut cx = Context::from_waker(Waker::noop());
+                assert!(next.as_mut().poll(&mut cx).is_pending());
+            }
+            // `tx` stays open: closing would wake every receiver anyway.
+            let sender = thread::spawn({
+                let tx = tx.clone();
+                move || tx.try_send(5).unwrap()
+            });
+            sender.join().unwrap();
+            assert_eq!(other.join().unwrap(), Ok(5));
+            drop((tx, streamed));
+        });
+    }
+
     /// A `join()` on another thread races the drop of the last `Job`: the
     /// drop either is seen by the joiner's check or wakes it.
     #[test]

@@ -950,3 +950,44 @@ async fn a_timed_out_send_kept_alive_is_out_of_line() {
     assert_eq!(rx.try_recv(), Ok(3));
     drop(timed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn join_waits_for_a_job_taken_with_a_timeout() {
+    let (tx, rx) = queue::bounded::<u32>(4);
+    tx.send(1).await.unwrap();
+    let job = rx.recv_job_timeout(Duration::from_secs(1)).await.unwrap();
+    assert_eq!(*job, 1);
+    let mut join = spawn(tx.join());
+    assert_pending!(join.poll());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_pending!(join.poll(), "the job taken with a timeout is still at work");
+    drop(job);
+    assert!(join.is_woken());
+    assert_ready!(join.poll());
+}
+
+#[tokio::test(start_paused = true)]
+async fn recv_job_timeout_times_out_and_reports_close() {
+    let (tx, rx) = queue::bounded::<u32>(4);
+    let mut late = spawn(rx.recv_job_timeout(Duration::from_secs(1)));
+    assert_pending!(late.poll());
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(
+        assert_ready!(late.poll()).unwrap_err(),
+        RecvTimeoutError::Timeout
+    );
+    drop(late);
+    // A dropped one loses no item.
+    let mut dropped = spawn(rx.recv_job_timeout(Duration::from_secs(1)));
+    assert_pending!(dropped.poll());
+    drop(dropped);
+    tx.try_send(7).unwrap();
+    assert_eq!(*rx.recv_job_timeout(Duration::ZERO).await.unwrap(), 7);
+    drop(tx);
+    assert_eq!(
+        rx.recv_job_timeout(Duration::from_secs(1))
+            .await
+            .unwrap_err(),
+        RecvTimeoutError::Closed
+    );
+}

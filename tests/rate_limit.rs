@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use async_patterns::rate_limit::RateLimiter;
+use async_patterns::rate_limit::{Acquire, RateLimiter};
 use tokio::time::{Instant, advance};
 use tokio_test::task::{Spawn, spawn};
 use tokio_test::{assert_pending, assert_ready, assert_ready_err, assert_ready_ok};
@@ -460,10 +460,13 @@ async fn a_huge_period_does_not_saturate_into_no_limit() {
     for _ in 0..3 {
         assert!(limiter.try_acquire().is_err());
     }
-    let centuries = Duration::from_secs(400 * 365 * 86_400);
+    // A burst of two 250-year intervals (the most that fits is 584 years):
+    // both are granted, then nothing.
+    let centuries = Duration::from_secs(250 * 365 * 86_400);
     let limiter = RateLimiter::new(1, centuries).burst(2);
     limiter.try_acquire().unwrap();
     advance(ms(10)).await;
+    limiter.try_acquire().unwrap();
     for _ in 0..3 {
         assert!(limiter.try_acquire().is_err());
     }
@@ -497,17 +500,61 @@ async fn achieved_rate_with_sub_millisecond_remainders() {
     }
 }
 
+#[test]
+#[should_panic(expected = "exceeds u64::MAX nanoseconds")]
+fn a_burst_longer_than_584_years_is_rejected_when_built() {
+    let _ = RateLimiter::new(1, Duration::from_secs(86_400)).burst(1_000_000);
+}
+
+#[test]
+#[should_panic(expected = "exceeds u64::MAX nanoseconds")]
+fn a_burst_of_two_unrepresentable_periods_is_rejected_when_built() {
+    let _ = RateLimiter::new(1, Duration::MAX).burst(2);
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_late_waiter_is_credited_at_most_one_millisecond() {
-    // Waiters that are polled late (a busy task) do not get a burst for the
-    // whole time they were not polled: at most one timer tick of credit.
-    let limiter = RateLimiter::per_second(10);
+async fn a_fresh_limiter_grants_its_whole_burst_up_to_584_years() {
+    // 200,000 days: about 548 years of tolerance, still representable.
+    let limiter = RateLimiter::new(1, Duration::from_secs(86_400)).burst(200_000);
+    let start = Instant::now();
+    limiter.acquire_n(200_000).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert!(limiter.try_acquire().is_err());
+}
+
+/// Five waiters queued behind a spent limiter (10/s), then five seconds in
+/// which their tasks were not polled.
+async fn five_late_waiters(limiter: &RateLimiter) -> Vec<Spawn<Acquire<'_>>> {
     limiter.try_acquire().unwrap();
     let mut waiters: Vec<_> = (0..5).map(|_| spawn(limiter.acquire())).collect();
     for w in &mut waiters {
         assert_pending!(w.poll());
     }
     advance(Duration::from_secs(5)).await;
+    waiters
+}
+
+#[tokio::test(start_paused = true)]
+async fn late_waiters_polled_in_any_order_get_no_burst() {
+    // As below, but the waiters behind the head are polled first: serving
+    // the head on its behalf does not credit it more than its own timer.
+    let limiter = RateLimiter::per_second(10);
+    let mut waiters = five_late_waiters(&limiter).await;
+    let ready = waiters
+        .iter_mut()
+        .rev()
+        .map(|w| w.poll().is_ready())
+        .filter(|&ready| ready)
+        .count();
+    assert_eq!(ready, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_waiter_is_credited_at_most_one_millisecond() {
+    // Waiters that are polled late (a busy task) do not get a burst for the
+    // whole time they were not polled: at most one timer tick of credit.
+    let limiter = RateLimiter::per_second(10);
+    let mut waiters = five_late_waiters(&limiter).await;
     assert_ready!(waiters[0].poll());
     assert_pending!(waiters[1].poll());
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_patterns::prelude::*;
@@ -644,6 +644,67 @@ async fn zero_delays_do_not_sleep() {
         flaky(3, &calls),
     ));
     assert_eq!(assert_ready!(fut.poll()), Ok(4));
+}
+
+/// An operation that fails at once until `stop` is set, and gives up
+/// (returning `Ok(false)`) after a million attempts so that a loop that never
+/// yields ends the test instead of hanging it.
+fn fail_until(
+    stop: &AtomicBool,
+) -> impl FnMut() -> std::future::Ready<Result<bool, &'static str>> + '_ {
+    let mut attempts = 0u32;
+    move || {
+        attempts += 1;
+        std::future::ready(if stop.load(Ordering::SeqCst) {
+            Ok(true)
+        } else if attempts == 1_000_000 {
+            Ok(false)
+        } else {
+            Err("fail")
+        })
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn zero_delay_retries_do_not_starve_a_current_thread_runtime() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let setter = tokio::spawn({
+        let stop = stop.clone();
+        async move { stop.store(true, Ordering::SeqCst) }
+    });
+    let stopped = retry(
+        Backoff::constant(Duration::ZERO).unlimited(),
+        fail_until(&stop),
+    )
+    .await;
+    assert_eq!(stopped, Ok(true), "the other task ran between attempts");
+    setter.await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_timeout_stops_a_retry_of_instant_failures() {
+    let never = AtomicBool::new(false);
+    // Zero delays from a constant schedule, a decorrelated one, and a zero
+    // `Retry-After` hint.
+    let timed_out = retry(
+        Backoff::constant(Duration::ZERO).unlimited(),
+        fail_until(&never),
+    )
+    .timeout(Duration::from_millis(5))
+    .await;
+    assert!(timed_out.is_err(), "{timed_out:?}");
+    let timed_out = retry(
+        Backoff::decorrelated(Duration::ZERO, Duration::ZERO).unlimited(),
+        fail_until(&never),
+    )
+    .timeout(Duration::from_millis(5))
+    .await;
+    assert!(timed_out.is_err(), "{timed_out:?}");
+    let timed_out = retry(Backoff::constant(secs(1)).unlimited(), fail_until(&never))
+        .retry_after(|_: &&str| Some(Duration::ZERO))
+        .timeout(Duration::from_millis(5))
+        .await;
+    assert!(timed_out.is_err(), "{timed_out:?}");
 }
 
 #[tokio::test(start_paused = true)]

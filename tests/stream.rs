@@ -924,3 +924,32 @@ async fn next_on_chunks_timeout_is_cancel_safe_in_select() {
     tx.unbounded_send(3).unwrap();
     assert_eq!(batches.next().await, Some(vec![1, 2, 3]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn throttle_by_an_unrepresentable_period_holds_the_second_item_forever() {
+    let mut items = task::spawn(stream::iter(0..3).throttle(Duration::MAX));
+    assert_ready_eq!(items.poll_next(), Some(0));
+    assert_pending!(items.poll_next());
+    advance(Duration::from_secs(86_400 * 365)).await;
+    assert_pending!(items.poll_next());
+}
+
+#[tokio::test(start_paused = true)]
+async fn other_timed_combinators_treat_an_unrepresentable_period_as_never() {
+    let year = Duration::from_secs(86_400 * 365);
+    let (tx, rx) = mpsc::unbounded();
+    let mut chunks = task::spawn(rx.chunks_timeout(10, Duration::MAX));
+    tx.unbounded_send(1).unwrap();
+    assert_pending!(chunks.poll_next());
+    advance(year).await;
+    assert_pending!(chunks.poll_next());
+
+    let (tx, rx) = mpsc::unbounded();
+    let mut debounced = task::spawn(rx.debounce(Duration::MAX));
+    tx.unbounded_send(1).unwrap();
+    assert_pending!(debounced.poll_next());
+    advance(year).await;
+    assert_pending!(debounced.poll_next());
+    drop(tx);
+    assert_ready_eq!(debounced.poll_next(), Some(1));
+}

@@ -306,6 +306,11 @@ impl<T: Send + 'static> Pool<T> {
     /// line and takes nothing from the pool. Dropping it while the factory
     /// runs drops the half-made object's future (and so the object); while
     /// [`validate`](Builder::validate) runs, the object being checked.
+    ///
+    /// What a stalled waiter gets: a future that is neither polled nor
+    /// dropped when its turn comes is given its place in the pool all the
+    /// same (one of `max_size`), and keeps it until it is polled or dropped;
+    /// the waiters behind it are served from the rest, in order.
     pub fn get(&self) -> Get<'_, T> {
         Get::new(self)
     }

@@ -12,18 +12,28 @@ use std::task::{Context, Poll};
 
 use super::error::TrySendError;
 use super::stats::QueueStats;
-use super::waiters::{SlotState, WaiterList, WakeList};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, lock};
+use crate::waiters::{SlotState, WaiterList, WakeList};
+
+/// Where a receive registration lives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RecvBy {
+    /// A receiving future (`recv`, `recv_job`, ...), which withdraws its
+    /// registration when dropped: `recv_waiters`.
+    Future,
+    /// A `Receiver` polled as a `Stream`: `stream_waiters`.
+    Stream,
+}
 
 /// Everything the lock protects.
 ///
 /// Invariants, true whenever the lock is released:
 /// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
 ///   and has no free slot (`queue.len() + reserved == capacity`).
-/// - I2 (receivers): if `recv_waiters` has a parked waiter, the queue is open
-///   or a reserved slot is outstanding (see [`State::drained`]), and every
-///   queued item is already promised to a woken receiver
-///   (`recv_notified >= queue.len()`).
+/// - I2 (receivers): if `recv_waiters` or `stream_waiters` has a parked
+///   waiter, the queue is open or a reserved slot is outstanding (see
+///   [`State::drained`]), and every queued item is already promised to a
+///   woken receiving future (`recv_notified >= queue.len()`).
 ///
 /// So nobody sleeps while there is something they could do, and a woken
 /// waiter that stalls (is neither polled nor dropped) holds no slot and no
@@ -46,11 +56,17 @@ pub(crate) struct State<T> {
     /// served FIFO: the head gets the next free slot, its item moved straight
     /// into the queue.
     pub(crate) send_waiters: WaiterList<T>,
-    /// Blocked receivers, served FIFO.
+    /// Blocked receiving futures, served FIFO.
     pub(crate) recv_waiters: WaiterList<()>,
-    /// Receivers woken by an item (or close) that have not yet polled or
-    /// dropped their registration.
+    /// Receiving futures woken by an item (or close) that have not yet
+    /// polled or dropped their registration.
     pub(crate) recv_notified: usize,
+    /// Registrations of receivers polled as a `Stream`. A `next()` future
+    /// can be dropped without the handle noticing, leaving its registration
+    /// behind, so their wakeups are never promises: an item that no parked
+    /// receiving future is woken for wakes all of them, and they do not
+    /// count in `recv_notified`.
+    pub(crate) stream_waiters: WaiterList<()>,
     /// `closed()` futures, all woken on close.
     pub(crate) close_waiters: WaiterList<()>,
     /// `join()` futures, all woken when the queue is empty and no `Job` is
@@ -158,6 +174,7 @@ impl<T> Chan<T> {
                 send_waiters: WaiterList::new(),
                 recv_waiters: WaiterList::new(),
                 recv_notified: 0,
+                stream_waiters: WaiterList::new(),
                 close_waiters: WaiterList::new(),
                 join_waiters: WaiterList::new(),
                 sent: 0,
@@ -327,14 +344,38 @@ impl<T> Chan<T> {
         track: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
+        self.poll_recv_by(RecvBy::Future, key, out, max, track, cx)
+    }
+
+    /// Polls a `Receiver`'s `Stream` for one item, its registration in
+    /// `stream_waiters`.
+    pub(crate) fn poll_recv_stream(
+        &self,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
+        self.poll_recv_by(RecvBy::Stream, key, out, 1, false, cx)
+    }
+
+    fn poll_recv_by(
+        &self,
+        by: RecvBy,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        max: usize,
+        track: bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
         let mut out_of_budget = false;
         let poll = self.with(|st, wake| {
             let mut served = false;
             if let Some(k) = *key {
-                if st.recv_waiters.state(k) == SlotState::Waiting {
+                let list = st.recv_list(by);
+                if list.state(k) == SlotState::Waiting {
                     // I2: every queued item is promised to a woken receiver
                     // ahead of us, so there is nothing for us yet.
-                    st.recv_waiters.set_waker(k, cx.waker());
+                    list.set_waker(k, cx.waker());
                     return Poll::Pending;
                 }
             }
@@ -345,7 +386,7 @@ impl<T> Chan<T> {
             }
             if let Some(k) = *key {
                 *key = None;
-                st.remove_recv(k);
+                st.remove_recv(k, by);
                 served = true;
             }
             if !st.queue.is_empty() {
@@ -357,10 +398,11 @@ impl<T> Chan<T> {
             // Empty, and open or awaiting a permit's item: park. A receiver
             // that was woken and lost its item to a competitor keeps its
             // place at the front.
+            let list = st.recv_list(by);
             *key = Some(if served {
-                st.recv_waiters.push_front(cx.waker(), None)
+                list.push_front(cx.waker(), None)
             } else {
-                st.recv_waiters.push_back(cx.waker(), None)
+                list.push_back(cx.waker(), None)
             });
             Poll::Pending
         });
@@ -374,9 +416,15 @@ impl<T> Chan<T> {
     /// passes its wakeup to the next parked receiver if an item is waiting.
     pub(crate) fn cancel_recv(&self, key: usize) {
         self.with(|st, wake| {
-            st.remove_recv(key);
+            st.remove_recv(key, RecvBy::Future);
             st.rebalance(wake);
         });
+    }
+
+    /// Withdraws a `Stream` registration. Its wakeup was no promise, so
+    /// there is nothing to pass on.
+    pub(crate) fn cancel_recv_stream(&self, key: usize) {
+        self.lock().remove_recv(key, RecvBy::Stream);
     }
 
     // ---- closing, tracking ---------------------------------------------
@@ -558,7 +606,7 @@ impl<T> Chan<T> {
     pub(crate) fn drop_receiver(&self, key: Option<usize>) {
         self.with(|st, wake| {
             if let Some(k) = key {
-                st.remove_recv(k);
+                st.remove_recv(k, RecvBy::Stream);
             }
             st.receivers -= 1;
             if st.receivers == 0 {
@@ -634,6 +682,7 @@ impl<T> State<T> {
             // The last outstanding permit after close was used or given
             // back: receivers parked for its item are done (or get it).
             self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+            self.stream_waiters.notify_all(SlotState::Notified, wake);
         }
     }
 
@@ -661,19 +710,32 @@ impl<T> State<T> {
         self.closed && self.queue.is_empty() && self.reserved == 0
     }
 
-    /// Frees a receive registration; one that had been woken gives its
-    /// wakeup back (the caller's `rebalance` passes it on if still needed).
-    fn remove_recv(&mut self, key: usize) {
-        if self.recv_waiters.state(key) != SlotState::Waiting {
-            self.recv_notified -= 1;
+    fn recv_list(&mut self, by: RecvBy) -> &mut WaiterList<()> {
+        match by {
+            RecvBy::Future => &mut self.recv_waiters,
+            RecvBy::Stream => &mut self.stream_waiters,
         }
-        self.recv_waiters.remove(key);
     }
 
-    /// Restores I2: wakes parked receivers until every queued item has one.
+    /// Frees a receive registration; a future's that had been woken gives
+    /// its wakeup back (the caller's `rebalance` passes it on if still
+    /// needed).
+    fn remove_recv(&mut self, key: usize, by: RecvBy) {
+        let list = self.recv_list(by);
+        let woken = list.state(key) != SlotState::Waiting;
+        list.remove(key);
+        if woken && by == RecvBy::Future {
+            self.recv_notified -= 1;
+        }
+    }
+
+    /// Restores I2: wakes parked receiving futures until every queued item
+    /// has one, and every `Stream` registration if they do not suffice.
     #[inline]
     fn wake_receivers(&mut self, wake: &mut WakeList) {
-        if self.recv_notified < self.queue.len() && self.recv_waiters.has_waiting() {
+        if self.recv_notified < self.queue.len()
+            && (self.recv_waiters.has_waiting() || self.stream_waiters.has_waiting())
+        {
             self.wake_receivers_slow(wake);
         }
     }
@@ -682,6 +744,7 @@ impl<T> State<T> {
     fn wake_receivers_slow(&mut self, wake: &mut WakeList) {
         while self.recv_notified < self.queue.len() {
             if self.recv_waiters.notify_front(wake).is_none() {
+                self.stream_waiters.notify_all(SlotState::Notified, wake);
                 break;
             }
             self.recv_notified += 1;
@@ -703,6 +766,7 @@ impl<T> State<T> {
         // Parked senders keep their items in their slots and take them back.
         self.send_waiters.notify_all(SlotState::Closed, wake);
         self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+        self.stream_waiters.notify_all(SlotState::Notified, wake);
         self.close_waiters.notify_all(SlotState::Notified, wake);
         true
     }

@@ -22,7 +22,8 @@
 //!   `send` drops its item and never queues it later (unless a slot had
 //!   already been handed to it, in which case the item is already queued);
 //!   [`reserve`](Sender::reserve) and [`send_timeout`](Sender::send_timeout)
-//!   keep it.
+//!   keep it. A waiter that stalls (neither polled nor dropped) holds up
+//!   nobody; see [`recv`](Receiver::recv).
 //! - **Mixed worlds.** [`send_blocking`](Sender::send_blocking) and
 //!   [`recv_blocking`](Receiver::recv_blocking) serve plain threads.
 //!
@@ -38,7 +39,8 @@
 //! | `x = await q.get()` then `q.task_done()` | `let job = rx.recv_job().await?;` (done when `job` drops) |
 //! | `x = await q.get()` (no tracking) | `let x = rx.recv().await?;` |
 //! | `q.get_nowait()` (`QueueEmpty`) | `rx.try_recv()` ([`TryRecvError::Empty`]) |
-//! | `await asyncio.wait_for(q.get(), t)` | `rx.recv_timeout(t).await` |
+//! | `await asyncio.wait_for(q.get(), t)` (no tracking) | `rx.recv_timeout(t).await` (done on delivery: `join()` does not wait for it) |
+//! | `await asyncio.wait_for(q.get(), t)` then `q.task_done()` | `let job = rx.recv_job_timeout(t).await?;` (`join()` waits until `job` drops) |
 //! | `await q.join()` | `tx.join().await` / `rx.join().await` |
 //! | `q.shutdown()` (3.13) | `tx.close()` (graceful) |
 //! | `q.shutdown(immediate=True)` (3.13) | `let left = tx.shutdown();` (items returned, not dropped) |
@@ -126,9 +128,9 @@ mod future;
 mod job;
 mod permit;
 mod receiver;
+mod recv_job_timeout;
 mod sender;
 mod stats;
-mod waiters;
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
@@ -139,6 +141,7 @@ pub use future::{
 pub use job::Job;
 pub use permit::Permit;
 pub use receiver::Receiver;
+pub use recv_job_timeout::RecvJobTimeout;
 pub use sender::Sender;
 pub use stats::QueueStats;
 

@@ -11,6 +11,7 @@ use super::chan::Chan;
 use super::common::shared_methods;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
+use super::recv_job_timeout::RecvJobTimeout;
 use crate::loom::{Arc, AtomicUsize, Ordering};
 
 /// `stream_key` when this handle's `Stream` has no registration.
@@ -53,16 +54,13 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Withdraws the `Stream`'s registration, passing on a wakeup it was
-    /// given. A `next()` dropped in `select!` leaves that registration in
-    /// the handle; if it stayed while this handle waits in `recv` (or
-    /// another receiving method), the item it was woken for would sit in
-    /// the queue with nobody woken for it.
+    /// Withdraws the `Stream`'s registration before this handle waits in
+    /// another way, so that one handle never stands in line twice.
     fn withdraw_stream(&self) {
         if self.stream_key.load(Ordering::Relaxed) != NO_KEY {
             let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
             if k != NO_KEY {
-                self.chan.cancel_recv(k);
+                self.chan.cancel_recv_stream(k);
             }
         }
     }
@@ -80,6 +78,15 @@ impl<T> Receiver<T> {
     /// Cancel safe: dropping the future loses no item, even when it had
     /// already been woken for one (the wakeup passes to the next waiting
     /// receiver), so it can be used in `select!`.
+    ///
+    /// What a stalled waiter gets: a future woken for an item but then
+    /// neither polled nor dropped holds no item. The item stays at the front
+    /// of the queue for whichever receiver comes first, and the next item
+    /// wakes the next waiting receiver, which takes it. Only that one
+    /// wakeup waits on the stalled future. A stalled blocked
+    /// [`send`](super::Sender::send) has its item queued in its turn; a
+    /// stalled [`reserve`](super::Sender::reserve) is granted its slot in its
+    /// turn and holds it until polled or dropped.
     ///
     /// # Examples
     ///
@@ -125,6 +132,12 @@ impl<T> Receiver<T> {
 
     /// Receives the oldest item, waiting at most `timeout`. An item that
     /// arrives before the deadline wins.
+    ///
+    /// Like [`recv`](Self::recv), the item counts as finished on delivery,
+    /// so [`join`](super::Sender::join) may return while it is still being
+    /// worked on. To keep `join()` honest (asyncio's `wait_for(q.get(), t)`
+    /// followed by `task_done()`), take a [`Job`](super::Job) with
+    /// [`recv_job_timeout`](Self::recv_job_timeout) instead.
     ///
     /// # Errors
     ///
@@ -257,6 +270,49 @@ impl<T> Receiver<T> {
         RecvJob::new(&self.chan)
     }
 
+    /// Like [`recv_job`](Self::recv_job), waiting at most `timeout`: the
+    /// item comes as a tracked [`Job`](super::Job), so
+    /// [`join`](super::Sender::join) waits until it drops. This is asyncio's
+    /// `wait_for(q.get(), t)` followed by `task_done()`;
+    /// [`recv_timeout`](Self::recv_timeout) finishes the item on delivery.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`](super::RecvTimeoutError::Timeout) if
+    /// nothing arrived in time,
+    /// [`RecvTimeoutError::Closed`](super::RecvTimeoutError::Closed) once
+    /// the queue is closed and drained.
+    ///
+    /// # Panics
+    ///
+    /// Polling it outside a tokio runtime with the time driver enabled
+    /// panics once it has to wait (it uses `tokio::time`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, like [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::queue::{self, RecvTimeoutError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let (tx, rx) = queue::bounded(8);
+    /// tx.send("work").await.unwrap();
+    /// let job = rx.recv_job_timeout(Duration::from_secs(1)).await.unwrap();
+    /// assert_eq!(tx.unfinished(), 1); // `join()` would wait for `job`
+    /// drop(job);
+    /// let late = rx.recv_job_timeout(Duration::from_secs(1)).await;
+    /// assert_eq!(late.unwrap_err(), RecvTimeoutError::Timeout);
+    /// # }
+    /// ```
+    pub fn recv_job_timeout(&self, timeout: Duration) -> RecvJobTimeout<'_, T> {
+        RecvJobTimeout::new(self.recv_job(), timeout)
+    }
+
     shared_methods!();
 }
 
@@ -264,9 +320,12 @@ impl<T> Receiver<T> {
 ///
 /// Dropping a `next()` future (in `select!`, say) loses no item: the
 /// stream's registration stays in the handle and keeps its place for the
-/// next poll. Calling a receiving method on the handle instead
-/// ([`recv`](Receiver::recv), [`recv_job`](Receiver::recv_job), ...)
-/// withdraws that registration first, passing on a wakeup it was given.
+/// next poll. It holds no item either: since a dropped `next()` cannot give
+/// a wakeup back, a stream registration is never the only one woken for an
+/// item while a receiving future ([`recv`](Receiver::recv),
+/// [`recv_job`](Receiver::recv_job), ...) waits; an item that no such
+/// future is woken for wakes every waiting stream. Calling a receiving
+/// method on the handle withdraws its stream registration first.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
@@ -279,7 +338,7 @@ impl<T> Stream for Receiver<T> {
             k => Some(k),
         };
         let chan = &this.chan;
-        let r = chan.poll_recv_into(&mut key, &mut one, 1, false, cx);
+        let r = chan.poll_recv_stream(&mut key, &mut one, cx);
         this.stream_key
             .store(key.unwrap_or(NO_KEY), Ordering::Relaxed);
         match r {

@@ -10,7 +10,10 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
+use crate::waiters::WakeList;
+
 use super::gcra::Inner;
+use super::line::Turn;
 use super::{InsufficientCapacity, RateLimiter};
 
 /// A borrowed or owned handle on the shared state.
@@ -33,8 +36,8 @@ impl Deref for Handle<'_> {
 enum State {
     /// Not polled yet.
     Init,
-    /// In the queue under this id, since this time (nanos since origin).
-    Queued(u64, u64),
+    /// In the line under this key.
+    Queued(usize),
     /// Got its permits (or failed); polling again returns the same result.
     Done,
 }
@@ -45,6 +48,8 @@ struct Waiter<'a> {
     inner: Handle<'a>,
     permits: u32,
     state: State,
+    /// When it joined the line (nanos since origin), for `stats()`.
+    joined: u64,
 }
 
 impl<'a> Waiter<'a> {
@@ -53,22 +58,23 @@ impl<'a> Waiter<'a> {
             inner,
             permits,
             state: State::Init,
+            joined: 0,
         }
     }
 
-    /// Fast path -> register -> (as head) take or arm the timer.
+    /// Fast path -> join the line -> serve it and wait for the turn.
     ///
-    /// No wakeup is lost: every change to the queue happens under its lock,
-    /// and whoever removes the head (the head itself on success, or a
-    /// dropped head) takes the new head's waker under that same lock and
-    /// wakes it right after unlocking (the new head stays queued until it
-    /// is polled). A waiter that enqueues behind others is therefore either
-    /// woken later or is the head itself and arms its own timer before
-    /// returning `Pending`.
+    /// No wakeup is lost: every change to the line happens under its lock,
+    /// and each queued waiter leaves every poll with a timer armed for a
+    /// time at which serving the line will have moved it (its own turn as
+    /// head; a backup behind the head). Whoever grants a waiter or uncovers
+    /// a new head wakes it after unlocking; granted permits stay in the
+    /// waiter's slot until it polls.
     fn poll(&mut self, mut sleep: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
         let inner = &*self.inner;
-        let mut queue = match self.state {
+        match self.state {
             State::Done => return Poll::Ready(()),
+            State::Queued(_) => {}
             State::Init => {
                 // Lock-free fast path; never overtakes queued waiters.
                 if !inner.has_waiters() && inner.try_take(self.permits, inner.now()).is_ok() {
@@ -76,54 +82,41 @@ impl<'a> Waiter<'a> {
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
-                let mut queue = crate::loom::lock(&inner.queue);
-                let (id, head) = inner.enqueue(&mut queue, self.permits, cx.waker());
-                self.state = State::Queued(id, inner.now());
-                if !head {
-                    return Poll::Pending;
-                }
-                queue
             }
-            State::Queued(id, _) => {
-                let mut queue = crate::loom::lock(&inner.queue);
-                let head = queue.entries.front().is_some_and(|e| e.id == id);
-                if !head {
-                    if let Some(entry) = queue.entries.iter_mut().find(|e| e.id == id) {
-                        if !entry.waker.will_wake(cx.waker()) {
-                            entry.waker.clone_from(cx.waker());
-                        }
-                    }
-                    return Poll::Pending;
-                }
-                queue
-            }
-        };
-        let State::Queued(id, since) = self.state else {
-            unreachable!("the head is queued")
-        };
+        }
         loop {
-            let now = inner.now();
-            // Waiting since `since`: credit the lateness of this wakeup (up
-            // to one timer tick), so that the rate is kept exactly.
-            let arrival = since.max(now.saturating_sub(Inner::LATENESS_CREDIT));
-            match inner.try_take_as_of(self.permits, arrival, now) {
-                Ok(()) => {
+            let mut wake = WakeList::new();
+            let turn = {
+                let mut line = crate::loom::lock(&inner.line);
+                let key = match self.state {
+                    State::Queued(key) => key,
+                    _ => {
+                        self.joined = inner.now();
+                        let key = inner.enqueue(&mut line, self.permits, self.joined, cx.waker());
+                        self.state = State::Queued(key);
+                        key
+                    }
+                };
+                inner.turn(&mut line, key, cx.waker(), &mut wake)
+            };
+            wake.wake();
+            match turn {
+                Turn::Granted => {
                     inner
                         .counters
-                        .granted_after(self.permits, now.saturating_sub(since));
-                    let next = inner.dequeue(&mut queue, id);
-                    drop(queue);
-                    if let Some(next) = next {
-                        next.wake();
-                    }
+                        .granted_after(self.permits, inner.now().saturating_sub(self.joined));
                     self.state = State::Done;
                     sleep.set(None);
                     return Poll::Ready(());
                 }
-                Err(earliest) => {
-                    let at = inner.instant(earliest);
+                Turn::WaitUntil(due) => {
+                    let at = inner.instant(due);
                     match sleep.as_mut().as_pin_mut() {
-                        Some(timer) => timer.reset(at),
+                        Some(timer) => {
+                            if timer.deadline() != at {
+                                timer.reset(at);
+                            }
+                        }
                         None => sleep.set(Some(tokio::time::sleep_until(at))),
                     }
                     let timer = sleep.as_mut().as_pin_mut().expect("timer armed above");
@@ -138,15 +131,13 @@ impl<'a> Waiter<'a> {
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        if let State::Queued(id, _) = self.state {
-            // Nothing was taken from the rate yet, so leaving the queue is
-            // all there is to give back.
-            let mut queue = crate::loom::lock(&self.inner.queue);
-            let next = self.inner.dequeue(&mut queue, id);
-            drop(queue);
-            if let Some(next) = next {
-                next.wake();
-            }
+        if let State::Queued(key) = self.state {
+            // Nothing was taken from the rate for a waiting waiter, so
+            // leaving the line is all there is to give back.
+            let mut wake = WakeList::new();
+            self.inner
+                .leave(&mut crate::loom::lock(&self.inner.line), key, &mut wake);
+            wake.wake();
         }
     }
 }

@@ -1,12 +1,11 @@
-//! The shared state: a GCRA clock on one atomic, plus the FIFO queue of
-//! waiting acquirers.
+//! The shared state: a GCRA clock on one atomic, plus the line of waiting
+//! acquirers (served in [`line`](super::line)).
 
-use std::collections::VecDeque;
-use std::task::Waker;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::line::Line;
 use super::stats::Counters;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
@@ -31,31 +30,16 @@ pub(crate) struct Inner {
     burst: AtomicU32,
     /// Time zero of `tat`.
     origin: Instant,
-    /// Sum of the permits asked for by queued waiters. Non-zero iff the
-    /// queue is non-empty (every queued waiter asks for at least one), so
-    /// the lock-free fast paths read it to avoid overtaking queued waiters.
-    /// Only changed while `queue` is locked.
-    queued: AtomicU64,
-    /// Waiters in arrival order. Only the front one (the *head*) tries to
-    /// take permits and runs a timer; the others sleep without one until the
-    /// head, having got its permits (or being dropped), wakes the next one.
-    pub(crate) queue: Mutex<Queue>,
+    /// Sum of the permits asked for by waiters still waiting in `line`.
+    /// Non-zero iff one is (every waiter asks for at least one), so the
+    /// lock-free fast paths read it to avoid overtaking queued waiters.
+    /// Only changed while `line` is locked.
+    pub(super) queued: AtomicU64,
+    /// Waiters in arrival order, served in that order by whoever polls
+    /// first (see [`line`](super::line)).
+    pub(super) line: Mutex<Line>,
     /// Counters for `stats()`.
     pub(crate) counters: Counters,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Queue {
-    pub(crate) entries: VecDeque<Entry>,
-    /// Id for the next registration; ids only identify entries.
-    next_id: u64,
-}
-
-#[derive(Debug)]
-pub(crate) struct Entry {
-    pub(crate) id: u64,
-    pub(crate) permits: u32,
-    pub(crate) waker: Waker,
 }
 
 impl Inner {
@@ -69,17 +53,21 @@ impl Inner {
             burst: AtomicU32::new(1),
             origin: Instant::now(),
             queued: AtomicU64::new(0),
-            queue: Mutex::new(Queue::default()),
+            line: Mutex::new(Line::new()),
             counters: Counters::default(),
         }
     }
 
-    pub(crate) fn set_burst(&self, burst: u32) {
+    /// Sets the burst; false (and nothing changed) if `burst * interval`
+    /// does not fit the `u64` nanoseconds that `tat` counts in.
+    #[must_use]
+    pub(crate) fn set_burst(&self, burst: u32) -> bool {
+        let Some(tolerance) = self.interval.checked_mul(u64::from(burst)) else {
+            return false;
+        };
         self.burst.store(burst, Ordering::Relaxed);
-        self.tolerance.store(
-            self.interval.saturating_mul(u64::from(burst)),
-            Ordering::Release,
-        );
+        self.tolerance.store(tolerance, Ordering::Release);
+        true
     }
 
     pub(crate) fn burst(&self) -> u32 {
@@ -227,37 +215,6 @@ impl Inner {
             .saturating_add(tolerance)
             .saturating_sub(self.interval);
         self.tat.fetch_max(tat, Ordering::AcqRel);
-    }
-
-    /// Appends a waiter; returns its id and whether it is the head.
-    pub(crate) fn enqueue(&self, queue: &mut Queue, permits: u32, waker: &Waker) -> (u64, bool) {
-        let id = queue.next_id;
-        queue.next_id += 1;
-        queue.entries.push_back(Entry {
-            id,
-            permits,
-            waker: waker.clone(),
-        });
-        self.queued.fetch_add(u64::from(permits), Ordering::Release);
-        (id, queue.entries.len() == 1)
-    }
-
-    /// Removes the waiter `id`. If that uncovers a new head, returns its
-    /// waker: the caller wakes it (and only it), after unlocking, so that it
-    /// arms its own timer. The new head is still in the queue until it is
-    /// polled, so a wakeup cannot be lost between the unlock and the wake.
-    #[must_use]
-    pub(crate) fn dequeue(&self, queue: &mut Queue, id: u64) -> Option<Waker> {
-        let pos = queue.entries.iter().position(|e| e.id == id)?;
-        if let Some(entry) = queue.entries.remove(pos) {
-            self.queued
-                .fetch_sub(u64::from(entry.permits), Ordering::Release);
-        }
-        if pos == 0 {
-            queue.entries.front().map(|head| head.waker.clone())
-        } else {
-            None
-        }
     }
 }
 

@@ -26,8 +26,14 @@
 //!   caller that asks for many permits is not starved by callers that ask
 //!   for one, and [`try_acquire`](RateLimiter::try_acquire) never overtakes
 //!   a queued waiter.
-//! - **No thundering herd.** Only the waiter at the front of the queue runs
-//!   a timer; when it gets its permit it wakes exactly the next one.
+//! - **No thundering herd.** Only the timer of the waiter at the front of
+//!   the queue fires; when it gets its permit it wakes exactly the next
+//!   one. The waiters behind it hold backup timers that fire only if the
+//!   line stalls.
+//! - **No stalled line.** A waiter whose task stops polling it (a lost
+//!   `select!` branch, a future parked in a struct) is served in its turn
+//!   all the same, and the line moves on: see
+//!   [`acquire`](RateLimiter::acquire).
 //! - **Exact.** The limiter is a GCRA (generic cell rate algorithm, the
 //!   "virtual scheduling" form of a token bucket) on a single atomic, so the
 //!   achieved rate matches the configured one and the uncontended
@@ -72,6 +78,7 @@ mod error;
 mod future;
 mod gcra;
 mod keyed;
+mod line;
 mod stats;
 mod within;
 
@@ -201,7 +208,10 @@ impl RateLimiter {
     ///
     /// # Panics
     ///
-    /// If `burst` is 0.
+    /// If `burst` is 0, or if `burst` × [`interval`](Self::interval) is
+    /// longer than the limiter can count (`u64::MAX` nanoseconds, about 584
+    /// years; `RateLimiter::new(1, 1 day).burst(1_000_000)`, say): such a
+    /// limiter could not grant its whole burst.
     ///
     /// # Examples
     ///
@@ -221,7 +231,11 @@ impl RateLimiter {
             burst > 0,
             "RateLimiter::burst: the burst must be at least 1"
         );
-        self.inner.set_burst(burst);
+        assert!(
+            self.inner.set_burst(burst),
+            "RateLimiter::burst: burst × interval ({burst} × {:?}) exceeds u64::MAX nanoseconds (about 584 years)",
+            self.interval()
+        );
         self
     }
 
@@ -234,6 +248,15 @@ impl RateLimiter {
     /// Cancel safe. If the future is dropped before it completes, no permit
     /// is taken and its place in the queue is given up: the waiter behind it
     /// moves up, and the capacity it was waiting for goes to others.
+    ///
+    /// What a stalled waiter gets: a future that is neither polled nor
+    /// dropped when its turn comes (its task is busy elsewhere) does not
+    /// hold up the line. About a millisecond after its turn, the next waiter
+    /// that polls (woken by its backup timer), or a
+    /// [`try_acquire`](Self::try_acquire), serves it: its permit is taken
+    /// for it then, and waits for it. Its next poll completes at once;
+    /// dropped instead, the permit is spent. Waiters that keep polling are
+    /// served in their order either way.
     ///
     /// # Examples
     ///
@@ -312,7 +335,7 @@ impl RateLimiter {
     /// # Cancel safety
     ///
     /// As for [`acquire`](Self::acquire): nothing is taken and the queue
-    /// place is given up.
+    /// place is given up; a stalled waiter is served in its turn.
     ///
     /// # Examples
     ///
@@ -343,7 +366,9 @@ impl RateLimiter {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future takes no permits and gives its queue
-    /// place up.
+    /// place up. A stalled one is served in its turn, like
+    /// [`acquire`](Self::acquire): its `n` permits are taken
+    /// for it and wait for it.
     ///
     /// # Examples
     ///
@@ -369,7 +394,9 @@ impl RateLimiter {
     /// Takes one permit if one is available now, without waiting.
     ///
     /// Lock-free. It never overtakes a queued waiter: while anyone is
-    /// waiting in [`acquire`](Self::acquire), it fails.
+    /// waiting in [`acquire`](Self::acquire), it fails. (With waiters
+    /// queued it takes the queue's lock, to serve a stalled one whose turn
+    /// is overdue first.)
     ///
     /// # Errors
     ///
@@ -409,16 +436,14 @@ impl RateLimiter {
         // One clock read per call; `NotUntil` turns its nanoseconds into an
         // `Instant` only if asked.
         let now = inner.now();
-        let earliest = if inner.has_waiters() {
-            inner.earliest_behind_queue(1, now)
+        let taken = if inner.has_waiters() {
+            inner.try_take_behind_line(now)
         } else {
-            match inner.try_take_one(now) {
-                Ok(()) => {
-                    inner.counters.granted(1);
-                    return Ok(());
-                }
-                Err(earliest) => earliest,
-            }
+            inner.try_take_one(now)
+        };
+        let Err(earliest) = taken else {
+            inner.counters.granted(1);
+            return Ok(());
         };
         Err(NotUntil::new(inner.origin(), earliest))
     }
@@ -441,7 +466,7 @@ impl RateLimiter {
     /// ```
     #[must_use]
     pub fn stats(&self) -> LimiterStats {
-        let waiting = crate::loom::lock(&self.inner.queue).entries.len();
+        let waiting = crate::loom::lock(&self.inner.line).in_use();
         self.inner.counters.snapshot(waiting)
     }
 

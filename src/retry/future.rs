@@ -461,6 +461,15 @@ fn poll_timer(
     }
 }
 
+/// Spends one unit of tokio's cooperative budget; `Pending` (with the task
+/// scheduled to run again) once it is used up. Unlimited outside a tokio
+/// runtime.
+fn spend_budget(cx: &mut Context<'_>) -> Poll<()> {
+    let restore = ready!(tokio::task::coop::poll_proceed(cx));
+    restore.made_progress();
+    Poll::Ready(())
+}
+
 /// Sets the timer to fire `delay` from now (non-generic).
 fn arm(sleep: &mut Option<Pin<Box<Sleep>>>, delay: Duration) {
     let at = crate::timeout::saturating_instant(Instant::now(), delay);
@@ -575,6 +584,12 @@ where
             drop(error);
             if delay.is_zero() {
                 this.state.set(State::Idle);
+                // Attempts that fail at once, retried at once, would loop in
+                // this poll for good: each such retry spends a unit of
+                // tokio's cooperative budget, and the task yields when it
+                // runs out, so a surrounding timeout or `select!` can stop
+                // the loop and the runtime's other tasks get to run.
+                ready!(spend_budget(cx));
             } else {
                 arm(this.sleep, delay);
                 this.state.set(State::Sleeping);

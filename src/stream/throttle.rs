@@ -87,10 +87,11 @@ impl<S: Stream> Stream for Throttle<S> {
             Some(item) => {
                 // Measured from when the item goes out, so a slow consumer
                 // does not earn a burst.
+                // A period too long to represent waits "forever" (30
+                // years), as every other timer of the crate does.
                 if !this.period.is_zero() {
-                    if let Some(at) = Instant::now().checked_add(*this.period) {
-                        this.gap.set(Some(sleep_until(at)));
-                    }
+                    let at = crate::timeout::saturating_instant(Instant::now(), *this.period);
+                    this.gap.set(Some(sleep_until(at)));
                 }
                 Poll::Ready(Some(item))
             }

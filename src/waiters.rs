@@ -1,5 +1,6 @@
-//! FIFO lists of parked tasks, stored in a slab so that a registration is an
-//! index and is freed in O(1) when its future is dropped.
+//! FIFO lists of parked tasks, shared by the queue, the rate limiter and
+//! `Event`, stored in a slab so that a registration is an index and is
+//! freed in O(1) when its future is dropped.
 
 use std::fmt;
 use std::task::Waker;
@@ -19,7 +20,8 @@ pub(crate) enum SlotState {
     /// Linked into the FIFO and parked.
     Waiting,
     /// Unlinked and woken because the waiter was served (its value was taken,
-    /// a slot was granted, an item is there for it, or the event happened).
+    /// a slot or permits were granted, an item is there for it, or the event
+    /// happened).
     Notified,
     /// Unlinked and woken because the queue closed before it was served.
     Closed,
@@ -34,7 +36,11 @@ struct WaiterSlot<V> {
 }
 
 /// A FIFO of waiters; `V` is what a waiter leaves with the list (a blocked
-/// sender's item).
+/// sender's item, a rate-limiter waiter's request).
+///
+/// Serving a waiter unlinks it: one that is served but never comes to
+/// collect (its task stalls: it neither polls nor drops its future) no
+/// longer stands in line, and the next serving goes to the next waiter.
 ///
 /// Invariants: exactly the `Waiting` slots are linked between `head` and
 /// `tail`, in registration order (except `push_front`); `Notified` and
@@ -63,6 +69,24 @@ impl<V> WaiterList<V> {
     /// True if some registration is parked in the list.
     pub(crate) fn has_waiting(&self) -> bool {
         self.head != NIL
+    }
+
+    /// The first parked waiter, if any.
+    pub(crate) fn front(&self) -> Option<usize> {
+        (self.head != NIL).then_some(self.head)
+    }
+
+    /// What the waiter `key` left with the list, without taking it.
+    pub(crate) fn value(&self, key: usize) -> Option<&V> {
+        self.slots[key].value.as_ref()
+    }
+
+    /// Queues a wakeup for the first parked waiter, which stays parked (for
+    /// a waiter that has a duty at the front, such as running a timer).
+    pub(crate) fn wake_front(&self, wake: &mut WakeList) {
+        if let Some(w) = self.front().and_then(|k| self.slots[k].waker.as_ref()) {
+            wake.push(w.clone());
+        }
     }
 
     /// Number of allocated slots (used, or free for reuse).
@@ -181,6 +205,16 @@ impl<V> WaiterList<V> {
     /// Unlinks the first parked waiter, marks it `Notified` and queues its
     /// waker on `wake`. Returns its key, or `None` if nobody waits.
     pub(crate) fn notify_front(&mut self, wake: &mut WakeList) -> Option<usize> {
+        let (key, waker) = self.serve_front()?;
+        if let Some(w) = waker {
+            wake.push(w);
+        }
+        Some(key)
+    }
+
+    /// Unlinks the first parked waiter and marks it `Notified`, handing its
+    /// waker to the caller (who need not wake a waiter that is itself).
+    pub(crate) fn serve_front(&mut self) -> Option<(usize, Option<Waker>)> {
         let key = self.head;
         if key == NIL {
             return None;
@@ -188,10 +222,7 @@ impl<V> WaiterList<V> {
         self.unlink(key);
         let slot = &mut self.slots[key];
         slot.state = SlotState::Notified;
-        if let Some(w) = slot.waker.take() {
-            wake.push(w);
-        }
-        Some(key)
+        Some((key, slot.waker.take()))
     }
 
     /// Unlinks every parked waiter, marking each `state` and queueing its
@@ -216,7 +247,7 @@ impl<V> fmt::Debug for WaiterList<V> {
 }
 
 /// Wakers collected under the lock and woken after it is released, so that
-/// no waker (user code) runs while the queue is locked.
+/// no waker (user code) runs while the lock is held.
 #[derive(Default)]
 pub(crate) struct WakeList {
     first: Option<Waker>,
@@ -231,7 +262,7 @@ impl WakeList {
         }
     }
 
-    fn push(&mut self, waker: Waker) {
+    pub(crate) fn push(&mut self, waker: Waker) {
         if self.first.is_none() {
             self.first = Some(waker);
         } else {
