@@ -106,6 +106,9 @@ impl Timer {
         let mut this = self.project();
         *this.armed = true;
         match this.sleep.as_mut().as_pin_mut() {
+            // Re-registering with the timer wheel costs a lock: skip it when
+            // the deadline is unchanged (a waiter polled again early).
+            Some(sleep) if sleep.deadline() == deadline => {}
             Some(sleep) => sleep.reset(deadline),
             None => this.sleep.set(Some(sleep_until(deadline))),
         }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-use tokio::time::Sleep;
+
+use crate::timer::{CoopBudget, Timer};
 
 use crate::waiters::WakeList;
 
@@ -70,7 +71,7 @@ impl<'a> Waiter<'a> {
     /// head; a backup behind the head). Whoever grants a waiter or uncovers
     /// a new head wakes it after unlocking; granted permits stay in the
     /// waiter's slot until it polls.
-    fn poll(&mut self, mut sleep: Pin<&mut Option<Sleep>>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(&mut self, mut timer: Pin<&mut Timer>, cx: &mut Context<'_>) -> Poll<()> {
         let inner = &*self.inner;
         match self.state {
             State::Done => return Poll::Ready(()),
@@ -106,21 +107,18 @@ impl<'a> Waiter<'a> {
                         .counters
                         .granted_after(self.permits, inner.now().saturating_sub(self.joined));
                     self.state = State::Done;
-                    sleep.set(None);
+                    timer.as_mut().disarm();
                     return Poll::Ready(());
                 }
                 Turn::WaitUntil(due) => {
-                    let at = inner.instant(due);
-                    match sleep.as_mut().as_pin_mut() {
-                        Some(timer) => {
-                            if timer.deadline() != at {
-                                timer.reset(at);
-                            }
-                        }
-                        None => sleep.set(Some(tokio::time::sleep_until(at))),
-                    }
-                    let timer = sleep.as_mut().as_pin_mut().expect("timer armed above");
-                    if timer.poll(cx).is_pending() {
+                    timer.as_mut().arm(inner.instant(due));
+                    // No inner work before it in this poll: polled under
+                    // the budget.
+                    if timer
+                        .as_mut()
+                        .poll_expired(CoopBudget::untracked(), cx)
+                        .is_pending()
+                    {
                         return Poll::Pending;
                     }
                 }
@@ -159,7 +157,7 @@ pin_project! {
     pub struct Acquire<'a> {
         waiter: Waiter<'a>,
         #[pin]
-        sleep: Option<Sleep>,
+        timer: Timer,
     }
 }
 
@@ -167,7 +165,7 @@ impl<'a> Acquire<'a> {
     pub(crate) fn new(limiter: &'a RateLimiter) -> Self {
         Self {
             waiter: Waiter::new(Handle::Borrowed(&limiter.inner), 1),
-            sleep: None,
+            timer: Timer::new(),
         }
     }
 }
@@ -176,7 +174,7 @@ impl Future for Acquire<'_> {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        this.waiter.poll(this.sleep, cx)
+        this.waiter.poll(this.timer, cx)
     }
 }
 
@@ -189,7 +187,7 @@ pin_project! {
     pub struct AcquireOwned {
         waiter: Waiter<'static>,
         #[pin]
-        sleep: Option<Sleep>,
+        timer: Timer,
     }
 }
 
@@ -197,7 +195,7 @@ impl AcquireOwned {
     pub(crate) fn new(limiter: RateLimiter) -> Self {
         Self {
             waiter: Waiter::new(Handle::Owned(limiter.inner), 1),
-            sleep: None,
+            timer: Timer::new(),
         }
     }
 }
@@ -206,7 +204,7 @@ impl Future for AcquireOwned {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        this.waiter.poll(this.sleep, cx)
+        this.waiter.poll(this.timer, cx)
     }
 }
 
@@ -220,7 +218,7 @@ pin_project! {
         waiter: Option<Waiter<'a>>,
         error: Option<InsufficientCapacity>,
         #[pin]
-        sleep: Option<Sleep>,
+        timer: Timer,
     }
 }
 
@@ -238,7 +236,7 @@ impl<'a> AcquireN<'a> {
         Self {
             waiter,
             error,
-            sleep: None,
+            timer: Timer::new(),
         }
     }
 }
@@ -251,7 +249,7 @@ impl Future for AcquireN<'_> {
             return Poll::Ready(Err(*error));
         }
         match this.waiter {
-            Some(waiter) => waiter.poll(this.sleep, cx).map(Ok),
+            Some(waiter) => waiter.poll(this.timer, cx).map(Ok),
             None => Poll::Ready(Ok(())),
         }
     }

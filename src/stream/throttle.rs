@@ -1,5 +1,4 @@
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -8,7 +7,9 @@ use futures::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use super::inner::inner_stream_access;
-use tokio::time::{Instant, Sleep, sleep_until};
+use tokio::time::Instant;
+
+use crate::timer::{CoopBudget, Timer};
 
 pin_project! {
     /// Stream returned by
@@ -20,7 +21,7 @@ pin_project! {
         // Armed after each item, until `period` after it; the inner stream
         // is not polled before it fires.
         #[pin]
-        gap: Option<Sleep>,
+        gap: Timer,
         period: Duration,
         done: bool,
     }
@@ -30,7 +31,7 @@ impl<S> Throttle<S> {
     pub(super) fn new(stream: S, period: Duration) -> Self {
         Throttle {
             stream,
-            gap: None,
+            gap: Timer::new(),
             period,
             done: false,
         }
@@ -79,9 +80,10 @@ impl<S: Stream> Stream for Throttle<S> {
         if *this.done {
             return Poll::Ready(None);
         }
-        if let Some(gap) = this.gap.as_mut().as_pin_mut() {
-            ready!(gap.poll(cx));
-            this.gap.set(None);
+        if this.gap.is_armed() {
+            // No inner work before it in this poll: polled under the budget.
+            ready!(this.gap.as_mut().poll_expired(CoopBudget::untracked(), cx));
+            this.gap.as_mut().disarm();
         }
         match ready!(this.stream.poll_next(cx)) {
             Some(item) => {
@@ -91,7 +93,7 @@ impl<S: Stream> Stream for Throttle<S> {
                 // years), as every other timer of the crate does.
                 if !this.period.is_zero() {
                     let at = crate::timeout::saturating_instant(Instant::now(), *this.period);
-                    this.gap.set(Some(sleep_until(at)));
+                    this.gap.as_mut().arm(at);
                 }
                 Poll::Ready(Some(item))
             }
@@ -122,7 +124,7 @@ impl<S: fmt::Debug> fmt::Debug for Throttle<S> {
         f.debug_struct("Throttle")
             .field("stream", &self.stream)
             .field("period", &self.period)
-            .field("waiting", &self.gap.is_some())
+            .field("waiting", &self.gap.is_armed())
             .finish()
     }
 }
