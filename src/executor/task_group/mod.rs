@@ -4,7 +4,9 @@ mod error;
 mod future;
 mod handle;
 mod shared;
+mod state;
 mod stats;
+mod work;
 
 use std::fmt;
 use std::future::Future;
@@ -16,7 +18,8 @@ pub use self::future::{JoinAll, JoinNext, Shutdown, TryJoinAll};
 pub use self::handle::GroupHandle;
 pub use self::stats::GroupStats;
 
-use self::shared::{Abort, Shared, Submitter, WhenEmpty, Work};
+use self::shared::{Abort, Shared, Submitter, WhenEmpty};
+use self::work::Work;
 
 /// A set of spawned tasks of which at most `limit` run at once
 /// (`asyncio.TaskGroup` with a `Semaphore`, or tokio's `JoinSet` with a
