@@ -95,6 +95,7 @@
 mod backoff;
 mod blocking;
 mod budget;
+mod config;
 mod ext;
 mod future;
 mod hook;

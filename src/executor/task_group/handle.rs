@@ -6,7 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::error::SpawnError;
-use super::shared::{Shared, Submitter, Work};
+use super::shared::{Shared, Submitter};
+use super::work::Work;
 
 /// A cloneable handle that submits work to a [`TaskGroup`](super::TaskGroup).
 ///

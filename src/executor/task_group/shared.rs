@@ -53,32 +53,20 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use futures::FutureExt;
 use tokio::runtime::Handle;
-use tokio::task::AbortHandle;
 
 use super::error::TaskError;
+use super::state::{Counts, State};
 use super::stats::GroupStats;
+use super::work::{BoxBlocking, BoxFuture, Kind, Work, run_one};
 use crate::timeout::Deadline;
 // Plain `std` types: the group is built on tokio tasks, which loom cannot
 // model, so this core is covered by the integration tests instead.
 use crate::loom::lock_std;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-pub(crate) type BoxBlocking<T> = Box<dyn FnOnce() -> T + Send + 'static>;
-
-/// One unit of submitted work, with the ambient [`Deadline`] of the code
-/// that submitted it (see [`Work::new_async`]).
-pub(crate) enum Work<T> {
-    Async(BoxFuture<T>, Deadline),
-    Blocking(BoxBlocking<T>, Deadline),
-}
 
 /// Who calls [`Shared::submit`], which decides what a closed group does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,117 +98,10 @@ pub(crate) enum Abort {
     AndDetach,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Async,
-    Blocking,
-}
-
-impl<T> Work<T> {
-    /// A future that runs under the submitter's ambient deadline: inside it
-    /// [`Deadline::current`] is that deadline, and the runner cuts it off
-    /// there (see `run_one`).
-    ///
-    /// With the `tracing` feature it also runs in the span current here.
-    pub(crate) fn new_async<F>(fut: F) -> Self
-    where
-        F: Future<Output = T> + Send + 'static,
-    {
-        #[cfg(feature = "tracing")]
-        let fut = tracing::Instrument::in_current_span(fut);
-        Work::Async(Box::pin(fut), Deadline::current())
-    }
-
-    /// A closure that sees the submitter's ambient deadline as
-    /// [`Deadline::current`] (it cannot be cut off).
-    pub(crate) fn new_blocking<F>(f: F) -> Self
-    where
-        F: FnOnce() -> T + Send + 'static,
-    {
-        #[cfg(feature = "tracing")]
-        let f = {
-            let span = tracing::Span::current();
-            move || span.in_scope(f)
-        };
-        Work::Blocking(Box::new(f), Deadline::current())
-    }
-
-    fn kind(&self) -> Kind {
-        match self {
-            Work::Async(..) => Kind::Async,
-            Work::Blocking(..) => Kind::Blocking,
-        }
-    }
-}
-
 pub(crate) struct Shared<T> {
     /// The most runners (slots) alive at once; at least 1.
     limit: usize,
     state: Mutex<State<T>>,
-}
-
-struct State<T> {
-    /// Work submitted but not started, oldest first. Non-empty only while
-    /// every slot is taken (see the module invariants).
-    queue: VecDeque<Work<T>>,
-    /// One entry per slot taken, keyed by runner id; `len() <= limit`.
-    runners: HashMap<u64, Runner>,
-    /// The id the next runner gets; ids are never reused.
-    next_id: u64,
-    /// Results not yet joined, in completion order.
-    done: VecDeque<Result<T, TaskError>>,
-    /// The owner's task waiting in `poll_join_next`, woken on each result
-    /// and whenever the group becomes empty.
-    joiner: Option<Waker>,
-    /// Handles' submissions are refused (shutdown, fail-fast, `join_all` or
-    /// `try_join_all` done, owner gone).
-    closed: bool,
-    /// The owner dropped the group: results are discarded, not stored.
-    detached: bool,
-    /// Set by `try_join_all`: which outputs count as failures. A failure
-    /// closes the group and aborts the rest (see `Shared::set_fail_fast`).
-    fail_fast: Option<fn(&T) -> bool>,
-    /// The runtime the last runner was spawned on (or the one current at
-    /// creation). Runners hand their slot on from blocking threads or from
-    /// `Drop`, where no runtime context can be assumed, so they use this.
-    runtime: Option<Handle>,
-    /// Cumulative counts for `stats()`; every job accepted by `submit` is
-    /// counted once in `spawned` and, once it ends, once in `ended`.
-    counts: Counts,
-}
-
-/// How the jobs ended so far (see [`GroupStats`]).
-#[derive(Default)]
-struct Counts {
-    spawned: u64,
-    completed: u64,
-    panicked: u64,
-    cancelled: u64,
-    elapsed: u64,
-}
-
-impl Counts {
-    fn ended<T>(&mut self, result: &Result<T, TaskError>) {
-        match result {
-            Ok(_) => self.completed += 1,
-            Err(e) if e.is_panic() => self.panicked += 1,
-            Err(e) => {
-                self.cancelled += 1;
-                self.elapsed += u64::from(e.is_elapsed());
-            }
-        }
-    }
-}
-
-/// The slot a runner holds.
-struct Runner {
-    /// Set once the runner's task is spawned (it is spawned after the slot
-    /// is reserved, outside the lock).
-    abort: Option<AbortHandle>,
-    /// `abort_all` asked this runner to stop: it must not pick up more work.
-    /// If `abort` was still `None`, whoever spawned it aborts it on
-    /// registering the handle.
-    abort_requested: bool,
 }
 
 /// Work to start after the lock is released: a reserved slot and its job.
@@ -228,12 +109,6 @@ pub(crate) struct Start<T> {
     runtime: Handle,
     id: u64,
     work: Work<T>,
-}
-
-/// Things to drop or wake after the lock is released.
-struct Deferred<T> {
-    waker: Option<Waker>,
-    discarded: Option<Result<T, TaskError>>,
 }
 
 thread_local! {
@@ -444,121 +319,6 @@ impl<T: Send + 'static> Shared<T> {
     }
 }
 
-/// What `State::abort_all` leaves to do once the lock is released.
-struct Aborted<T> {
-    dropped: Vec<Work<T>>,
-    aborts: Vec<AbortHandle>,
-    waker: Option<Waker>,
-}
-
-impl<T> Aborted<T> {
-    fn run(self) {
-        for abort in self.aborts {
-            abort.abort();
-        }
-        drop(self.dropped);
-        if let Some(waker) = self.waker {
-            waker.wake();
-        }
-    }
-}
-
-impl<T> State<T> {
-    /// Drains the queue (each job reports `Cancelled` unless detached) and
-    /// marks every runner but `except` as abort-requested, returning the
-    /// jobs to drop and the tasks to abort once the lock is released.
-    fn abort_all(&mut self, except: Option<u64>) -> Aborted<T> {
-        let dropped: Vec<Work<T>> = self.queue.drain(..).collect();
-        self.counts.cancelled += dropped.len() as u64;
-        if !self.detached {
-            for _ in 0..dropped.len() {
-                self.done.push_back(Err(TaskError::cancelled()));
-            }
-        }
-        let mut aborts = Vec::with_capacity(self.runners.len());
-        for (id, runner) in &mut self.runners {
-            if Some(*id) == except {
-                continue;
-            }
-            runner.abort_requested = true;
-            if let Some(abort) = &runner.abort {
-                aborts.push(abort.clone());
-            }
-        }
-        let waker = if dropped.is_empty() {
-            None
-        } else {
-            self.joiner.take()
-        };
-        Aborted {
-            dropped,
-            aborts,
-            waker,
-        }
-    }
-
-    /// Delivers `result` like `deliver`; then, with fail-fast on and
-    /// `result` a failure, closes the group and aborts everything but the
-    /// runner `except`. The failure is queued before the `Cancelled` results
-    /// of the jobs it drops, so the joiner sees it first.
-    fn deliver_checked(
-        &mut self,
-        result: Result<T, TaskError>,
-        except: u64,
-    ) -> (Deferred<T>, Option<Aborted<T>>) {
-        let failed = match (&result, self.fail_fast) {
-            (_, None) => false,
-            (Err(_), Some(_)) => true,
-            (Ok(value), Some(is_failure)) => is_failure(value),
-        };
-        let deferred = self.deliver(result);
-        if !failed || self.closed {
-            return (deferred, None);
-        }
-        self.closed = true;
-        (deferred, Some(self.abort_all(Some(except))))
-    }
-
-    /// Takes a slot for a new runner. The caller checked there is one.
-    fn reserve(&mut self) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.runners.insert(
-            id,
-            Runner {
-                abort: None,
-                abort_requested: false,
-            },
-        );
-        id
-    }
-
-    /// Stores a result (or sets it aside to be dropped if the owner is
-    /// gone) and takes the joiner's waker.
-    fn deliver(&mut self, result: Result<T, TaskError>) -> Deferred<T> {
-        self.counts.ended(&result);
-        let discarded = if self.detached {
-            Some(result)
-        } else {
-            self.done.push_back(result);
-            None
-        };
-        Deferred {
-            waker: self.joiner.take(),
-            discarded,
-        }
-    }
-}
-
-impl<T> Deferred<T> {
-    fn run(self) {
-        drop(self.discarded);
-        if let Some(waker) = self.waker {
-            waker.wake();
-        }
-    }
-}
-
 /// A runner's hold on its slot. While armed, dropping it (the runner was
 /// aborted or dropped by the runtime) reports the current job as
 /// `Cancelled` and releases the slot, handing it to waiting work if any.
@@ -657,21 +417,6 @@ async fn run_async<T: Send + 'static>(
         }
         // Jobs that are always ready must not monopolise the worker thread.
         tokio::task::coop::consume_budget().await;
-    }
-}
-
-/// Runs one async job to its result. Under a finite `deadline` the job runs
-/// in [`Deadline::scope`], so the deadline is ambient inside it and a job
-/// still pending at the deadline is dropped and reported as
-/// [`TaskError::elapsed`]. Without one (the common case) no timer is armed.
-async fn run_one<T>(fut: BoxFuture<T>, deadline: Deadline) -> Result<T, TaskError> {
-    let guarded = AssertUnwindSafe(fut).catch_unwind();
-    if deadline == Deadline::never() {
-        return guarded.await.map_err(TaskError::panicked);
-    }
-    match deadline.scope(guarded).await {
-        Ok(result) => result.map_err(TaskError::panicked),
-        Err(elapsed) => Err(TaskError::elapsed(elapsed)),
     }
 }
 

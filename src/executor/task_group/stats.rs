@@ -1,4 +1,6 @@
-//! [`GroupStats`]: what an operator looks at.
+//! [`GroupStats`] and the [`TaskGroup`] gauges: what an operator looks at.
+
+use super::TaskGroup;
 
 /// A snapshot of a [`TaskGroup`](super::TaskGroup)'s cumulative counters
 /// and current gauges, from [`TaskGroup::stats`](super::TaskGroup::stats)
@@ -64,4 +66,140 @@ pub struct GroupStats {
     /// Of `cancelled`, the jobs cut off by the [`Deadline`](crate::timeout::Deadline)
     /// they inherited at spawn ([`TaskError::is_elapsed`](super::TaskError::is_elapsed)).
     pub elapsed: u64,
+}
+
+impl<T: Send + 'static> TaskGroup<T> {
+    /// Tasks submitted and not yet joined: running, waiting, and finished
+    /// but not yet returned by `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { 2 });
+    /// assert_eq!(group.len(), 2);
+    /// group.join_next().await;
+    /// assert_eq!(group.len(), 1);
+    /// # }
+    /// ```
+    pub fn len(&self) -> usize {
+        let (running, waiting, joinable) = self.shared.counts();
+        running + waiting + joinable
+    }
+
+    /// Returns `true` if [`len`](Self::len) is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// assert!(group.is_empty());
+    /// group.spawn(async {});
+    /// assert!(!group.is_empty());
+    /// while group.join_next().await.is_some() {}
+    /// assert!(group.is_empty());
+    /// # }
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tasks spawned on the runtime right now (never more than `limit`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// for _ in 0..5 {
+    ///     group.spawn(std::future::pending::<()>());
+    /// }
+    /// assert_eq!(group.running(), 2); // the limit
+    /// group.abort_all();
+    /// # }
+    /// ```
+    pub fn running(&self) -> usize {
+        self.shared.counts().0
+    }
+
+    /// Tasks submitted and waiting, unspawned, for a free slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(2);
+    /// for _ in 0..5 {
+    ///     group.spawn(std::future::pending::<()>());
+    /// }
+    /// assert_eq!(group.waiting(), 3); // not spawned until a slot frees
+    /// group.abort_all();
+    /// # }
+    /// ```
+    pub fn waiting(&self) -> usize {
+        self.shared.counts().1
+    }
+
+    /// Returns `true` if handles' submissions are refused (during and after
+    /// [`shutdown`](Self::shutdown), until the owner spawns again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::<()>::new(2);
+    /// assert!(!group.is_closed());
+    /// group.shutdown().await;
+    /// assert!(group.is_closed());
+    /// group.spawn(async {}); // the owner's spawn reopens it
+    /// assert!(!group.is_closed());
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// A snapshot of the group's counters and gauges, taken in one critical
+    /// section; see [`GroupStats`].
+    /// [`GroupHandle::stats`](super::GroupHandle::stats) reads the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::executor::TaskGroup;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut group = TaskGroup::new(1);
+    /// group.spawn(async { 1 });
+    /// group.spawn(async { panic!("boom") });
+    /// group.spawn(async { 3 });
+    /// let stats = group.stats();
+    /// assert_eq!((stats.spawned, stats.running, stats.waiting), (3, 1, 2));
+    /// while group.join_next().await.is_some() {}
+    /// let stats = group.stats();
+    /// assert_eq!((stats.completed, stats.panicked, stats.failed), (2, 1, 1));
+    /// # }
+    /// ```
+    pub fn stats(&self) -> GroupStats {
+        self.shared.stats()
+    }
 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::shared::{BATCH, Calls, Release};
+use super::calls::{BATCH, Calls};
+use super::shared::Release;
 
 pub(super) async fn run(
     calls: Calls,

@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 
 use super::Queue;
 use super::background;
-use super::shared::{Calls, GROUP, Keys, Shared};
+use super::calls::{Calls, Keys, create_group};
+use super::shared::Shared;
 use crate::redis::conn::{Conn, DEFAULT_TIMEOUT};
 use crate::redis::{Call, Error};
 
@@ -230,24 +231,6 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> QueueBuilder<T> {
             let shared = Shared::new(calls, client.clone(), tx, live);
             Ok(Queue::from_shared(Arc::new(shared)))
         })
-    }
-}
-
-/// `XGROUP CREATE <stream> <group> 0 MKSTREAM`, accepting a group that
-/// already exists. From id 0: entries added before the group existed (a
-/// dead-letter stream opened as a queue) are delivered too.
-pub(super) async fn create_group(conn: &Conn, stream: &str) -> Result<(), Error> {
-    let cmd = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(stream)
-        .arg(GROUP)
-        .arg(0)
-        .arg("MKSTREAM")
-        .to_owned();
-    match conn.query::<redis::Value>(&cmd).await {
-        Ok(_) => Ok(()),
-        Err(Error::Redis(e)) if e.code() == Some("BUSYGROUP") => Ok(()),
-        Err(e) => Err(e),
     }
 }
 

@@ -5,7 +5,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::shared::{Lease, Release, Shared};
+use super::calls::Lease;
+use super::shared::{Release, Shared};
 use crate::redis::{Call, Error};
 
 /// An item received with [`Queue::recv_job`](super::Queue::recv_job): a

@@ -4,6 +4,7 @@
 
 mod background;
 mod builder;
+mod calls;
 mod job;
 mod shared;
 
