@@ -71,6 +71,7 @@
 mod error;
 mod future;
 mod gcra;
+mod hashed;
 mod keyed;
 mod stats;
 mod within;
