@@ -1,7 +1,6 @@
 //! [`KeyedRateLimiter`]: one [`RateLimiter`] per key (client IP, API
 //! token, route), with bounded memory.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, Hash, RandomState};
@@ -13,6 +12,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
+use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
 use super::{AcquireOwned, NotUntil, RateLimiter};
 use crate::loom::Mutex;
 
@@ -83,7 +83,8 @@ struct Config {
 
 struct Shared<K> {
     config: Config,
-    /// Picks a key's shard.
+    /// Hashes a key once per call: the high bits pick its shard, and the
+    /// shard's map reuses the hash.
     hasher: RandomState,
     /// Caps sum to `config.max_keys`.
     shards: Box<[Mutex<Shard<K>>]>,
@@ -94,7 +95,7 @@ struct Shared<K> {
 /// Invariant: `index[entries[i].key] == i` for every `i`, and `index` has
 /// no other keys; `entries.len() <= cap`.
 struct Shard<K> {
-    index: HashMap<K, usize>,
+    index: HashedMap<K, usize>,
     entries: Vec<Entry<K>>,
     /// The entry the next sweep step looks at (taken modulo the length).
     cursor: usize,
@@ -103,6 +104,8 @@ struct Shard<K> {
 
 struct Entry<K> {
     key: K,
+    /// `key`'s hash by the limiter's hasher.
+    hash: u64,
     limiter: RateLimiter,
 }
 
@@ -152,7 +155,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             .map(|i| {
                 let cap = config.max_keys / shards + usize::from(i < config.max_keys % shards);
                 Mutex::new(Shard {
-                    index: HashMap::new(),
+                    index: HashedMap::default(),
                     entries: Vec::new(),
                     cursor: 0,
                     cap,
@@ -280,7 +283,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// ```
     pub fn acquire(&self, key: &K) -> KeyedAcquire {
         let now = Instant::now();
-        let mut shard = self.shard(key);
+        let (mut shard, key) = self.shard(key);
         let i = shard.get_or_insert(key, &self.shared.config, now);
         let limiter = shard.entries[i].limiter.clone();
         shard.sweep(now, 1, 1);
@@ -314,7 +317,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// ```
     pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
         let now = Instant::now();
-        let mut shard = self.shard(key);
+        let (mut shard, key) = self.shard(key);
         let i = shard.get_or_insert(key, &self.shared.config, now);
         let inner = &*shard.entries[i].limiter.inner;
         let nanos = inner.nanos_at(now);
@@ -376,12 +379,13 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         self.len() == 0
     }
 
-    fn shard(&self, key: &K) -> crate::loom::MutexGuard<'_, Shard<K>> {
+    /// `key`'s shard, locked, and `key` with its hash.
+    fn shard<'k>(&self, key: &'k K) -> (crate::loom::MutexGuard<'_, Shard<K>>, Borrowed<'k, K>) {
         let shards = &self.shared.shards;
-        // The high bits: the shard's map uses the low ones of its own hash.
         let hash = self.shared.hasher.hash_one(key);
+        // The high bits: the shard's map uses the low ones.
         let i = usize::try_from(hash >> 32).unwrap_or(0) % shards.len();
-        crate::loom::lock(&shards[i])
+        (crate::loom::lock(&shards[i]), Borrowed { hash, key })
     }
 }
 
@@ -392,8 +396,8 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// (the newest entry, not idle, may be swapped under the cursor by a
     /// removal, so it looks a little further), so that forgetting outpaces
     /// the creation of keys.
-    fn get_or_insert(&mut self, key: &K, config: &Config, now: Instant) -> usize {
-        if let Some(&i) = self.index.get(key) {
+    fn get_or_insert(&mut self, key: Borrowed<'_, K>, config: &Config, now: Instant) -> usize {
+        if let Some(&i) = self.index.get(&key as &dyn Probe<K>) {
             return i;
         }
         self.sweep(now, INSERT_SWEEP_LOOKS, 2);
@@ -403,10 +407,17 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         let limiter = RateLimiter::new(config.permits, config.per).burst(config.burst);
         let i = self.entries.len();
         self.entries.push(Entry {
-            key: key.clone(),
+            key: key.key.clone(),
+            hash: key.hash,
             limiter,
         });
-        self.index.insert(key.clone(), i);
+        self.index.insert(
+            Hashed {
+                hash: key.hash,
+                key: key.key.clone(),
+            },
+            i,
+        );
         i
     }
 
@@ -452,9 +463,9 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     fn remove(&mut self, i: usize) {
         let entry = self.entries.swap_remove(i);
-        self.index.remove(&entry.key);
+        self.index.remove(&entry.probe() as &dyn Probe<K>);
         if let Some(moved) = self.entries.get(i) {
-            if let Some(slot) = self.index.get_mut(&moved.key) {
+            if let Some(slot) = self.index.get_mut(&moved.probe() as &dyn Probe<K>) {
                 *slot = i;
             }
         }
@@ -462,6 +473,14 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 }
 
 impl<K> Entry<K> {
+    /// The key to look this entry up by.
+    fn probe(&self) -> Borrowed<'_, K> {
+        Borrowed {
+            hash: self.hash,
+            key: &self.key,
+        }
+    }
+
     /// Whether an acquire future (waiting or not yet polled) holds this
     /// key's limiter.
     fn is_held(&self) -> bool {

@@ -77,6 +77,7 @@
 mod error;
 mod future;
 mod gcra;
+mod hashed;
 mod keyed;
 mod line;
 mod stats;

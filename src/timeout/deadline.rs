@@ -66,8 +66,13 @@ impl Deadline {
     /// ```
     #[must_use]
     pub fn after(duration: Duration) -> Self {
+        Self::after_from(Instant::now(), duration)
+    }
+
+    /// [`after`](Self::after) with the clock already read as `now`.
+    pub(crate) fn after_from(now: Instant, duration: Duration) -> Self {
         Self {
-            at: Instant::now().checked_add(duration),
+            at: now.checked_add(duration),
         }
     }
 
@@ -151,6 +156,14 @@ impl Deadline {
     pub fn remaining(&self) -> Duration {
         match self.at {
             Some(at) => at.saturating_duration_since(Instant::now()),
+            None => Duration::MAX,
+        }
+    }
+
+    /// [`remaining`](Self::remaining) as of `now`.
+    pub(crate) fn remaining_from(&self, now: Instant) -> Duration {
+        match self.at {
+            Some(at) => at.saturating_duration_since(now),
             None => Duration::MAX,
         }
     }
@@ -277,6 +290,19 @@ impl Deadline {
         EnterGuard {
             previous: CURRENT.with(|current| current.replace(self)),
         }
+    }
+
+    /// Narrows `self` to the ambient deadline, then makes it the ambient
+    /// one until the returned guard drops (one access to the thread-local
+    /// for `self.min(Deadline::current())` and [`enter`](Self::enter)).
+    pub(crate) fn narrow_and_enter(&mut self) -> EnterGuard {
+        let previous = CURRENT.with(|current| {
+            let previous = current.get();
+            *self = Ord::min(*self, previous);
+            current.set(*self);
+            previous
+        });
+        EnterGuard { previous }
     }
 }
 

@@ -2,6 +2,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
@@ -25,8 +26,14 @@ pin_project! {
 
 impl<F> Scope<F> {
     pub(super) fn new(deadline: Deadline, future: F) -> Self {
+        Self::with_limit(deadline, deadline.remaining(), future)
+    }
+
+    /// A scope whose [`Elapsed`] reports `limit` (the deadline's remaining
+    /// time, read by the caller from a clock it already read).
+    pub(crate) fn with_limit(deadline: Deadline, limit: Duration, future: F) -> Self {
         Self {
-            inner: Timeout::new(future, deadline.instant(), deadline.remaining()),
+            inner: Timeout::new(future, deadline.instant(), limit),
             deadline,
             first_poll: true,
         }
@@ -62,17 +69,19 @@ impl<F: Future> Future for Scope<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        if *this.first_poll {
+        let _ambient = if *this.first_poll {
             *this.first_poll = false;
-            let narrowed = Deadline::min(*this.deadline, Deadline::current());
-            if narrowed != *this.deadline {
-                *this.deadline = narrowed;
-                if let Some(at) = narrowed.instant() {
+            let created = *this.deadline;
+            let ambient = this.deadline.narrow_and_enter();
+            if *this.deadline != created {
+                if let Some(at) = this.deadline.instant() {
                     this.inner.as_mut().reset(at);
                 }
             }
-        }
-        let _ambient = this.deadline.enter();
+            ambient
+        } else {
+            this.deadline.enter()
+        };
         this.inner.poll(cx)
     }
 }

@@ -5,6 +5,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::{HeaderMap, Request, Response, StatusCode};
+use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -147,11 +148,15 @@ where
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
-        let mut deadline = Deadline::after(self.inner.limit());
+        let now = Instant::now();
+        let mut deadline = Deadline::after_from(now, self.inner.limit());
         if let Some(grpc) = grpc_timeout(req.headers()) {
-            deadline = deadline.min(Deadline::after(grpc));
+            deadline = deadline.min(Deadline::after_from(now, grpc));
         }
-        ResponseFuture::new(self.inner.call_under(deadline, req), TimedOut(self.status))
+        ResponseFuture::new(
+            self.inner.call_under(now, deadline, req),
+            TimedOut(self.status),
+        )
     }
 }
 

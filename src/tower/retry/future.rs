@@ -9,7 +9,6 @@ use tokio::time::{Instant, Sleep};
 use tower_service::Service;
 
 use crate::retry::{Budget, RetryAfter, When};
-use crate::tower::oneshot::{Failure, NotReady, Oneshot};
 
 /// How a retry layer judges the outcome of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,11 +98,10 @@ pub(crate) use sealed::Sealed;
 
 pin_project! {
     #[project = StateProj]
-    enum State<S, Req>
-    where
-        S: Service<Req>,
-    {
-        Calling { #[pin] call: Oneshot<S, Req> },
+    enum State<F> {
+        // Waiting for the service's readiness to send `attempt`.
+        Ready,
+        Calling { #[pin] fut: F },
         // Boxed: a tokio `Sleep` is large, and most requests never sleep.
         Sleeping { sleep: Pin<Box<Sleep>> },
         Done,
@@ -111,8 +109,9 @@ pin_project! {
 }
 
 pin_project! {
-    /// The response future of the retry layers: calls a clone of the inner
-    /// service with a clone of the request until the classifier `C` is
+    /// The response future of the retry layers: calls its clone of the
+    /// inner service (readied anew for each attempt) with a clone of the
+    /// request until the classifier `C` is
     /// satisfied, the schedule `I` runs out, or the budget, `max_elapsed`
     /// or the ambient [`Deadline`](crate::timeout::Deadline) says stop;
     /// resolves to the last outcome.
@@ -126,7 +125,11 @@ pin_project! {
     where
         S: Service<Req>,
     {
+        // Serves every attempt: each one waits for its readiness, then
+        // calls it.
         svc: S,
+        // The request of the attempt waiting in `State::Ready`.
+        attempt: Option<Req>,
         // The request to replay; `None` when it must not be replayed.
         req: Option<Req>,
         schedule: I,
@@ -136,7 +139,7 @@ pin_project! {
         start: Option<Instant>,
         attempts: usize,
         #[pin]
-        state: State<S, Req>,
+        state: State<S::Future>,
     }
 }
 
@@ -161,10 +164,9 @@ where
             (req, None)
         };
         Self {
-            state: State::Calling {
-                call: Oneshot::new(svc.clone(), first, NotReady::Wait),
-            },
+            state: State::Ready,
             svc,
+            attempt: Some(first),
             req,
             schedule: plan.schedule,
             classify,
@@ -188,51 +190,57 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            match this.state.as_mut().project() {
-                StateProj::Calling { call } => {
-                    let mut outcome = ready!(call.poll(cx)).map_err(|failure| match failure {
-                        Failure::Inner(e) => e,
-                        Failure::NotReady => unreachable!("a waiting `Oneshot` is never shed"),
-                    });
-                    let hint = match this.classify.classify(&mut outcome) {
-                        Verdict::Success => {
-                            if let Some(budget) = this.budget {
-                                budget.deposit();
-                            }
-                            None
-                        }
-                        Verdict::Failure => None,
-                        Verdict::Retry(hint) => Some(hint),
-                    };
-                    let delay = hint.filter(|_| this.req.is_some()).and_then(|hint| {
-                        let scheduled = this.schedule.next()?;
-                        Some(hint.unwrap_or(scheduled))
-                    });
-                    let go = delay.filter(|&delay| {
-                        crate::retry::budget_allows(delay, *this.start, *this.max_elapsed)
-                            && this.budget.as_ref().is_none_or(Budget::try_withdraw)
-                    });
-                    let Some(delay) = go else {
-                        this.state.set(State::Done);
-                        return Poll::Ready(outcome);
-                    };
-                    drop(outcome);
-                    this.state.set(State::Sleeping {
-                        sleep: Box::pin(tokio::time::sleep(delay)),
-                    });
-                }
+            let mut outcome = match this.state.as_mut().project() {
+                StateProj::Ready => match ready!(this.svc.poll_ready(cx)) {
+                    Ok(()) => {
+                        let Some(req) = this.attempt.take() else {
+                            unreachable!("each attempt has its request until it is sent");
+                        };
+                        let fut = this.svc.call(req);
+                        this.state.set(State::Calling { fut });
+                        continue;
+                    }
+                    Err(e) => Err(e),
+                },
+                StateProj::Calling { fut } => ready!(fut.poll(cx)),
                 StateProj::Sleeping { sleep } => {
                     ready!(sleep.as_mut().poll(cx));
                     let Some(req) = this.req.clone() else {
                         unreachable!("only a replayable request sleeps");
                     };
                     *this.attempts += 1;
-                    this.state.set(State::Calling {
-                        call: Oneshot::new(this.svc.clone(), req, NotReady::Wait),
-                    });
+                    *this.attempt = Some(req);
+                    this.state.set(State::Ready);
+                    continue;
                 }
                 StateProj::Done => panic!("`ResponseFuture` polled after completion"),
-            }
+            };
+            let hint = match this.classify.classify(&mut outcome) {
+                Verdict::Success => {
+                    if let Some(budget) = this.budget {
+                        budget.deposit();
+                    }
+                    None
+                }
+                Verdict::Failure => None,
+                Verdict::Retry(hint) => Some(hint),
+            };
+            let delay = hint.filter(|_| this.req.is_some()).and_then(|hint| {
+                let scheduled = this.schedule.next()?;
+                Some(hint.unwrap_or(scheduled))
+            });
+            let go = delay.filter(|&delay| {
+                crate::retry::budget_allows(delay, *this.start, *this.max_elapsed)
+                    && this.budget.as_ref().is_none_or(Budget::try_withdraw)
+            });
+            let Some(delay) = go else {
+                this.state.set(State::Done);
+                return Poll::Ready(outcome);
+            };
+            drop(outcome);
+            this.state.set(State::Sleeping {
+                sleep: Box::pin(tokio::time::sleep(delay)),
+            });
         }
     }
 }
@@ -240,7 +248,7 @@ where
 impl<S: Service<Req>, Req, I, C> fmt::Debug for ResponseFuture<S, Req, I, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            State::Calling { .. } => "calling",
+            State::Ready | State::Calling { .. } => "calling",
             State::Sleeping { .. } => "sleeping",
             State::Done => "done",
         };

@@ -11,8 +11,8 @@ use crate::retry::{RetryAfter, RetryPolicy, When};
 ///
 /// Requests must be `Clone` (each attempt sends a clone; a request type
 /// that is not is a compile error, not a runtime failure), and so must the
-/// inner service (each attempt calls a clone, so the service reports ready
-/// at once and the inner readiness is awaited per attempt).
+/// inner service (each request calls a clone of its own, so the service
+/// reports ready at once and the inner readiness is awaited per attempt).
 ///
 /// ```compile_fail
 /// # use std::time::Duration;

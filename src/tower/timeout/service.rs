@@ -4,7 +4,8 @@ use std::time::Duration;
 use tower_service::Service;
 
 use super::{ResponseFuture, TimeoutError};
-use crate::timeout::Deadline;
+use crate::timeout::{Deadline, Scope};
+use tokio::time::Instant;
 
 /// The service of a [`TimeoutLayer`](super::TimeoutLayer).
 ///
@@ -62,20 +63,24 @@ impl<S> Timeout<S> {
     /// Calls the inner service under `deadline` (narrowed to the ambient
     /// one): the deadline is also current while `call` runs, for services
     /// that read it before returning their future.
+    ///
+    /// `now` is the instant `deadline` was computed from: the clock is read
+    /// once per call.
     pub(crate) fn call_under<Req>(
         &mut self,
-        deadline: Deadline,
+        now: Instant,
+        mut deadline: Deadline,
         req: Req,
     ) -> ResponseFuture<S::Future>
     where
         S: Service<Req>,
     {
-        let deadline = deadline.min(Deadline::current());
         let fut = {
-            let _ambient = deadline.enter();
+            let _ambient = deadline.narrow_and_enter();
             self.inner.call(req)
         };
-        ResponseFuture::new(deadline.scope(fut))
+        let limit = deadline.remaining_from(now);
+        ResponseFuture::new(Scope::with_limit(deadline, limit, fut))
     }
 
     pub(crate) const fn limit(&self) -> Duration {
@@ -100,6 +105,7 @@ where
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        self.call_under(Deadline::after(self.limit), req)
+        let now = Instant::now();
+        self.call_under(now, Deadline::after_from(now, self.limit), req)
     }
 }
