@@ -160,7 +160,9 @@ impl Deadline {
         }
     }
 
-    /// [`remaining`](Self::remaining) as of `now`.
+    /// [`remaining`](Self::remaining) as of `now` (for the tower layers,
+    /// which read the clock once per call).
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn remaining_from(&self, now: Instant) -> Duration {
         match self.at {
             Some(at) => at.saturating_duration_since(now),
