@@ -79,7 +79,7 @@ impl<'a> Waiter<'a> {
             State::Init => {
                 // Lock-free fast path; never overtakes queued waiters.
                 if !inner.has_waiters() && inner.try_take(self.permits, inner.now()).is_ok() {
-                    inner.counters.granted(self.permits);
+                    inner.count_granted(self.permits);
                     self.state = State::Done;
                     return Poll::Ready(());
                 }
@@ -103,6 +103,7 @@ impl<'a> Waiter<'a> {
             wake.wake();
             match turn {
                 Turn::Granted => {
+                    inner.count_granted(self.permits);
                     inner
                         .counters
                         .granted_after(self.permits, inner.now().saturating_sub(self.joined));

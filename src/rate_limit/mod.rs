@@ -443,7 +443,7 @@ impl RateLimiter {
             inner.try_take_one(now)
         };
         let Err(earliest) = taken else {
-            inner.counters.granted(1);
+            inner.count_granted(1);
             return Ok(());
         };
         Err(NotUntil::new(inner.origin(), earliest))
@@ -468,7 +468,7 @@ impl RateLimiter {
     #[must_use]
     pub fn stats(&self) -> LimiterStats {
         let waiting = crate::loom::lock(&self.inner.line).in_use();
-        self.inner.counters.snapshot(waiting)
+        self.inner.counters.snapshot(self.inner.granted(), waiting)
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do

@@ -14,8 +14,9 @@ use std::time::Duration;
 /// of the callers that had to queue in that window, and a `refused` that
 /// climbs means callers shed work instead of waiting.
 ///
-/// The counters are relaxed atomics on a cache line of their own, apart
-/// from the rate's atomic; the uncontended fast path pays one relaxed add.
+/// The counters are relaxed atomics: `granted` beside the rate's atomic
+/// (whose cache line a grant already holds), the rest on a cache line of
+/// their own; the fast path pays one relaxed add.
 /// Wait times reuse the clock reads the limiter already makes.
 ///
 /// # Examples
@@ -63,7 +64,6 @@ pub struct LimiterStats {
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub(crate) struct Counters {
-    granted: AtomicU64,
     refused: AtomicU64,
     waited: AtomicU64,
     /// Nanoseconds.
@@ -73,16 +73,12 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    #[inline]
-    pub(crate) fn granted(&self, permits: u32) {
-        self.granted.fetch_add(u64::from(permits), Relaxed);
-    }
-
     pub(crate) fn refused(&self) {
         self.refused.fetch_add(1, Relaxed);
     }
 
-    /// A queued acquisition of `permits` was granted after `waited_nanos`.
+    /// A queued acquisition of `permits` was granted after `waited_nanos`
+    /// (the grant itself is counted by the limiter's `count_granted`).
     ///
     /// With the `tracing` feature this is also an event, in the span of
     /// the waiting task.
@@ -94,15 +90,15 @@ impl Counters {
             wait = ?Duration::from_nanos(waited_nanos),
             "permit granted after waiting"
         );
-        self.granted(permits);
+        let _ = permits;
         self.waited.fetch_add(1, Relaxed);
         self.wait_total.fetch_add(waited_nanos, Relaxed);
         self.wait_max.fetch_max(waited_nanos, Relaxed);
     }
 
-    pub(crate) fn snapshot(&self, waiting: usize) -> LimiterStats {
+    pub(crate) fn snapshot(&self, granted: u64, waiting: usize) -> LimiterStats {
         LimiterStats {
-            granted: self.granted.load(Relaxed),
+            granted,
             refused: self.refused.load(Relaxed),
             waited: self.waited.load(Relaxed),
             wait_total: Duration::from_nanos(self.wait_total.load(Relaxed)),
