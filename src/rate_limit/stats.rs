@@ -82,6 +82,7 @@ impl Counters {
     ///
     /// With the `tracing` feature this is also an event, in the span of
     /// the waiting task.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub(crate) fn granted_after(&self, permits: u32, waited_nanos: u64) {
         #[cfg(feature = "tracing")]
         tracing::debug!(
@@ -90,7 +91,6 @@ impl Counters {
             wait = ?Duration::from_nanos(waited_nanos),
             "permit granted after waiting"
         );
-        let _ = permits;
         self.waited.fetch_add(1, Relaxed);
         self.wait_total.fetch_add(waited_nanos, Relaxed);
         self.wait_max.fetch_max(waited_nanos, Relaxed);
