@@ -7,8 +7,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_patterns::actor::{self, Actor, AskError, Context as ActorContext, Reply};
 use async_patterns::executor::TaskGroup;
 use async_patterns::pool::Pool;
+use async_patterns::queue;
 use async_patterns::rate_limit::RateLimiter;
 use async_patterns::retry::{Backoff, retry};
 use tracing::field::{Field, Visit};
@@ -230,4 +232,94 @@ async fn pool_gets_get_a_span_with_their_wait() {
             .all(|e| e.parent.as_deref() == Some("pool.get"))
     );
     assert_eq!(checked_out[1].field("wait"), Some("30ms"));
+}
+
+/// Answers after 20 ms; drops a zero request unanswered.
+struct Slow;
+
+impl Actor for Slow {
+    type Message = (u32, Reply<u32>);
+
+    async fn handle(&mut self, (n, reply): Self::Message, _ctx: &mut ActorContext<Self>) {
+        tokio::time::sleep(ms(20)).await;
+        if n > 0 {
+            reply.send(n * 2);
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn actor_asks_get_a_span_with_their_wait() {
+    let recorder = Recorder::default();
+    let _guard = recorder.install();
+    let slow = actor::spawn(Slow);
+    // The span opens where `ask` is called, as a child of the caller's.
+    let answer = async { slow.ask(|reply| (21, reply)).await }
+        .instrument(info_span!("caller"))
+        .await;
+    assert_eq!(answer, Ok(42));
+    let unanswered = slow.ask(|reply| (0, reply)).await;
+    assert_eq!(unanswered, Err(AskError::NoReply));
+
+    let spans = recorder.spans("actor.ask");
+    assert_eq!(spans.len(), 2);
+    assert_eq!(spans[0].parent.as_deref(), Some("caller"));
+    assert_eq!(spans[1].parent, None);
+    assert!(spans[0].field("actor").unwrap().ends_with("Slow"));
+    let answered = recorder.events("answered");
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0].parent.as_deref(), Some("actor.ask"));
+    assert_eq!(answered[0].field("wait"), Some("20ms"));
+    let not_answered = recorder.events("not answered");
+    assert_eq!(not_answered.len(), 1);
+    assert_eq!(not_answered[0].parent.as_deref(), Some("actor.ask"));
+    assert_eq!(not_answered[0].field("wait"), Some("20ms"));
+    assert_eq!(
+        not_answered[0].field("error"),
+        Some(AskError::NoReply.to_string().as_str())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_runs_each_job_in_its_span() {
+    let recorder = Recorder::default();
+    let _guard = recorder.install();
+    let (tx, rx) = queue::unbounded();
+    for n in 1..=2_u64 {
+        tx.send(n).await.unwrap();
+    }
+    tx.close();
+    async {
+        while let Ok(job) = rx.recv_job().await {
+            let n = *job;
+            async move {
+                tokio::time::sleep(ms(5 * n)).await;
+                info!(n, "working");
+            }
+            .instrument(job.span().clone())
+            .await;
+        }
+    }
+    .instrument(info_span!("worker"))
+    .await;
+
+    let jobs = recorder.spans("queue.job");
+    assert_eq!(jobs.len(), 2);
+    assert!(jobs.iter().all(|j| j.parent.as_deref() == Some("worker")));
+    let working = recorder.events("working");
+    assert_eq!(working.len(), 2);
+    assert!(
+        working
+            .iter()
+            .all(|e| e.parent.as_deref() == Some("queue.job"))
+    );
+    let done = recorder.events("job done");
+    assert_eq!(done.len(), 2);
+    assert!(
+        done.iter()
+            .all(|e| e.parent.as_deref() == Some("queue.job"))
+    );
+    let busy: Vec<_> = done.iter().map(|e| e.field("busy").unwrap()).collect();
+    assert_eq!(busy, ["5ms", "10ms"]);
+    assert_eq!(rx.unfinished(), 0);
 }

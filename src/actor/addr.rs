@@ -4,13 +4,14 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, ready};
 
 use futures::future::{FusedFuture, FutureExt, Shared};
 use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 
 use super::queue::{SendFuture, Sender, TrySendError};
+use super::trace::AskTrace;
 use super::{Actor, ActorError, AskError, Reply};
 
 /// The actor's outcome, published once by its task and shared by every
@@ -207,6 +208,7 @@ impl<A: Actor> Addr<A> {
         Ask {
             send: Some(self.inner.tx.send(msg)),
             rx,
+            trace: AskTrace::new::<A>(),
         }
     }
 
@@ -382,12 +384,18 @@ pin_project! {
     /// Dropped while waiting for room in the mailbox, the request is dropped
     /// undelivered. Dropped after that, the actor still handles it and the
     /// answer is thrown away.
+    ///
+    /// With the `tracing` feature, the ask runs in an `actor.ask` span (a
+    /// child of the span current at `ask`, with the actor's type name),
+    /// which ends with an `answered` or `not answered` event whose `wait`
+    /// field is the time from `ask` to the outcome.
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct Ask<'a, A: Actor, R> {
         // `Some` until the request is in the mailbox.
         #[pin]
         send: Option<SendFuture<'a, A::Message>>,
         rx: oneshot::Receiver<R>,
+        trace: AskTrace,
     }
 }
 
@@ -396,15 +404,18 @@ impl<A: Actor, R> Future for Ask<'_, A, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        if let Some(send) = this.send.as_mut().as_pin_mut() {
-            match send.poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                // The undelivered request (and its `Reply`) is dropped here.
-                Poll::Ready(Err(_)) => return Poll::Ready(Err(AskError::Closed)),
-                Poll::Ready(Ok(())) => this.send.set(None),
+        let _entered = this.trace.enter();
+        let outcome = match this.send.as_mut().as_pin_mut().map(|send| send.poll(cx)) {
+            Some(Poll::Pending) => return Poll::Pending,
+            // The undelivered request (and its `Reply`) is dropped here.
+            Some(Poll::Ready(Err(_))) => Err(AskError::Closed),
+            Some(Poll::Ready(Ok(()))) | None => {
+                this.send.set(None);
+                ready!(this.rx.poll_unpin(cx)).map_err(|_| AskError::NoReply)
             }
-        }
-        this.rx.poll_unpin(cx).map_err(|_| AskError::NoReply)
+        };
+        this.trace.finish(&outcome);
+        Poll::Ready(outcome)
     }
 }
 

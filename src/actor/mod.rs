@@ -144,6 +144,7 @@ mod error;
 mod reply;
 mod run;
 mod stats;
+mod trace;
 
 use crate::queue;
 
