@@ -75,6 +75,54 @@ async fn handle_spawns_inherit_the_deadline_of_the_spawning_task() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn work_spawned_without_deadline_outlives_the_scope() {
+    let start = Instant::now();
+    let mut group = TaskGroup::new(4);
+    let handle = group.handle();
+    let budget = Deadline::after(ms(100));
+    budget
+        .scope(async {
+            group.spawn(async {
+                sleep(ms(500)).await;
+                Deadline::current()
+            });
+            group.spawn_without_deadline(async {
+                sleep(ms(500)).await;
+                Deadline::current()
+            });
+            handle
+                .spawn_without_deadline(async {
+                    sleep(ms(300)).await;
+                    Deadline::current()
+                })
+                .unwrap();
+        })
+        .await
+        .unwrap();
+    let results = group.join_all().await;
+    assert_eq!(start.elapsed(), ms(500));
+    assert!(results[0].as_ref().unwrap_err().is_elapsed());
+    assert_eq!(results[1].as_ref().unwrap(), &Deadline::never());
+    assert_eq!(results[2].as_ref().unwrap(), &Deadline::never());
+}
+
+#[tokio::test(start_paused = true)]
+async fn work_spawned_without_deadline_can_scope_a_budget_of_its_own() {
+    let mut group = TaskGroup::new(1);
+    let own = Deadline::after(ms(300));
+    Deadline::after(ms(100))
+        .scope(async {
+            group.spawn_without_deadline(own.scope(async {
+                sleep(ms(200)).await;
+                Deadline::current()
+            }));
+        })
+        .await
+        .unwrap();
+    assert_eq!(group.join_next().await.unwrap().unwrap(), Ok(own));
+}
+
+#[tokio::test(start_paused = true)]
 async fn waiting_work_keeps_its_own_deadline_when_it_starts_later() {
     let mut group = TaskGroup::new(1);
     group.spawn(async {

@@ -3,6 +3,7 @@
 mod error;
 mod future;
 mod handle;
+mod no_deadline;
 mod shared;
 mod state;
 mod stats;
@@ -142,10 +143,10 @@ use self::work::Work;
 /// (and [`is_cancelled`](TaskError::is_cancelled)). The output type stays
 /// `T`. A blocking closure sees the deadline as ambient too but, once
 /// started, runs to its end. Outside any scope the deadline is
-/// [`never`](crate::timeout::Deadline::never) and no timer is armed. To
-/// spawn work that must outlive the caller's budget, spawn it from code
-/// outside the scope (for example through a [`GroupHandle`] held by a task
-/// that was spawned outside it).
+/// [`never`](crate::timeout::Deadline::never) and no timer is armed. Work
+/// that must outlive the caller's budget (a cache fill after the request)
+/// opts out per spawn with [`spawn_without_deadline`](Self::spawn_without_deadline)
+/// (and [`GroupHandle::spawn_without_deadline`]).
 ///
 /// # Tracing
 ///

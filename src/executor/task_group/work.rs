@@ -37,9 +37,18 @@ impl<T> Work<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
+        Self::with_deadline(fut, Deadline::current())
+    }
+
+    /// A future that runs under `deadline` instead of the ambient one
+    /// ([`Deadline::never`] opts out), still in the current span.
+    pub(crate) fn with_deadline<F>(fut: F, deadline: Deadline) -> Self
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
         #[cfg(feature = "tracing")]
         let fut = tracing::Instrument::in_current_span(fut);
-        Work::Async(Box::pin(fut), Deadline::current())
+        Work::Async(Box::pin(fut), deadline)
     }
 
     /// A closure that sees the submitter's ambient deadline as
