@@ -17,6 +17,10 @@ mod site;
 #[path = "../examples/crawler/crawl.rs"]
 mod crawl;
 
+#[allow(dead_code)]
+#[path = "../examples/crawler/ops.rs"]
+mod ops;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -103,6 +107,28 @@ fn assert_each_page_fetched_once(site: &Site, pages: usize, summary: &Summary) {
     assert_eq!(summary.retries, total - pages, "{summary}");
     assert_eq!(summary.timeouts, 0, "{summary}");
     assert_eq!(summary.transport_errors, 0, "{summary}");
+    assert_stats_table_adds_up(summary);
+}
+
+/// The stats table agrees with the summary: every retry has a cause, every
+/// request waited on the limiter once, every page was one group task.
+fn assert_stats_table_adds_up(summary: &Summary) {
+    let ops = &summary.ops;
+    let (retries, throttled) = (ops.retries.values().sum::<usize>(), ops.retries.get("429"));
+    assert_eq!(retries, summary.retries, "{ops}");
+    assert_eq!(throttled.copied().unwrap_or(0), summary.throttled, "{ops}");
+    let waits = ops.limiter_wait.as_ref().expect("limiter waits are timed");
+    assert_eq!(waits.calls(), summary.requests as u64, "{ops}");
+    assert_eq!(ops.limiter.granted, summary.requests as u64, "{ops}");
+    assert!(waits.percentile(0.5) <= waits.percentile(0.99), "{ops}");
+    assert_eq!(ops.group.spawned, summary.discovered as u64, "{ops}");
+    assert_eq!(ops.group.completed, summary.fetched as u64, "{ops}");
+    assert!(!ops.depth.is_empty(), "{ops}");
+    assert!(
+        ops.depth.iter().all(|s| s.running <= ops.group.limit),
+        "{ops}"
+    );
+    assert!(ops.to_string().contains("retries by cause"), "{ops}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

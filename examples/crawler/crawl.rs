@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use async_patterns::event::Event;
 use async_patterns::executor::{GroupHandle, TaskGroup};
+use async_patterns::monitor::Monitor;
 use async_patterns::prelude::*;
 use async_patterns::queue::{self, Receiver, Sender};
 use async_patterns::rate_limit::RateLimiter;
@@ -15,6 +16,8 @@ use async_patterns::retry::{Backoff, Jitter, RetryPolicy};
 use async_patterns::timeout::{Deadline, Elapsed};
 use axum::http::{StatusCode, header};
 use reqwest::Client;
+
+use crate::ops::{LIMITER_WAIT, Ops, RetryCauses, Sampler};
 
 /// How to crawl.
 #[derive(Debug, Clone)]
@@ -199,6 +202,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// What set the shutdown event, if anything did.
     pub stopped_by: Option<&'static str>,
+    /// The stats table: depth over time, retries by cause, limiter waits.
+    pub ops: Ops,
 }
 
 impl fmt::Display for Summary {
@@ -262,6 +267,9 @@ struct Crawler {
     discovered: Arc<AtomicUsize>,
     group: GroupHandle<()>,
     reports: Sender<Report>,
+    /// Times every limiter wait, for the p50/p99 of the stats table.
+    monitor: Monitor,
+    retry_causes: RetryCauses,
 }
 
 impl Crawler {
@@ -323,7 +331,7 @@ impl Crawler {
         tokio::select! {
             biased;
             () = self.stop.wait() => return None,
-            permit = self.limiter.acquire_within() => {
+            permit = self.monitor.timed(LIMITER_WAIT, self.limiter.acquire_within()) => {
                 if let Err(elapsed) = permit {
                     return Some(Err((ErrorKind::Deadline, elapsed.to_string())));
                 }
@@ -335,13 +343,16 @@ impl Crawler {
                 let first = attempts.fetch_add(1, Ordering::Relaxed) == 0;
                 async move {
                     if !first {
-                        self.limiter.acquire().await;
+                        self.monitor
+                            .timed(LIMITER_WAIT, self.limiter.acquire())
+                            .await;
                     }
                     self.attempt(path).await
                 }
             })
             .when(FetchError::is_transient)
             .retry_after(FetchError::retry_after)
+            .notify(|event| self.retry_causes.add(event.error().kind()))
             .await;
         Some(result.map_err(|error| (error.kind(), error.to_string())))
     }
@@ -526,13 +537,17 @@ pub async fn crawl(root_url: &str, config: &CrawlConfig) -> Summary {
 
     let (reports, received) = queue::bounded(1024);
     let discovered = Arc::new(AtomicUsize::new(0));
+    let group = TaskGroup::new(config.concurrency);
+    let sampler = Sampler::start(SAMPLE_EVERY, group.handle(), received.clone());
     let report_task = tokio::spawn(reporter(received, Arc::clone(&discovered), config.progress));
 
-    let group = TaskGroup::new(config.concurrency);
+    let limiter = RateLimiter::per_second(config.rps);
+    let (monitor, retry_causes) = (Monitor::new(), RetryCauses::default());
+    let group_handle = group.handle();
     let crawler = Arc::new(Crawler {
         client,
         origin: origin.to_owned(),
-        limiter: RateLimiter::per_second(config.rps),
+        limiter: limiter.clone(),
         retry: RetryPolicy::new(
             Backoff::exponential(config.backoff)
                 .jitter(Jitter::Full)
@@ -546,6 +561,8 @@ pub async fn crawl(root_url: &str, config: &CrawlConfig) -> Summary {
         discovered,
         group: group.handle(),
         reports: reports.clone(),
+        monitor: monitor.clone(),
+        retry_causes: retry_causes.clone(),
     });
     crawler.discover(root);
     drop(crawler);
@@ -573,8 +590,20 @@ pub async fn crawl(root_url: &str, config: &CrawlConfig) -> Summary {
         None
     };
     summary.elapsed = started.elapsed();
+    summary.ops = sampler
+        .finish(
+            &retry_causes,
+            &monitor,
+            &limiter,
+            group_handle.stats(),
+            reports.stats(),
+        )
+        .await;
     summary
 }
+
+/// How often the stats table samples the group and the report queue.
+const SAMPLE_EVERY: Duration = Duration::from_millis(50);
 
 /// `http://host:port/path` into (`http://host:port`, `/path`).
 fn split_url(url: &str) -> (&str, &str) {

@@ -37,6 +37,7 @@
 //! concurrency and rate limits hold.
 
 mod crawl;
+mod ops;
 // Some of the site's records are read only by `tests/crawler.rs`.
 #[allow(dead_code)]
 mod site;
@@ -133,7 +134,7 @@ pub async fn run(args: &Args) -> std::io::Result<Summary> {
         args.seconds,
     );
     let summary = crawl(&site.root_url(), &config).await;
-    println!("\n{summary}");
+    println!("\n{summary}\n{}", summary.ops);
     let stats = site.stats();
     let hits = stats.hits();
     let mut statuses = BTreeMap::<u16, usize>::new();
