@@ -90,6 +90,8 @@ use std::time::Duration;
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
 pub use keyed::{KeyedAcquire, KeyedRateLimiter};
+#[cfg(feature = "redis")]
+pub(crate) use stats::Counters;
 pub use stats::LimiterStats;
 pub use within::AcquireWithin;
 

@@ -108,5 +108,5 @@ mod rate_limit;
 
 pub use error::{AcquireError, Error, RecvError, SendError, TryAcquireError, TrySendError};
 pub use future::Call;
-pub use queue::{Job, Queue, QueueBuilder};
+pub use queue::{Job, Queue, QueueBuilder, QueueStats};
 pub use rate_limit::RateLimiter;

@@ -224,6 +224,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> QueueBuilder<T> {
                 capacity: self.capacity,
                 lease: self.lease,
                 max_deliveries: self.max_deliveries,
+                counters: Arc::default(),
             };
             let live = Arc::new(Mutex::new(HashSet::new()));
             let (tx, rx) = mpsc::unbounded_channel();

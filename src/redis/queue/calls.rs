@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use redis::{Script, Value};
 
+use super::stats::{Count, Counters};
 use crate::redis::Error;
 use crate::redis::conn::{self, Conn};
 
@@ -90,12 +91,18 @@ pub(super) struct Calls {
     pub(super) capacity: usize,
     pub(super) lease: Duration,
     pub(super) max_deliveries: u32,
+    /// This process's counts (see [`QueueStats`](super::QueueStats)).
+    pub(super) counters: Arc<Counters>,
 }
 
 impl Calls {
     /// Runs `send.lua`: 1 added, 0 closed, -1 full.
     pub(super) async fn send_once(&self, payload: &[u8]) -> Result<i64, Error> {
-        self.regrouping(|| self.send_script(payload)).await
+        let added = self.regrouping(|| self.send_script(payload)).await;
+        if let Ok(1) = added {
+            self.counters.add(Count::Sent, 1);
+        }
+        added
     }
 
     async fn send_script(&self, payload: &[u8]) -> Result<i64, Error> {
@@ -146,6 +153,7 @@ impl Calls {
                 payload: payload.clone().unwrap_or_default(),
                 deliveries,
             };
+            self.counters.add(Count::Received, 1);
             return Ok(Fetched::Entry(lease, payload));
         }
         let due = conn::int(next()?)?;
@@ -179,8 +187,9 @@ impl Calls {
                     .arg(error)
                     .arg(lease.deliveries),
             )
-            .await
-            .map(drop)
+            .await?;
+        self.counters.add(Count::DeadLettered, 1);
+        Ok(())
     }
 
     /// Acknowledges and deletes leased entries.
@@ -190,7 +199,9 @@ impl Calls {
         for id in ids {
             invocation.arg(id);
         }
-        self.conn.script::<Value>(&invocation).await.map(drop)
+        self.conn.script::<Value>(&invocation).await?;
+        self.counters.add(Count::Done, ids.len() as u64);
+        Ok(())
     }
 
     /// Ends a lease by putting the item back after `delay` (or into the
@@ -209,8 +220,9 @@ impl Calls {
                     .arg(self.max_deliveries)
                     .arg(&lease.payload),
             )
-            .await
-            .map(drop)
+            .await?;
+        self.counters.add(Count::Retried, 1);
+        Ok(())
     }
 
     pub(super) async fn close(&self) -> Result<bool, Error> {
@@ -263,7 +275,9 @@ impl Calls {
             .arg("source")
             .arg(id)
             .to_owned();
-        self.conn.query::<Value>(&cmd).await.map(drop)
+        self.conn.query::<Value>(&cmd).await?;
+        self.counters.add(Count::DeadLettered, 1);
+        Ok(())
     }
 
     /// (entries in the stream, leased, delayed).

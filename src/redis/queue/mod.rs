@@ -7,6 +7,7 @@ mod builder;
 mod calls;
 mod job;
 mod shared;
+mod stats;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,6 +19,7 @@ use serde::de::DeserializeOwned;
 
 pub use builder::QueueBuilder;
 pub use job::Job;
+pub use stats::QueueStats;
 
 use self::shared::{Look, Next, Shared};
 use super::{Call, Error, RecvError, SendError, TrySendError};
@@ -476,6 +478,30 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Queue<T> {
             let (stream, _, delayed) = self.shared.counts().await?;
             Ok(stream + delayed)
         })
+    }
+    /// What this handle and its clones did, in this process: items sent,
+    /// leases received, acknowledged, put back and dead-lettered. No call
+    /// to Redis; see [`QueueStats`] for what it does not cover.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use async_patterns::redis::Queue;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+    /// let queue = Queue::<u32>::builder("observed").open(&client).await.unwrap();
+    /// queue.send(1).await.unwrap();
+    /// let job = queue.recv_job().await.unwrap();
+    /// job.retry_in(std::time::Duration::ZERO).await.unwrap();
+    /// let stats = queue.stats();
+    /// assert_eq!((stats.sent, stats.received, stats.retried), (1, 1, 1));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> QueueStats {
+        self.shared.counters.snapshot()
     }
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::calls::{Calls, Fetched, GROUP, Lease, create_group, is_nogroup, millis};
+use super::stats::Count;
 use crate::redis::Error;
 use crate::redis::conn;
 
@@ -252,6 +253,7 @@ impl Shared {
             payload: payload.clone().unwrap_or_default(),
             deliveries: previous.saturating_add(1),
         };
+        self.counters.add(Count::Received, 1);
         Ok(Next::Entry(lease, payload))
     }
 

@@ -8,9 +8,12 @@ use std::time::Duration;
 use redis::Script;
 use tokio::time::Instant;
 
+use self::stats::Stats;
 use super::conn::{Conn, DEFAULT_TIMEOUT};
 use super::{AcquireError, Call, Error, TryAcquireError};
-use crate::rate_limit::{InsufficientCapacity, NotUntil};
+use crate::rate_limit::{InsufficientCapacity, LimiterStats, NotUntil};
+
+mod stats;
 
 static GCRA: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("gcra.lua")));
 
@@ -67,6 +70,8 @@ struct Shared {
     /// The local queue of waiters: a fair (FIFO) lock held by the waiter
     /// that talks to Redis, for as long as it waits.
     head: tokio::sync::Mutex<()>,
+    /// This process's counts (see [`RateLimiter::stats`]).
+    stats: Stats,
 }
 
 /// What one run of `gcra.lua` does.
@@ -147,6 +152,7 @@ impl RateLimiter {
                     key,
                     interval,
                     head: tokio::sync::Mutex::new(()),
+                    stats: Stats::default(),
                 }),
                 burst: 1,
             })
@@ -262,12 +268,19 @@ impl RateLimiter {
 
     async fn acquire_inner(&self, n: u32) -> Result<(), AcquireError> {
         if n > self.burst {
+            self.shared.stats.refused();
             return Err(InsufficientCapacity::new(n, self.burst).into());
         }
         if n == 0 {
             return Ok(());
         }
-        let _head = self.shared.head.lock().await;
+        let started = Instant::now();
+        let waiting = self.shared.stats.waiting();
+        // `try_lock` fails while a waiter of ours is queued: FIFO holds.
+        let (_head, queued) = match self.shared.head.try_lock() {
+            Ok(head) => (head, false),
+            Err(_) => (self.shared.head.lock().await, true),
+        };
         let wait = self
             .decide(n, Mode::Reserve)
             .await
@@ -275,6 +288,9 @@ impl RateLimiter {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        drop(waiting);
+        let waited = (queued || !wait.is_zero()).then(|| started.elapsed());
+        self.shared.stats.granted(n, waited);
         Ok(())
     }
 
@@ -321,8 +337,10 @@ impl RateLimiter {
                 .await
                 .map_err(TryAcquireError::Backend)?;
             if matches!(mode, Mode::Take) && wait.is_zero() {
+                self.shared.stats.granted(1, None);
                 return Ok(());
             }
+            self.shared.stats.refused();
             let wait = wait.max(Duration::from_micros(self.shared.interval));
             let nanos = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX);
             Err(NotUntil::new(Instant::now(), nanos).into())
@@ -362,6 +380,42 @@ impl RateLimiter {
             let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX / 2);
             self.script(micros, Mode::Pause).await.map(drop)
         })
+    }
+
+    /// What this limiter and its clones did, in this process, as the
+    /// in-process limiter's [`LimiterStats`]: permits granted, requests
+    /// refused (`try_acquire` errors, `acquire_n` beyond the burst), and
+    /// the acquisitions that had to wait (for a waiter of this process
+    /// ahead of them, or for the server's answer to come due) with their
+    /// total and longest wait from the call to the grant. `waiting` counts
+    /// the acquisitions in progress.
+    ///
+    /// These are client-side counters: other processes on the same key
+    /// keep their own (add them up in your metrics system), and each
+    /// [`open`](Self::open) starts at zero. Reading them costs no call to
+    /// Redis.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use async_patterns::redis::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = redis::Client::open("redis://127.0.0.1/").unwrap();
+    /// let limiter = RateLimiter::open(&client, "rate:observed", 1, Duration::from_secs(1))
+    ///     .await
+    ///     .unwrap();
+    /// limiter.acquire().await.unwrap();
+    /// assert!(limiter.try_acquire().await.is_err());
+    /// let stats = limiter.stats();
+    /// assert_eq!((stats.granted, stats.refused), (1, 1));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> LimiterStats {
+        self.shared.stats.snapshot()
     }
 
     /// Runs the script for `n` permits; returns the wait it reports.
