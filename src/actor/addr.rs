@@ -208,7 +208,7 @@ impl<A: Actor> Addr<A> {
         Ask {
             send: Some(self.inner.tx.send(msg)),
             rx,
-            trace: AskTrace::new::<A>(),
+            trace: AskTrace::new(std::any::type_name::<A>()),
         }
     }
 

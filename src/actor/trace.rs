@@ -15,12 +15,9 @@ pub(super) struct AskTrace {
 
 #[cfg(feature = "tracing")]
 impl AskTrace {
-    pub(super) fn new<A>() -> Self {
-        let span = tracing::debug_span!(
-            target: "async_patterns::actor",
-            "actor.ask",
-            actor = std::any::type_name::<A>(),
-        );
+    /// `actor` is the actor's type name.
+    pub(super) fn new(actor: &'static str) -> Self {
+        let span = tracing::debug_span!(target: "async_patterns::actor", "actor.ask", actor);
         let started = (!span.is_disabled()).then(tokio::time::Instant::now);
         Self { span, started }
     }
@@ -49,7 +46,7 @@ pub(super) struct AskTrace;
 #[cfg(not(feature = "tracing"))]
 impl AskTrace {
     #[inline(always)]
-    pub(super) fn new<A>() -> Self {
+    pub(super) fn new(_actor: &'static str) -> Self {
         Self
     }
 
