@@ -81,33 +81,88 @@ fn publish(name: &'static str, s: &Snapshot) {
     gauge!("pool_idle", "pool" => name).set(p.idle as f64);
 }
 
+/// The two kinds of metric the example publishes.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+}
+
+/// Each metric's name, kind and help line.
+const HELP: &[(&str, Kind, &str)] = &[
+    ("queue_sent_total", Kind::Counter, "Items ever queued."),
+    (
+        "queue_received_total",
+        Kind::Counter,
+        "Items ever taken out by receivers.",
+    ),
+    (
+        "queue_done_total",
+        Kind::Counter,
+        "Received items finished.",
+    ),
+    ("queue_len", Kind::Gauge, "Items queued now."),
+    (
+        "queue_unfinished",
+        Kind::Gauge,
+        "Items queued or in progress now.",
+    ),
+    (
+        "queue_senders_waiting",
+        Kind::Gauge,
+        "Senders blocked on a full queue now.",
+    ),
+    (
+        "group_spawned_total",
+        Kind::Counter,
+        "Tasks ever submitted.",
+    ),
+    (
+        "group_finished_total",
+        Kind::Counter,
+        "Tasks finished, by outcome.",
+    ),
+    ("group_running", Kind::Gauge, "Tasks running now."),
+    (
+        "group_waiting",
+        Kind::Gauge,
+        "Tasks waiting for a slot now.",
+    ),
+    ("limiter_granted_total", Kind::Counter, "Permits granted."),
+    ("limiter_refused_total", Kind::Counter, "Permits refused."),
+    (
+        "limiter_waited_total",
+        Kind::Counter,
+        "Grants that had to wait.",
+    ),
+    (
+        "limiter_wait_microseconds_total",
+        Kind::Counter,
+        "Total time waited for permits.",
+    ),
+    (
+        "pool_created_total",
+        Kind::Counter,
+        "Objects the factory made.",
+    ),
+    ("pool_checkouts_total", Kind::Counter, "Successful gets."),
+    (
+        "pool_timed_out_total",
+        Kind::Counter,
+        "Gets that timed out.",
+    ),
+    ("pool_in_use", Kind::Gauge, "Objects checked out now."),
+    ("pool_idle", Kind::Gauge, "Objects idle in the pool now."),
+];
+
 /// The help lines; once, at startup.
 fn describe() {
-    describe_counter!("queue_sent_total", "Items ever queued.");
-    describe_counter!("queue_received_total", "Items ever taken out by receivers.");
-    describe_counter!("queue_done_total", "Received items finished.");
-    describe_gauge!("queue_len", "Items queued now.");
-    describe_gauge!("queue_unfinished", "Items queued or in progress now.");
-    describe_gauge!(
-        "queue_senders_waiting",
-        "Senders blocked on a full queue now."
-    );
-    describe_counter!("group_spawned_total", "Tasks ever submitted.");
-    describe_counter!("group_finished_total", "Tasks finished, by outcome.");
-    describe_gauge!("group_running", "Tasks running now.");
-    describe_gauge!("group_waiting", "Tasks waiting for a slot now.");
-    describe_counter!("limiter_granted_total", "Permits granted.");
-    describe_counter!("limiter_refused_total", "Permits refused.");
-    describe_counter!("limiter_waited_total", "Grants that had to wait.");
-    describe_counter!(
-        "limiter_wait_microseconds_total",
-        "Total time waited for permits."
-    );
-    describe_counter!("pool_created_total", "Objects the factory made.");
-    describe_counter!("pool_checkouts_total", "Successful gets.");
-    describe_counter!("pool_timed_out_total", "Gets that timed out.");
-    describe_gauge!("pool_in_use", "Objects checked out now.");
-    describe_gauge!("pool_idle", "Objects idle in the pool now.");
+    for &(name, kind, help) in HELP {
+        match kind {
+            Kind::Counter => describe_counter!(name, help),
+            Kind::Gauge => describe_gauge!(name, help),
+        }
+    }
 }
 
 /// A `metrics` recorder that keeps counters and gauges and renders them
@@ -119,8 +174,8 @@ struct TextRecorder {
 
 #[derive(Debug, Default)]
 struct Registry {
-    /// Metric name to its type and help line.
-    meta: BTreeMap<String, (&'static str, String)>,
+    /// Metric name to its help line.
+    help: BTreeMap<String, String>,
     counters: BTreeMap<Key, Arc<AtomicU64>>,
     /// The `f64` bits of each gauge.
     gauges: BTreeMap<Key, Arc<AtomicU64>>,
@@ -131,11 +186,9 @@ impl TextRecorder {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn describe(&self, kind: &'static str, key: KeyName, help: SharedString) {
+    fn describe(&self, key: KeyName, help: SharedString) {
         let help = help.replace('\\', r"\\").replace('\n', r"\n");
-        self.registry()
-            .meta
-            .insert(key.as_str().to_owned(), (kind, help));
+        self.registry().help.insert(key.as_str().to_owned(), help);
     }
 
     /// The exposition text: `# HELP`, `# TYPE`, then one line per series.
@@ -158,7 +211,7 @@ impl TextRecorder {
         for (key, value, kind) in series {
             if key.name() != last {
                 last = key.name();
-                if let Some((_, help)) = registry.meta.get(last) {
+                if let Some(help) = registry.help.get(last) {
                     let _ = writeln!(out, "# HELP {prefix}{last} {help}");
                 }
                 let _ = writeln!(out, "# TYPE {prefix}{last} {kind}");
@@ -186,11 +239,11 @@ fn escape(value: &str) -> String {
 
 impl Recorder for TextRecorder {
     fn describe_counter(&self, key: KeyName, _unit: Option<Unit>, help: SharedString) {
-        self.describe("counter", key, help);
+        self.describe(key, help);
     }
 
     fn describe_gauge(&self, key: KeyName, _unit: Option<Unit>, help: SharedString) {
-        self.describe("gauge", key, help);
+        self.describe(key, help);
     }
 
     fn describe_histogram(&self, _key: KeyName, _unit: Option<Unit>, _help: SharedString) {}
