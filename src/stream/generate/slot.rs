@@ -18,8 +18,8 @@
 //! - **The pointers are live.** A frame is a local of a [`poll_lent`] call,
 //!   published only for the duration of that call, and its slot pointer is
 //!   derived from the `&mut` slot that call holds. Frames leave `CURRENT` in
-//!   the reverse order they entered it (a drop guard restores the outer
-//!   frame, also on unwind), so every frame reachable from `CURRENT` belongs
+//!   the reverse order they entered it (the call restores the outer frame
+//!   before it returns, and a drop guard does on unwind), so every frame reachable from `CURRENT` belongs
 //!   to a `poll_lent` call still on this thread's stack. A `Yielder` that
 //!   escaped its generator (kept after it was dropped, moved into an
 //!   unrelated generator or task, or used between two polls) finds no frame
@@ -169,33 +169,27 @@ impl<T> Slot<T> {
         }
     }
 
-    /// Stores `item`.
-    #[inline]
-    fn put(&mut self, item: T) {
+    /// A hand-over of `item` by a `Yield` polled with `waker`, when the
+    /// generator's poll has waker `own`, and either `first` is taken (a
+    /// `Yield` dropped after its hand-over, then another one) or the wakers
+    /// differ (a `Yield` under a combinator that polls with wakers of its
+    /// own): both rare, so out of line.
+    #[cold]
+    #[inline(never)]
+    fn receive_unusual(&mut self, item: T, waker: &Waker, own: &Waker) {
+        if !waker.will_wake(own) {
+            match &self.resume {
+                Some(kept) if kept.will_wake(waker) => {}
+                _ => self.resume = Some(waker.clone()),
+            }
+            self.unusual = true;
+        }
         if self.first.is_none() {
             self.first = Some(item);
         } else {
-            self.queue(item);
+            self.more.push_back(item);
+            self.unusual = true;
         }
-    }
-
-    /// A `Yield` dropped after its hand-over, then another one: rare.
-    #[cold]
-    #[inline(never)]
-    fn queue(&mut self, item: T) {
-        self.more.push_back(item);
-        self.unusual = true;
-    }
-
-    /// A `Yield` under a combinator that polls with wakers of its own.
-    #[cold]
-    #[inline(never)]
-    fn keep(&mut self, waker: &Waker) {
-        match &self.resume {
-            Some(kept) if kept.will_wake(waker) => {}
-            _ => self.resume = Some(waker.clone()),
-        }
-        self.unusual = true;
     }
 }
 
@@ -244,20 +238,19 @@ pub(super) fn poll_lent<T, F: Future>(
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     let slot = NonNull::from(slot);
+    let outer = CURRENT.get();
     let frame = Frame {
         id,
         slot: slot.cast(),
         waker: NonNull::from(cx.waker()),
-        outer: CURRENT.get(),
+        outer,
     };
     CURRENT.set(&frame);
-    let unwinding = Unwinding {
-        outer: frame.outer,
-        slot,
-    };
+    let unwinding = Unwinding { outer, slot };
     let poll = producer.poll(cx);
     std::mem::forget(unwinding);
-    CURRENT.set(frame.outer);
+    // Unpublished before `frame` goes out of scope.
+    CURRENT.set(outer);
     poll
 }
 
@@ -338,10 +331,11 @@ impl Frame {
         // SAFETY: the frame's `poll_lent` call borrows this waker from its
         // `Context` for as long as the frame is published.
         let own = unsafe { self.waker.as_ref() };
-        if !waker.will_wake(own) {
-            slot.keep(waker);
+        if slot.first.is_none() && waker.will_wake(own) {
+            slot.first = Some(item);
+        } else {
+            slot.receive_unusual(item, waker, own);
         }
-        slot.put(item);
     }
 }
 
