@@ -45,6 +45,10 @@ use slot::{Before, Id, Slot, hand_over, poll_lent};
 /// suspended: its destructors run, like a Python generator's `finally`
 /// blocks on `aclose()`.
 ///
+/// If the producer panics, the panic comes out of the stream's poll; polled
+/// again, the stream hands out what was sent before the panic, then ends
+/// without resuming the producer.
+///
 /// The stream needs no runtime of its own: it runs under any executor
 /// (tokio, `futures::executor::block_on`, ...) that can run the producer.
 /// It is `Send` when the producer future and `T` are, so it can be spawned
@@ -134,16 +138,21 @@ use slot::{Before, Id, Slot, hand_over, poll_lent};
 /// stream, reached through a raw pointer published in a thread-local for
 /// the duration of each poll (as `async-stream`'s `stream!` macro does, with
 /// a generator id checked on top so that a misused `Yielder` panics instead
-/// of writing elsewhere). Per item that is one thread-local read, one id
-/// compare and two moves: about 73 instructions counted by callgrind (10^6
-/// integers drained in a loop under `futures::executor::block_on`, the
-/// shape of `benches/stream.rs`), against 75 for `async-stream`'s `stream!`
-/// and 15 for [`unfold`](futures::stream::unfold); `try_generate` counts 71
-/// against 76 for `try_stream!`. In CPU time that is about 9 to 11 ns per
-/// item on a small shared VM, level with `stream!` within that machine's
-/// noise and about 4× `unfold`: noise next to any I/O. For a hot loop over
-/// millions of tiny items, write the state
-/// machine with `unfold`.
+/// of writing elsewhere). Per item that is one flag checked before the
+/// producer resumes, one thread-local read, one id compare and the item
+/// written to the slot and read back. Counted by callgrind in the
+/// `benches/stream.rs` binary itself (10^6 integers drained in a loop under
+/// `futures::executor::block_on`; instructions of the whole run over items
+/// delivered), `generate` costs 63 instructions per item against 77 for
+/// `async-stream`'s `stream!`, and `try_generate` 62 against 78 for
+/// `try_stream!`; [`unfold`](futures::stream::unfold) costs about 15. The
+/// counts follow the compiler's inlining: in a harness where it inlined
+/// async-stream's whole stream into the consumer's loop (and not ours),
+/// async-stream counted 49 and 52 to our 62 and 61. In CPU time, on a
+/// 2-core AMD EPYC (Zen 3) VM shared with other builds, both are level
+/// within that machine's noise and 3 to 5× `unfold`: noise next to any I/O.
+/// For a hot loop over millions of tiny items, write the state machine
+/// with `unfold`.
 ///
 /// # Examples
 ///
@@ -180,7 +189,8 @@ where
 /// Items sent with the [`Yielder`] come out as `Ok(item)`. If the producer
 /// returns `Err(e)` (typically through `?`), `Err(e)` is yielded as the last
 /// item and the stream ends; `Ok(())` ends the stream without an error.
-/// Laziness, back-pressure and drop behave as for [`generate`].
+/// Laziness, back-pressure, drop and a panicking producer behave as for
+/// [`generate`].
 ///
 /// # Examples
 ///
