@@ -22,6 +22,7 @@ use std::task::{Context, Poll, Waker};
 
 use async_patterns::stream::{Yielder, generate, try_generate};
 use futures::executor::block_on;
+use futures::stream::FusedStream;
 use futures::{Stream, StreamExt};
 
 /// Items per run: enough to cycle through the slot many times, few enough
@@ -285,4 +286,47 @@ fn a_send_inside_a_combinator_is_woken_to_resume() {
     });
     let got: Vec<usize> = block_on(s.map(|b| *b).collect());
     assert_eq!(got, (0..N).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_producer_that_panicked_is_not_polled_again() {
+    // What was handed over before the panic goes out, then the stream ends
+    // (it used to poll the panicked producer again, which panics anew).
+    let mut s = Box::pin(generate(|mut y| async move {
+        let _ = futures::poll!(y.send(String::from("a")));
+        panic!("producer failed");
+    }));
+    assert!(catch_unwind(AssertUnwindSafe(|| poll_once(&mut s))).is_err());
+    assert!(!s.is_terminated());
+    assert!(matches!(poll_once(&mut s), Poll::Ready(Some(a)) if a == "a"));
+    assert!(s.is_terminated());
+    assert!(matches!(poll_once(&mut s), Poll::Ready(None)));
+
+    let mut s = Box::pin(try_generate(|mut y| async move {
+        let _ = futures::poll!(y.send(String::from("a")));
+        panic!("producer failed");
+        #[allow(unreachable_code)]
+        Err::<(), String>(String::from("never"))
+    }));
+    assert!(catch_unwind(AssertUnwindSafe(|| poll_once(&mut s))).is_err());
+    assert!(matches!(poll_once(&mut s), Poll::Ready(Some(Ok(a))) if a == "a"));
+    assert!(matches!(poll_once(&mut s), Poll::Ready(None)));
+    assert!(s.is_terminated());
+}
+
+#[test]
+fn try_generate_hands_out_queued_items_then_its_error_then_ends() {
+    let mut s = Box::pin(try_generate(|mut y| async move {
+        let _ = futures::poll!(y.send(1));
+        let _ = futures::poll!(y.send(2));
+        y.send(3).await;
+        Err("boom")
+    }));
+    let mut got = Vec::new();
+    while let Poll::Ready(Some(item)) = poll_once(&mut s) {
+        got.push(item);
+    }
+    assert_eq!(got, [Ok(1), Ok(2), Ok(3), Err("boom")]);
+    assert!(s.is_terminated());
+    assert!(matches!(poll_once(&mut s), Poll::Ready(None)));
 }

@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 
 mod slot;
 
-use slot::{Id, Slot, hand_over, poll_lent};
+use slot::{Before, Id, Slot, hand_over, poll_lent};
 
 /// Builds a [`Stream`] from an async closure: an async generator without a
 /// macro.
@@ -44,6 +44,10 @@ use slot::{Id, Slot, hand_over, poll_lent};
 /// Dropping the stream drops the producer future immediately, wherever it is
 /// suspended: its destructors run, like a Python generator's `finally`
 /// blocks on `aclose()`.
+///
+/// If the producer panics, the panic comes out of the stream's poll; polled
+/// again, the stream hands out what was sent before the panic, then ends
+/// without resuming the producer.
 ///
 /// The stream needs no runtime of its own: it runs under any executor
 /// (tokio, `futures::executor::block_on`, ...) that can run the producer.
@@ -134,16 +138,21 @@ use slot::{Id, Slot, hand_over, poll_lent};
 /// stream, reached through a raw pointer published in a thread-local for
 /// the duration of each poll (as `async-stream`'s `stream!` macro does, with
 /// a generator id checked on top so that a misused `Yielder` panics instead
-/// of writing elsewhere). Per item that is one thread-local read, one id
-/// compare and two moves: about 73 instructions counted by callgrind (10^6
-/// integers drained in a loop under `futures::executor::block_on`, the
-/// shape of `benches/stream.rs`), against 75 for `async-stream`'s `stream!`
-/// and 15 for [`unfold`](futures::stream::unfold); `try_generate` counts 71
-/// against 76 for `try_stream!`. In CPU time that is about 9 to 11 ns per
-/// item on a small shared VM, level with `stream!` within that machine's
-/// noise and about 4× `unfold`: noise next to any I/O. For a hot loop over
-/// millions of tiny items, write the state
-/// machine with `unfold`.
+/// of writing elsewhere). Per item that is one flag checked before the
+/// producer resumes, one thread-local read, one id compare and the item
+/// written to the slot and read back. Counted by callgrind in the
+/// `benches/stream.rs` binary itself (10^6 integers drained in a loop under
+/// `futures::executor::block_on`; instructions of the whole run over items
+/// delivered), `generate` costs 63 instructions per item against 77 for
+/// `async-stream`'s `stream!`, and `try_generate` 62 against 78 for
+/// `try_stream!`; [`unfold`](futures::stream::unfold) costs about 15. The
+/// counts follow the compiler's inlining: in a harness where it inlined
+/// async-stream's whole stream into the consumer's loop (and not ours),
+/// async-stream counted 49 and 52 to our 62 and 61. In CPU time, on a
+/// 2-core AMD EPYC (Zen 3) VM shared with other builds, both are level
+/// within that machine's noise and 3 to 5× `unfold`: noise next to any I/O.
+/// For a hot loop over millions of tiny items, write the state machine
+/// with `unfold`.
 ///
 /// # Examples
 ///
@@ -171,7 +180,6 @@ where
         producer: f(Yielder::new(id)),
         slot: Slot::new(),
         id,
-        done: false,
     }
 }
 
@@ -181,7 +189,8 @@ where
 /// Items sent with the [`Yielder`] come out as `Ok(item)`. If the producer
 /// returns `Err(e)` (typically through `?`), `Err(e)` is yielded as the last
 /// item and the stream ends; `Ok(())` ends the stream without an error.
-/// Laziness, back-pressure and drop behave as for [`generate`].
+/// Laziness, back-pressure, drop and a panicking producer behave as for
+/// [`generate`].
 ///
 /// # Examples
 ///
@@ -214,7 +223,7 @@ where
         producer: f(Yielder::new(id)),
         slot: Slot::new(),
         id,
-        state: TryState::Running,
+        error: None,
     }
 }
 
@@ -282,8 +291,9 @@ impl<T> Yielder<T> {
     /// lost).
     pub fn send(&mut self, item: T) -> Yield<'_, T> {
         Yield {
-            yielder: self,
+            id: self.id,
             item: Some(item),
+            _yielder: PhantomData,
         }
     }
 }
@@ -297,9 +307,14 @@ impl<T> fmt::Debug for Yielder<T> {
 /// Future returned by [`Yielder::send`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Yield<'a, T> {
-    yielder: &'a mut Yielder<T>,
+    /// The `Yielder`'s id, copied so that the hand-over need not reach
+    /// through `_yielder` for it.
+    id: Id,
     /// `Some` until the item is placed in the slot.
     item: Option<T>,
+    /// The `Yielder` stays mutably borrowed while this future lives: at most
+    /// one `Yield` per generator exists at a time (`slot.rs` relies on it).
+    _yielder: PhantomData<&'a mut Yielder<T>>,
 }
 
 impl<T> Unpin for Yield<'_, T> {}
@@ -310,16 +325,18 @@ impl<T> Future for Yield<'_, T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match this.item.take() {
+        // Look before taking: a resumed `Yield` (the usual poll after the
+        // first) then stores nothing.
+        if this.item.is_none() {
             // Handed over on an earlier poll. The generator takes the item as
             // soon as its producer returns `Pending`, so the producer being
             // polled again means the consumer asked for the next item.
-            None => Poll::Ready(()),
-            Some(item) => {
-                hand_over(this.yielder.id, item, cx.waker());
-                Poll::Pending
-            }
+            return Poll::Ready(());
         }
+        if let Some(item) = this.item.take() {
+            hand_over(this.id, item, cx.waker());
+        }
+        Poll::Pending
     }
 }
 
@@ -341,10 +358,10 @@ pin_project! {
     pub struct Generate<T, Fut> {
         #[pin]
         producer: Fut,
-        // Reached through a raw pointer while the producer is polled.
+        // Reached through a raw pointer while the producer is polled; also
+        // knows whether the producer has ended.
         slot: Slot<T>,
         id: Id,
-        done: bool,
     }
 }
 
@@ -357,24 +374,21 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes.
-        if let Some(item) = this.slot.take_queued() {
-            return Poll::Ready(Some(item));
-        }
-        if *this.done {
-            return Poll::Ready(None);
+        match this.slot.before_poll() {
+            Before::Resume => {}
+            Before::Queued(item) => return Poll::Ready(Some(item)),
+            Before::Ended => return Poll::Ready(None),
         }
         let finished = poll_lent(this.producer, this.slot, *this.id, cx).is_ready();
-        if let Some(item) = this.slot.take() {
-            // If the producer also finished, the next polls hand out what is
-            // left in the slot, then see `done`.
-            *this.done = finished;
-            return Poll::Ready(Some(item));
-        }
+        let item = this.slot.take();
         if finished {
-            *this.done = true;
-            Poll::Ready(None)
-        } else {
-            Poll::Pending
+            // The next polls hand out what is left in the slot, then `None`.
+            this.slot.end();
+        }
+        match item {
+            Some(item) => Poll::Ready(Some(item)),
+            None if finished => Poll::Ready(None),
+            None => Poll::Pending,
         }
     }
 }
@@ -384,25 +398,16 @@ where
     Fut: Future<Output = ()>,
 {
     fn is_terminated(&self) -> bool {
-        self.done && self.slot.is_empty()
+        self.slot.is_drained()
     }
 }
 
 impl<T, Fut> fmt::Debug for Generate<T, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Generate")
-            .field("done", &self.done)
+            .field("done", &self.slot.is_drained())
             .finish_non_exhaustive()
     }
-}
-
-/// Where a [`TryGenerate`] is.
-enum TryState<E> {
-    Running,
-    /// The producer failed while an item was still in the slot: the item
-    /// goes out first, then this error.
-    Failed(E),
-    Done,
 }
 
 pin_project! {
@@ -414,10 +419,13 @@ pin_project! {
     pub struct TryGenerate<T, E, Fut> {
         #[pin]
         producer: Fut,
-        // Reached through a raw pointer while the producer is polled.
+        // Reached through a raw pointer while the producer is polled; also
+        // knows whether the producer has ended.
         slot: Slot<T>,
         id: Id,
-        state: TryState<E>,
+        // The producer's error, once it has failed, until it goes out after
+        // the items left in the slot.
+        error: Option<E>,
     }
 }
 
@@ -431,32 +439,29 @@ where
         let this = self.project();
         // Items queued by an earlier poll go out before the producer resumes
         // (and before its error).
-        if let Some(item) = this.slot.take_queued() {
-            return Poll::Ready(Some(Ok(item)));
-        }
-        match std::mem::replace(this.state, TryState::Done) {
-            TryState::Running => {}
-            TryState::Failed(err) => return Poll::Ready(Some(Err(err))),
-            TryState::Done => return Poll::Ready(None),
+        match this.slot.before_poll() {
+            Before::Resume => {}
+            Before::Queued(item) => return Poll::Ready(Some(Ok(item))),
+            Before::Ended => return Poll::Ready(this.error.take().map(Err)),
         }
         let outcome = poll_lent(this.producer, this.slot, *this.id, cx);
         let item = this.slot.take();
         match (item, outcome) {
-            (Some(item), Poll::Pending) => {
-                *this.state = TryState::Running;
-                Poll::Ready(Some(Ok(item)))
+            (Some(item), Poll::Pending) => Poll::Ready(Some(Ok(item))),
+            (None, Poll::Pending) => Poll::Pending,
+            (item, Poll::Ready(result)) => {
+                this.slot.end();
+                Poll::Ready(match (item, result) {
+                    (Some(item), Err(err)) => {
+                        // The item first, the error on the next poll.
+                        *this.error = Some(err);
+                        Some(Ok(item))
+                    }
+                    (Some(item), Ok(())) => Some(Ok(item)),
+                    (None, Err(err)) => Some(Err(err)),
+                    (None, Ok(())) => None,
+                })
             }
-            (Some(item), Poll::Ready(Ok(()))) => Poll::Ready(Some(Ok(item))),
-            (Some(item), Poll::Ready(Err(err))) => {
-                *this.state = TryState::Failed(err);
-                Poll::Ready(Some(Ok(item)))
-            }
-            (None, Poll::Pending) => {
-                *this.state = TryState::Running;
-                Poll::Pending
-            }
-            (None, Poll::Ready(Ok(()))) => Poll::Ready(None),
-            (None, Poll::Ready(Err(err))) => Poll::Ready(Some(Err(err))),
         }
     }
 }
@@ -466,16 +471,18 @@ where
     Fut: Future<Output = Result<(), E>>,
 {
     fn is_terminated(&self) -> bool {
-        matches!(self.state, TryState::Done) && self.slot.is_empty()
+        self.slot.is_drained() && self.error.is_none()
     }
 }
 
 impl<T, E, Fut> fmt::Debug for TryGenerate<T, E, Fut> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            TryState::Running => "running",
-            TryState::Failed(_) => "failed",
-            TryState::Done => "done",
+        let state = if self.error.is_some() {
+            "failed"
+        } else if self.slot.is_drained() {
+            "done"
+        } else {
+            "running"
         };
         f.debug_struct("TryGenerate")
             .field("state", &state)

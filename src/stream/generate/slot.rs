@@ -18,8 +18,8 @@
 //! - **The pointers are live.** A frame is a local of a [`poll_lent`] call,
 //!   published only for the duration of that call, and its slot pointer is
 //!   derived from the `&mut` slot that call holds. Frames leave `CURRENT` in
-//!   the reverse order they entered it (a drop guard restores the outer
-//!   frame, also on unwind), so every frame reachable from `CURRENT` belongs
+//!   the reverse order they entered it (the call restores the outer frame
+//!   before it returns, and a drop guard does on unwind), so every frame reachable from `CURRENT` belongs
 //!   to a `poll_lent` call still on this thread's stack. A `Yielder` that
 //!   escaped its generator (kept after it was dropped, moved into an
 //!   unrelated generator or task, or used between two polls) finds no frame
@@ -81,8 +81,10 @@ impl Id {
 /// again in the same poll: a polled `send` always delivers, in order.
 /// Invariants: `first` is older than everything in `more`; while the
 /// producer is polled, `more` is empty whenever `first` is `None` (so a
-/// hand-over checks `first` only); `unusual` is set whenever `more` or
-/// `resume` holds anything (so the usual poll checks one flag for both).
+/// hand-over checks `first` only); between polls `first` is `None` unless
+/// `unusual` is set, and `unusual` is set whenever `more` or `resume` holds
+/// anything or the generator has `ended` (so the usual poll checks that one
+/// flag before it resumes the producer).
 pub(super) struct Slot<T> {
     first: Option<T>,
     more: VecDeque<T>,
@@ -91,6 +93,19 @@ pub(super) struct Slot<T> {
     /// generator's next poll (see [`poll_lent`]).
     resume: Option<Waker>,
     unusual: bool,
+    /// The producer finished (or panicked): it is not polled again.
+    ended: bool,
+}
+
+/// What a generator's poll does before resuming its producer
+/// ([`Slot::before_poll`]).
+pub(super) enum Before<T> {
+    /// Resume the producer: the usual case.
+    Resume,
+    /// Hand out this item, queued by an earlier poll, instead.
+    Queued(T),
+    /// Nothing is queued and the producer has ended.
+    Ended,
 }
 
 impl<T> Slot<T> {
@@ -100,73 +115,81 @@ impl<T> Slot<T> {
             more: VecDeque::new(),
             resume: None,
             unusual: false,
+            ended: false,
         }
     }
 
     /// At the start of a generator's poll: an item queued by an earlier
-    /// poll, if any. Also wakes a kept `resume` waker. If this returns
-    /// `None`, `more` is empty.
+    /// poll, if any, else whether the producer may be resumed. Also wakes a
+    /// kept `resume` waker. On [`Before::Resume`], `first` and `more` are
+    /// empty.
     #[inline]
-    pub(super) fn take_queued(&mut self) -> Option<T> {
+    pub(super) fn before_poll(&mut self) -> Before<T> {
         if self.unusual {
-            self.settle();
+            self.attend()
+        } else {
+            Before::Resume
         }
-        // Look before taking: `take` alone stores `None` back even when the
-        // slot is empty, the usual case here.
-        self.first.as_ref()?;
-        self.first.take()
     }
 
     /// Right after the producer's poll: the item it handed over first, if
-    /// any (the rest wait for [`take_queued`](Self::take_queued)).
+    /// any (the rest wait for [`before_poll`](Self::before_poll)).
     #[inline]
     pub(super) fn take(&mut self) -> Option<T> {
         self.first.take()
     }
 
+    /// The producer finished: it is not resumed again, and the next polls
+    /// hand out what is left, then [`Before::Ended`].
+    #[cold]
+    pub(super) fn end(&mut self) {
+        self.ended = true;
+        self.unusual = true;
+    }
+
+    /// Whether the producer has ended and every item has been handed out.
+    pub(super) fn is_drained(&self) -> bool {
+        self.ended && self.first.is_none() && self.more.is_empty()
+    }
+
     #[cold]
     #[inline(never)]
-    fn settle(&mut self) {
+    fn attend(&mut self) -> Before<T> {
         if let Some(waker) = self.resume.take() {
             waker.wake();
         }
         if self.first.is_none() {
             self.first = self.more.pop_front();
         }
-        self.unusual = !self.more.is_empty();
+        self.unusual = self.ended || !self.more.is_empty();
+        match self.first.take() {
+            Some(item) => Before::Queued(item),
+            None if self.ended => Before::Ended,
+            None => Before::Resume,
+        }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
-        self.first.is_none() && self.more.is_empty()
-    }
-
-    /// Stores `item`.
-    #[inline]
-    fn put(&mut self, item: T) {
+    /// A hand-over of `item` by a `Yield` polled with `waker`, when the
+    /// generator's poll has waker `own`, and either `first` is taken (a
+    /// `Yield` dropped after its hand-over, then another one) or the wakers
+    /// differ (a `Yield` under a combinator that polls with wakers of its
+    /// own): both rare, so out of line.
+    #[cold]
+    #[inline(never)]
+    fn receive_unusual(&mut self, item: T, waker: &Waker, own: &Waker) {
+        if !waker.will_wake(own) {
+            match &self.resume {
+                Some(kept) if kept.will_wake(waker) => {}
+                _ => self.resume = Some(waker.clone()),
+            }
+            self.unusual = true;
+        }
         if self.first.is_none() {
             self.first = Some(item);
         } else {
-            self.queue(item);
+            self.more.push_back(item);
+            self.unusual = true;
         }
-    }
-
-    /// A `Yield` dropped after its hand-over, then another one: rare.
-    #[cold]
-    #[inline(never)]
-    fn queue(&mut self, item: T) {
-        self.more.push_back(item);
-        self.unusual = true;
-    }
-
-    /// A `Yield` under a combinator that polls with wakers of its own.
-    #[cold]
-    #[inline(never)]
-    fn keep(&mut self, waker: &Waker) {
-        match &self.resume {
-            Some(kept) if kept.will_wake(waker) => {}
-            _ => self.resume = Some(waker.clone()),
-        }
-        self.unusual = true;
     }
 }
 
@@ -190,17 +213,6 @@ thread_local! {
     static CURRENT: Cell<*const Frame> = const { Cell::new(ptr::null()) };
 }
 
-/// Puts the outer frame back in `CURRENT` when a `poll_lent` call ends,
-/// normally or by unwinding.
-struct Restore(*const Frame);
-
-impl Drop for Restore {
-    #[inline]
-    fn drop(&mut self) {
-        CURRENT.set(self.0);
-    }
-}
-
 /// Polls `producer` with `slot` lent to the thread, so that its `Yield`s can
 /// hand items over.
 ///
@@ -211,10 +223,13 @@ impl Drop for Restore {
 /// only polls the futures that were woken (`FuturesUnordered`, `gather`, ...)
 /// polls it with a waker of its own and would never poll it again: such a
 /// `Yield` leaves its waker in the slot, and the generator's next poll wakes
-/// it first ([`Slot::take_queued`]).
+/// it first ([`Slot::before_poll`]).
 ///
-/// The caller must have called [`Slot::take_queued`] and got `None` (so
-/// `more` is empty), as the hand-over relies on it.
+/// If the producer panics, the slot [ends](Slot::end): what was handed over
+/// before the panic still goes out, and the producer is not polled again.
+///
+/// The caller must have got [`Before::Resume`] from [`Slot::before_poll`]
+/// (so the slot is empty), as the hand-over relies on it.
 #[inline]
 pub(super) fn poll_lent<T, F: Future>(
     producer: Pin<&mut F>,
@@ -222,16 +237,40 @@ pub(super) fn poll_lent<T, F: Future>(
     id: Id,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
+    let slot = NonNull::from(slot);
+    let outer = CURRENT.get();
     let frame = Frame {
         id,
-        slot: NonNull::from(slot).cast(),
+        slot: slot.cast(),
         waker: NonNull::from(cx.waker()),
-        outer: CURRENT.get(),
+        outer,
     };
     CURRENT.set(&frame);
-    // Declared after `frame`, so dropped (unpublishing it) before it.
-    let _restore = Restore(frame.outer);
-    producer.poll(cx)
+    let unwinding = Unwinding { outer, slot };
+    let poll = producer.poll(cx);
+    std::mem::forget(unwinding);
+    // Unpublished before `frame` goes out of scope.
+    CURRENT.set(outer);
+    poll
+}
+
+/// Dropped only if a producer's poll unwinds through [`poll_lent`]: puts the
+/// outer frame back in `CURRENT` and ends the generator.
+struct Unwinding<T> {
+    outer: *const Frame,
+    /// The slot lent by the `poll_lent` call that owns this guard.
+    slot: NonNull<Slot<T>>,
+}
+
+impl<T> Drop for Unwinding<T> {
+    fn drop(&mut self) {
+        CURRENT.set(self.outer);
+        // SAFETY: the pointer comes from the `&mut Slot<T>` that the running
+        // `poll_lent` call borrows for its whole duration; the producer's
+        // poll has unwound up to that call, so no `Yield` of it is running
+        // and this is the only reference to the slot.
+        unsafe { self.slot.as_mut() }.end();
+    }
 }
 
 /// Hands `item` to the generator `id`, which must be polling on this thread
@@ -292,10 +331,11 @@ impl Frame {
         // SAFETY: the frame's `poll_lent` call borrows this waker from its
         // `Context` for as long as the frame is published.
         let own = unsafe { self.waker.as_ref() };
-        if !waker.will_wake(own) {
-            slot.keep(waker);
+        if slot.first.is_none() && waker.will_wake(own) {
+            slot.first = Some(item);
+        } else {
+            slot.receive_unusual(item, waker, own);
         }
-        slot.put(item);
     }
 }
 
@@ -346,9 +386,11 @@ mod tests {
         }));
         assert!(panicked.is_err());
         assert!(is_unpublished());
-        // The item handed over before the panic is in the slot, not lost.
-        assert_eq!(slot.take().as_deref(), Some("b"));
-        assert!(slot.is_empty());
+        // The item handed over before the panic goes out next, then the
+        // slot has ended.
+        assert!(matches!(slot.before_poll(), Before::Queued(b) if b == "b"));
+        assert!(matches!(slot.before_poll(), Before::Ended));
+        assert!(slot.is_drained());
     }
 
     #[test]
