@@ -1,6 +1,7 @@
 //! The HTTP client retry: 429/502/503/504 and connection errors of
 //! idempotent requests, honouring `Retry-After`, bodies replayed up to a cap.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::retry::{Budget, RetryPolicy};
-use crate::tower::retry::{Classify, ResponseFuture, Sealed, Verdict, plan};
+use crate::tower::retry::{Classify, Replay, ResponseFuture, Sealed, Verdict};
 
 /// Default of [`RetryLayer::max_body`]: 64 KiB.
 const DEFAULT_MAX_BODY: u64 = 64 * 1024;
@@ -169,7 +170,7 @@ impl<S, B: Clone> Layer<S> for RetryLayer<RetryPolicy<B>> {
     fn layer(&self, inner: S) -> Retry<S, B> {
         Retry {
             inner,
-            policy: self.policy.clone(),
+            policy: Arc::new(self.policy.clone()),
             max_body: self.max_body,
         }
     }
@@ -197,7 +198,8 @@ impl<S, B: Clone> Layer<S> for RetryLayer<RetryPolicy<B>> {
 #[derive(Debug, Clone)]
 pub struct Retry<S, B> {
     inner: S,
-    policy: RetryPolicy<B>,
+    // Shared by the service, its clones and their requests.
+    policy: Arc<RetryPolicy<B>>,
     max_body: u64,
 }
 
@@ -214,9 +216,9 @@ pub enum NotRetried {
     },
 }
 
-/// Whether a request may be sent again.
+/// Whether a request may be sent again, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Replay {
+enum Replayable {
     Allowed,
     NotIdempotent,
     BodyTooLarge(u64),
@@ -225,7 +227,7 @@ enum Replay {
 /// The HTTP layer's classifier.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpClassify {
-    replay: Replay,
+    replay: Replayable,
 }
 
 impl Sealed for HttpClassify {}
@@ -234,7 +236,7 @@ impl<ResB, E> Classify<Response<ResB>, E> for HttpClassify {
     fn classify(&mut self, outcome: &mut Result<Response<ResB>, E>) -> Verdict {
         let response = match outcome {
             Ok(response) => response,
-            Err(_) if self.replay == Replay::Allowed => return Verdict::Retry(None),
+            Err(_) if self.replay == Replayable::Allowed => return Verdict::Retry(None),
             Err(_) => return Verdict::Failure,
         };
         let status = response.status();
@@ -246,14 +248,14 @@ impl<ResB, E> Classify<Response<ResB>, E> for HttpClassify {
                 | StatusCode::GATEWAY_TIMEOUT
         );
         match (retryable, self.replay) {
-            (true, Replay::Allowed) => Verdict::Retry(retry_after(response)),
-            (true, Replay::BodyTooLarge(limit)) => {
+            (true, Replayable::Allowed) => Verdict::Retry(retry_after(response)),
+            (true, Replayable::BodyTooLarge(limit)) => {
                 response
                     .extensions_mut()
                     .insert(NotRetried::BodyTooLarge { limit });
                 Verdict::Failure
             }
-            (true, Replay::NotIdempotent) => Verdict::Failure,
+            (true, Replayable::NotIdempotent) => Verdict::Failure,
             (false, _) if status.is_server_error() => Verdict::Failure,
             (false, _) => Verdict::Success,
         }
@@ -276,10 +278,10 @@ where
 {
     type Response = Response<ResB>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, Request<ReqB>, B::IntoIter, HttpClassify>;
+    type Future = ResponseFuture<S, Request<ReqB>, B, HttpClassify>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
@@ -293,15 +295,19 @@ where
             .upper()
             .is_some_and(|n| n <= self.max_body);
         let replay = match (idempotent, small) {
-            (false, _) => Replay::NotIdempotent,
-            (true, false) => Replay::BodyTooLarge(self.max_body),
-            (true, true) => Replay::Allowed,
+            (false, _) => Replayable::NotIdempotent,
+            (true, false) => Replayable::BodyTooLarge(self.max_body),
+            (true, true) => Replayable::Allowed,
         };
-        ResponseFuture::new(
-            self.inner.clone(),
+        let resend = match replay {
+            Replayable::Allowed => Replay::Allowed,
+            Replayable::NotIdempotent | Replayable::BodyTooLarge(_) => Replay::Never,
+        };
+        ResponseFuture::call(
+            &mut self.inner,
             req,
-            replay == Replay::Allowed,
-            plan(&self.policy),
+            resend,
+            Arc::clone(&self.policy),
             HttpClassify { replay },
         )
     }

@@ -51,8 +51,7 @@ pub use future::{Classify, OnError, ResponseFuture, Verdict};
 pub use layer::RetryLayer;
 pub use service::Retry;
 
-pub(crate) use future::Sealed;
-pub(crate) use service::plan;
+pub(crate) use future::{Replay, Sealed};
 
 #[cfg(doc)]
 use crate::retry::{Backoff, Budget, RetryPolicy};
