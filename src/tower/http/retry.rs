@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::date;
 use crate::retry::{Budget, RetryPolicy};
 use crate::tower::retry::{Classify, Replay, ResponseFuture, Sealed, Verdict};
 
@@ -22,8 +23,12 @@ const DEFAULT_MAX_BODY: u64 = 64 * 1024;
 /// - only idempotent methods (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`);
 /// - on `429`, `502`, `503` and `504` responses, and on any error of the
 ///   inner service (for a client: the connection failed);
-/// - after the response's `Retry-After` (in seconds) when it has one,
-///   else after the policy's next delay;
+/// - after the response's `Retry-After` when it has one (delay-seconds or
+///   an HTTP-date, counted from the response's `Date`, else from the local
+///   clock; a date in the past means at once), else after the policy's
+///   next delay. A wait that would overrun the policy's `max_elapsed` or
+///   the ambient [`Deadline`](crate::timeout::Deadline) is not made: the
+///   response is returned;
 /// - with a body replayed from a clone, when its size is known and at most
 ///   [`max_body`](Self::max_body). A larger (or unsized) body is sent once;
 ///   a retryable response to it is returned as is, with a [`NotRetried`]
@@ -262,12 +267,29 @@ impl<ResB, E> Classify<Response<ResB>, E> for HttpClassify {
     }
 }
 
-/// `Retry-After` in delay-seconds (an HTTP date is not used: the schedule
-/// decides then).
+/// The wait `Retry-After` asks for (RFC 9110 §10.2.3): delay-seconds, or
+/// an HTTP-date, counted from the response's own `Date` when it has one
+/// (so that a skewed local clock does not matter), else from the local
+/// clock; a date in the past means now. `None` when there is no such
+/// header or it is neither form (the schedule decides then).
 fn retry_after<B>(response: &Response<B>) -> Option<Duration> {
-    let value = response.headers().get(header::RETRY_AFTER)?;
-    let secs: u64 = value.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(secs))
+    let value = response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok().map(Duration::from_secs);
+    }
+    let now = SystemTime::now();
+    let at = date::parse(value, now)?;
+    let sent = response
+        .headers()
+        .get(header::DATE)
+        .and_then(|date| date::parse(date.to_str().ok()?, now))
+        .unwrap_or(now);
+    Some(at.duration_since(sent).unwrap_or(Duration::ZERO))
 }
 
 impl<S, B, ReqB, ResB> Service<Request<ReqB>> for Retry<S, B>
