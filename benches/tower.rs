@@ -16,7 +16,10 @@
 //! - `timeout/*`: ours (`Deadline::scope`) vs `tower::timeout::Timeout`.
 //! - `retry/*`: ours (success at once, request cloned for replay) vs
 //!   `tower::retry::Retry` with a policy that clones the request and
-//!   never retries.
+//!   never retries (a zero-sized policy: tower's floor).
+//! - `retry_budget/*`: the same with a retry budget, each paying in on
+//!   success: ours `.budget(Budget::new(0.1, 10))` vs tower's `Retry` with
+//!   a policy holding an `Arc<TpsBudget>` (tower's documented way).
 //! - `keyed/*`: one granted check per call, cycling over 1,000 keys
 //!   (already remembered), ours vs governor's `DefaultKeyedRateLimiter`.
 //!   1,000 per second per key with a burst no loop exhausts: each key's
@@ -42,13 +45,15 @@ use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::hint::black_box;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
-use async_patterns::retry::{Backoff, RetryPolicy};
+use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::tower as ours;
 use criterion::{Criterion, criterion_group};
 use governor::{Quota, RateLimiter as Governor};
+use tower::retry::budget::{Budget as _, TpsBudget};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 const HUGE: u32 = 1_000_000_000;
@@ -140,6 +145,15 @@ fn rows(r: &mut impl Rows) {
     r.row("retry/tower", || {
         tower::retry::Retry::new(NeverRetry, bare())
     });
+    r.row("retry_budget/async_patterns", || {
+        ours::RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(1))))
+            .budget(Budget::new(0.1, 10))
+            .layer(bare())
+    });
+    r.row("retry_budget/tower", || {
+        let budget = TpsBudget::new(Duration::from_secs(10), 10, 0.1);
+        tower::retry::Retry::new(Budgeted(Arc::new(budget)), bare())
+    });
 }
 
 struct Timed<'a, 'c> {
@@ -159,6 +173,30 @@ impl Rows for Timed<'_, '_> {
         self.group.bench_function(name, |b| {
             b.iter_custom(|iters| rt.block_on(drive(&mut svc, iters)));
         });
+    }
+}
+
+/// Tower's documented way to budget retries: a policy sharing a
+/// `TpsBudget`, cloned with the policy for every request, paying in on
+/// success. Never retries here (the calls succeed).
+#[derive(Clone)]
+struct Budgeted(Arc<TpsBudget>);
+
+impl<E> tower::retry::Policy<u64, u64, E> for Budgeted {
+    type Future = Ready<()>;
+
+    fn retry(&mut self, _: &mut u64, result: &mut Result<u64, E>) -> Option<Self::Future> {
+        match result {
+            Ok(_) => {
+                self.0.deposit();
+                None
+            }
+            Err(_) => self.0.withdraw().then(|| ready(())),
+        }
+    }
+
+    fn clone_request(&mut self, req: &u64) -> Option<u64> {
+        Some(*req)
     }
 }
 
