@@ -146,7 +146,8 @@ fn rows(r: &mut impl Rows) {
         tower::retry::Retry::new(NeverRetry, bare())
     });
     r.row("retry_budget/async_patterns", || {
-        ours::RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(1))))
+        let policy = RetryPolicy::new(Backoff::constant(Duration::from_millis(1)));
+        ours::RetryLayer::new(policy)
             .budget(Budget::new(0.1, 10))
             .layer(bare())
     });
