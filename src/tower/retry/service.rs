@@ -12,7 +12,7 @@ use crate::retry::{RetryAfter, RetryPolicy, When};
 ///
 /// It is ready when the inner service is, and sends each request's first
 /// attempt to it; retries go to a clone of it, readied anew for each
-/// attempt. So requests must be `Clone` (each attempt sends a clone; a
+/// attempt. So requests must be `Clone` (each retry sends a clone; a
 /// request type that is not is a compile error, not a runtime failure),
 /// and so must the inner service.
 ///
