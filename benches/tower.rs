@@ -16,7 +16,10 @@
 //! - `timeout/*`: ours (`Deadline::scope`) vs `tower::timeout::Timeout`.
 //! - `retry/*`: ours (success at once, request cloned for replay) vs
 //!   `tower::retry::Retry` with a policy that clones the request and
-//!   never retries.
+//!   never retries (a zero-sized policy: tower's floor).
+//! - `retry_budget/*`: the same with a retry budget, each paying in on
+//!   success: ours `.budget(Budget::new(0.1, 10))` vs tower's `Retry` with
+//!   a policy holding an `Arc<TpsBudget>` (tower's documented way).
 //! - `keyed/*`: one granted check per call, cycling over 1,000 keys
 //!   (already remembered), ours vs governor's `DefaultKeyedRateLimiter`.
 //!   1,000 per second per key with a burst no loop exhausts: each key's
@@ -25,20 +28,32 @@
 //!   take, and ours would forget and re-create it on every call).
 //!
 //! ```text
-//! cargo bench --features tower --bench tower -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p async-patterns-benches --bench tower -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! On a loaded machine, count instructions instead: run one row with two
+//! request counts under callgrind, and divide the difference of the totals
+//! by the difference of the counts (setup cancels out):
+//!
+//! ```text
+//! B=$(ls -t target/release/deps/tower-* | grep -v '\.d$' | head -1)
+//! for n in 10000 20000; do TOWER_BENCH_ROW=retry/tower TOWER_BENCH_ITERS=$n \
+//!   valgrind --tool=callgrind --callgrind-out-file=/dev/null $B 2>&1 | grep refs; done
 //! ```
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::hint::black_box;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
-use async_patterns::retry::{Backoff, RetryPolicy};
+use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::tower as ours;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use governor::{Quota, RateLimiter as Governor};
+use tower::retry::budget::{Budget as _, TpsBudget};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 const HUGE: u32 = 1_000_000_000;
@@ -85,61 +100,141 @@ impl<E> tower::retry::Policy<u64, u64, E> for NeverRetry {
     }
 }
 
+/// Something done with each row of the `tower` group: timed by criterion,
+/// or run a fixed number of times for an instruction count.
+trait Rows {
+    fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
+    where
+        S: Service<u64>,
+        S::Error: std::fmt::Debug;
+}
+
+/// Every row of the `tower` group, in order.
+fn rows(r: &mut impl Rows) {
+    r.row("bare", bare);
+    r.row("rate_limit/async_patterns", || {
+        ours::RateLimitLayer::new(RateLimiter::per_second(HUGE).burst(HUGE)).layer(bare())
+    });
+    r.row("rate_limit/tower_buffered", || {
+        tower::buffer::Buffer::new(
+            tower::limit::RateLimit::new(
+                bare(),
+                tower::limit::rate::Rate::new(u64::from(HUGE), Duration::from_secs(1)),
+            ),
+            1024,
+        )
+    });
+    r.row("concurrency/async_patterns", || {
+        ours::ConcurrencyLimitLayer::new(1024).layer(bare())
+    });
+    r.row("concurrency/tower", || {
+        tower::limit::ConcurrencyLimit::new(bare(), 1024)
+    });
+    r.row("timeout/async_patterns", || {
+        ours::TimeoutLayer::new(Duration::from_secs(60)).layer(bare())
+    });
+    r.row("timeout/tower", || {
+        tower::timeout::Timeout::new(bare(), Duration::from_secs(60))
+    });
+    r.row("retry/async_patterns", || {
+        ours::RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(
+            1,
+        ))))
+        .layer(bare())
+    });
+    r.row("retry/tower", || {
+        tower::retry::Retry::new(NeverRetry, bare())
+    });
+    r.row("retry_budget/async_patterns", || {
+        let policy = RetryPolicy::new(Backoff::constant(Duration::from_millis(1)));
+        ours::RetryLayer::new(policy)
+            .budget(Budget::new(0.1, 10))
+            .layer(bare())
+    });
+    r.row("retry_budget/tower", || {
+        let budget = TpsBudget::new(Duration::from_secs(10), 10, 0.1);
+        tower::retry::Retry::new(Budgeted(Arc::new(budget)), bare())
+    });
+}
+
+struct Timed<'a, 'c> {
+    rt: &'a tokio::runtime::Runtime,
+    group: criterion::BenchmarkGroup<'c, criterion::measurement::WallTime>,
+}
+
+impl Rows for Timed<'_, '_> {
+    fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
+    where
+        S: Service<u64>,
+        S::Error: std::fmt::Debug,
+    {
+        let rt = self.rt;
+        // Inside the runtime: `Buffer::new` spawns its worker.
+        let mut svc = rt.block_on(async { make() });
+        self.group.bench_function(name, |b| {
+            b.iter_custom(|iters| rt.block_on(drive(&mut svc, iters)));
+        });
+    }
+}
+
+/// Tower's documented way to budget retries: a policy sharing a
+/// `TpsBudget`, cloned with the policy for every request, paying in on
+/// success. Never retries here (the calls succeed).
+#[derive(Clone)]
+struct Budgeted(Arc<TpsBudget>);
+
+impl<E> tower::retry::Policy<u64, u64, E> for Budgeted {
+    type Future = Ready<()>;
+
+    fn retry(&mut self, _: &mut u64, result: &mut Result<u64, E>) -> Option<Self::Future> {
+        match result {
+            Ok(_) => {
+                self.0.deposit();
+                None
+            }
+            Err(_) => self.0.withdraw().then(|| ready(())),
+        }
+    }
+
+    fn clone_request(&mut self, req: &u64) -> Option<u64> {
+        Some(*req)
+    }
+}
+
 fn layers(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("tower");
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(3));
+    let mut timed = Timed { rt: &rt, group };
+    rows(&mut timed);
+    timed.group.finish();
+}
 
-    macro_rules! bench {
-        ($name:expr, $svc:expr) => {{
-            let mut svc = rt.block_on(async { $svc });
-            group.bench_function($name, |b| {
-                b.iter_custom(|iters| rt.block_on(drive(&mut svc, iters)));
-            });
-        }};
+/// `TOWER_BENCH_ROW=<row> TOWER_BENCH_ITERS=<n>`: runs `n` requests through
+/// that row once, untimed, and exits, for an instruction count per request
+/// under `valgrind --tool=callgrind` (two runs with different `n`; the
+/// difference of their totals divided by the difference of `n`).
+struct Counted {
+    name: String,
+    iters: u64,
+    found: bool,
+}
+
+impl Rows for Counted {
+    fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
+    where
+        S: Service<u64>,
+        S::Error: std::fmt::Debug,
+    {
+        if name != self.name {
+            return;
+        }
+        self.found = true;
+        let rt = runtime();
+        let mut svc = rt.block_on(async { make() });
+        rt.block_on(drive(&mut svc, self.iters));
     }
-
-    bench!("bare", bare());
-    bench!(
-        "rate_limit/async_patterns",
-        ours::RateLimitLayer::new(RateLimiter::per_second(HUGE).burst(HUGE)).layer(bare())
-    );
-    bench!(
-        "rate_limit/tower_buffered",
-        tower::buffer::Buffer::new(
-            tower::limit::RateLimit::new(
-                bare(),
-                tower::limit::rate::Rate::new(u64::from(HUGE), Duration::from_secs(1))
-            ),
-            1024
-        )
-    );
-    bench!(
-        "concurrency/async_patterns",
-        ours::ConcurrencyLimitLayer::new(1024).layer(bare())
-    );
-    bench!(
-        "concurrency/tower",
-        tower::limit::ConcurrencyLimit::new(bare(), 1024)
-    );
-    bench!(
-        "timeout/async_patterns",
-        ours::TimeoutLayer::new(Duration::from_secs(60)).layer(bare())
-    );
-    bench!(
-        "timeout/tower",
-        tower::timeout::Timeout::new(bare(), Duration::from_secs(60))
-    );
-    bench!(
-        "retry/async_patterns",
-        ours::RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::from_millis(
-            1
-        ))))
-        .layer(bare())
-    );
-    bench!("retry/tower", tower::retry::Retry::new(NeverRetry, bare()));
-    group.finish();
 }
 
 fn keyed(c: &mut Criterion) {
@@ -173,4 +268,23 @@ fn keyed(c: &mut Criterion) {
 }
 
 criterion_group!(benches, layers, keyed);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(name) = std::env::var("TOWER_BENCH_ROW") {
+        let iters = std::env::var("TOWER_BENCH_ITERS")
+            .map_or(100_000, |n| n.parse().expect("TOWER_BENCH_ITERS: a number"));
+        let mut counted = Counted {
+            name,
+            iters,
+            found: false,
+        };
+        rows(&mut counted);
+        assert!(
+            counted.found,
+            "TOWER_BENCH_ROW: no such row in the tower group"
+        );
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -7,6 +7,12 @@
 //! ```text
 //! cargo run --example tour
 //! ```
+//!
+//! Beyond the tour, the examples that need a feature:
+//!
+//! ```text
+//! cargo run --example axum_service --features tower   # an axum API behind the tower layers (429, 503, 504, retry)
+//! ```
 
 mod actor;
 mod blocking;

@@ -21,9 +21,9 @@
 //!   future, in the primitive's FIFO queue (not in `poll_ready`, which
 //!   keeps one waker per service); a request dropped while it waits gives
 //!   its place up, and a concurrency permit is held until the response
-//!   future completes or is dropped. They call a clone of the inner service
-//!   once the wait is over, so the inner service must be `Clone` (axum
-//!   routers and `service_fn`s are).
+//!   future completes or is dropped. A request that had to wait calls a
+//!   clone of the inner service once the wait is over, so the inner
+//!   service must be `Clone` (axum routers and `service_fn`s are).
 //! - **Typed errors.** [`RateLimitError`], [`ConcurrencyLimitError`] and
 //!   [`TimeoutError`] are enums to `match` on, nested when layers are
 //!   stacked (no `BoxError` to downcast); each is `std::error::Error +

@@ -22,7 +22,8 @@ pin_project! {
         // In the semaphore's queue (boxed: tokio's acquire future has no
         // name); only requests that find no permit free get here.
         Waiting { permit: Acquire, call: Option<(S, Req)> },
-        // Holding `permit` until the call completes or is dropped.
+        // Holding `permit` until the call completes (then `None`) or is
+        // dropped.
         Calling { permit: Option<OwnedSemaphorePermit>, #[pin] call: Oneshot<S, Req> },
         Overloaded,
         Done,
@@ -58,6 +59,16 @@ impl<S: Service<Req>, Req> ResponseFuture<S, Req> {
             state: State::Calling {
                 permit: Some(permit),
                 call: Oneshot::new(svc, req, not_ready),
+            },
+        }
+    }
+
+    /// Holds `permit` until `fut`, the inner call, completes.
+    pub(super) fn called(permit: OwnedSemaphorePermit, fut: S::Future) -> Self {
+        Self {
+            state: State::Calling {
+                permit: Some(permit),
+                call: Oneshot::Called { fut },
             },
         }
     }
@@ -100,12 +111,13 @@ impl<S: Service<Req>, Req> Future for ResponseFuture<S, Req> {
                     });
                 }
                 StateProj::Calling { permit, call } => {
+                    // The permit is gone once the call completed.
+                    assert!(permit.is_some(), "`ResponseFuture` polled after completion");
                     let result = ready!(call.poll(cx));
                     // Give the permit back before the caller sees the
                     // response, so that a caller looping on the service
                     // finds it free.
                     drop(permit.take());
-                    state.set(State::Done);
                     return Poll::Ready(result.map_err(|failure| match failure {
                         Failure::Inner(e) => ConcurrencyLimitError::Inner(e),
                         Failure::NotReady => ConcurrencyLimitError::Overloaded,
@@ -125,9 +137,11 @@ impl<S: Service<Req>, Req> fmt::Debug for ResponseFuture<S, Req> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Waiting { .. } => "waiting",
-            State::Calling { .. } => "calling",
+            State::Calling {
+                permit: Some(_), ..
+            } => "calling",
+            State::Calling { permit: None, .. } | State::Done => "done",
             State::Overloaded => "overloaded",
-            State::Done => "done",
         };
         f.debug_struct("ResponseFuture")
             .field("state", &state)

@@ -65,7 +65,7 @@ impl ConcurrencyLimitLayer {
     /// Never waits: a call made while no permit is free (or while the
     /// inner service is not ready) fails at once with
     /// [`ConcurrencyLimitError::Overloaded`](super::ConcurrencyLimitError::Overloaded).
-    /// The service always reports ready.
+    /// The service always reports ready (unless the inner service failed).
     ///
     /// # Examples
     ///

@@ -9,10 +9,13 @@ use super::{ConcurrencyLimitError, Mode, ResponseFuture};
 
 /// The service of a [`ConcurrencyLimitLayer`](super::ConcurrencyLimitLayer).
 ///
-/// It reports ready at once; the wait for a permit (and for the inner
-/// service's readiness) is in the response future, so that requests wait
-/// in one FIFO queue and a dropped one gives its place up. Each request is
-/// served by a clone of the inner service, hence `S: Clone`.
+/// It never waits in `poll_ready`: it reports ready at once, having asked
+/// the inner service (without waiting) whether it is ready too. A request
+/// that finds a permit free and the inner service ready is sent to it from
+/// `call`; any other waits in its response future, first in the permits'
+/// FIFO queue (a dropped request gives its place up), then for the
+/// readiness of a clone of the inner service (hence `S: Clone`), so that
+/// the inner service is only reserved by a request that holds a permit.
 ///
 /// # Examples
 ///
@@ -28,20 +31,54 @@ use super::{ConcurrencyLimitError, Mode, ResponseFuture};
 /// assert_eq!((a.unwrap(), b.unwrap()), (1, 2));
 /// # }
 /// ```
-#[derive(Clone)]
 pub struct ConcurrencyLimit<S> {
     inner: S,
+    // Whether `inner` said it was ready since its last call: it then holds
+    // whatever its readiness reserves, until `call` uses it or drops it.
+    inner_ready: bool,
     permits: Arc<Semaphore>,
     mode: Mode,
+}
+
+impl<S: Clone> Clone for ConcurrencyLimit<S> {
+    /// A clone of the inner service is a fresh one, not (yet) ready.
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            inner_ready: false,
+            permits: Arc::clone(&self.permits),
+            mode: self.mode,
+        }
+    }
 }
 
 impl<S> ConcurrencyLimit<S> {
     pub(super) fn new(inner: S, permits: Arc<Semaphore>, mode: Mode) -> Self {
         Self {
             inner,
+            inner_ready: false,
             permits,
             mode,
         }
+    }
+
+    /// Asks the inner service, without waiting, whether it is ready, and
+    /// remembers the answer for `call`. Only its failure is an error.
+    pub(crate) fn poll_inner<Req>(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>>
+    where
+        S: Service<Req> + Clone,
+    {
+        if !self.inner_ready {
+            match self.inner.poll_ready(cx) {
+                Poll::Ready(Ok(())) => self.inner_ready = true,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                // Whatever the pending readiness holds (a place in a
+                // queue) is given back with this clone; `call` sends the
+                // request on a fresh one.
+                Poll::Pending => self.inner = self.inner.clone(),
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// The inner service.
@@ -68,19 +105,30 @@ where
     type Error = ConcurrencyLimitError<S::Error>;
     type Future = ResponseFuture<S, Req>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_inner(cx).map_err(ConcurrencyLimitError::Inner)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
+        let inner_ready = std::mem::replace(&mut self.inner_ready, false);
         // Never overtakes a queued waiter: tokio's semaphore hands released
         // permits to its waiters first, so none is free while one waits.
-        match (Arc::clone(&self.permits).try_acquire_owned(), self.mode) {
+        let permit = Arc::clone(&self.permits).try_acquire_owned();
+        match (permit, self.mode) {
+            (Ok(permit), _) if inner_ready => ResponseFuture::called(permit, self.inner.call(req)),
             (Ok(permit), mode) => ResponseFuture::calling(permit, self.inner.clone(), req, mode),
-            (Err(_), Mode::Wait) => {
-                ResponseFuture::waiting(Arc::clone(&self.permits), self.inner.clone(), req)
+            (Err(_), mode) => {
+                if inner_ready {
+                    // Not to be reserved by a request that cannot go.
+                    self.inner = self.inner.clone();
+                }
+                match mode {
+                    Mode::Wait => {
+                        ResponseFuture::waiting(Arc::clone(&self.permits), self.inner.clone(), req)
+                    }
+                    Mode::Shed => ResponseFuture::overloaded(),
+                }
             }
-            (Err(_), Mode::Shed) => ResponseFuture::overloaded(),
         }
     }
 }

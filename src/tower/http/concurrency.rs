@@ -125,8 +125,8 @@ where
     type Error = S::Error;
     type Future = ResponseFuture<generic::ResponseFuture<S, Request<ReqB>>, Shed>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_inner(cx)
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {

@@ -45,6 +45,7 @@
 
 mod answer;
 mod concurrency;
+mod date;
 mod rate_limit;
 mod retry;
 mod timeout;

@@ -1,16 +1,18 @@
 //! The HTTP client retry: 429/502/503/504 and connection errors of
 //! idempotent requests, honouring `Retry-After`, bodies replayed up to a cap.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http::{Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::date;
 use crate::retry::{Budget, RetryPolicy};
-use crate::tower::retry::{Classify, ResponseFuture, Sealed, Verdict, plan};
+use crate::tower::retry::{Classify, Replay, ResponseFuture, Sealed, Verdict};
 
 /// Default of [`RetryLayer::max_body`]: 64 KiB.
 const DEFAULT_MAX_BODY: u64 = 64 * 1024;
@@ -21,8 +23,12 @@ const DEFAULT_MAX_BODY: u64 = 64 * 1024;
 /// - only idempotent methods (`GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE`);
 /// - on `429`, `502`, `503` and `504` responses, and on any error of the
 ///   inner service (for a client: the connection failed);
-/// - after the response's `Retry-After` (in seconds) when it has one,
-///   else after the policy's next delay;
+/// - after the response's `Retry-After` when it has one (delay-seconds or
+///   an HTTP-date, counted from the response's `Date`, else from the local
+///   clock; a date in the past means at once), else after the policy's
+///   next delay. A wait that would overrun the policy's `max_elapsed` or
+///   the ambient [`Deadline`](crate::timeout::Deadline) is not made: the
+///   response is returned;
 /// - with a body replayed from a clone, when its size is known and at most
 ///   [`max_body`](Self::max_body). A larger (or unsized) body is sent once;
 ///   a retryable response to it is returned as is, with a [`NotRetried`]
@@ -169,7 +175,7 @@ impl<S, B: Clone> Layer<S> for RetryLayer<RetryPolicy<B>> {
     fn layer(&self, inner: S) -> Retry<S, B> {
         Retry {
             inner,
-            policy: self.policy.clone(),
+            policy: Arc::new(self.policy.clone()),
             max_body: self.max_body,
         }
     }
@@ -197,7 +203,8 @@ impl<S, B: Clone> Layer<S> for RetryLayer<RetryPolicy<B>> {
 #[derive(Debug, Clone)]
 pub struct Retry<S, B> {
     inner: S,
-    policy: RetryPolicy<B>,
+    // Shared by the service, its clones and their requests.
+    policy: Arc<RetryPolicy<B>>,
     max_body: u64,
 }
 
@@ -214,9 +221,9 @@ pub enum NotRetried {
     },
 }
 
-/// Whether a request may be sent again.
+/// Whether a request may be sent again, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Replay {
+enum Replayable {
     Allowed,
     NotIdempotent,
     BodyTooLarge(u64),
@@ -225,7 +232,7 @@ enum Replay {
 /// The HTTP layer's classifier.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpClassify {
-    replay: Replay,
+    replay: Replayable,
 }
 
 impl Sealed for HttpClassify {}
@@ -234,7 +241,7 @@ impl<ResB, E> Classify<Response<ResB>, E> for HttpClassify {
     fn classify(&mut self, outcome: &mut Result<Response<ResB>, E>) -> Verdict {
         let response = match outcome {
             Ok(response) => response,
-            Err(_) if self.replay == Replay::Allowed => return Verdict::Retry(None),
+            Err(_) if self.replay == Replayable::Allowed => return Verdict::Retry(None),
             Err(_) => return Verdict::Failure,
         };
         let status = response.status();
@@ -246,26 +253,43 @@ impl<ResB, E> Classify<Response<ResB>, E> for HttpClassify {
                 | StatusCode::GATEWAY_TIMEOUT
         );
         match (retryable, self.replay) {
-            (true, Replay::Allowed) => Verdict::Retry(retry_after(response)),
-            (true, Replay::BodyTooLarge(limit)) => {
+            (true, Replayable::Allowed) => Verdict::Retry(retry_after(response)),
+            (true, Replayable::BodyTooLarge(limit)) => {
                 response
                     .extensions_mut()
                     .insert(NotRetried::BodyTooLarge { limit });
                 Verdict::Failure
             }
-            (true, Replay::NotIdempotent) => Verdict::Failure,
+            (true, Replayable::NotIdempotent) => Verdict::Failure,
             (false, _) if status.is_server_error() => Verdict::Failure,
             (false, _) => Verdict::Success,
         }
     }
 }
 
-/// `Retry-After` in delay-seconds (an HTTP date is not used: the schedule
-/// decides then).
+/// The wait `Retry-After` asks for (RFC 9110 §10.2.3): delay-seconds, or
+/// an HTTP-date, counted from the response's own `Date` when it has one
+/// (so that a skewed local clock does not matter), else from the local
+/// clock; a date in the past means now. `None` when there is no such
+/// header or it is neither form (the schedule decides then).
 fn retry_after<B>(response: &Response<B>) -> Option<Duration> {
-    let value = response.headers().get(header::RETRY_AFTER)?;
-    let secs: u64 = value.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(secs))
+    let value = response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok().map(Duration::from_secs);
+    }
+    let now = SystemTime::now();
+    let at = date::parse(value, now)?;
+    let sent = response
+        .headers()
+        .get(header::DATE)
+        .and_then(|date| date::parse(date.to_str().ok()?, now))
+        .unwrap_or(now);
+    Some(at.duration_since(sent).unwrap_or(Duration::ZERO))
 }
 
 impl<S, B, ReqB, ResB> Service<Request<ReqB>> for Retry<S, B>
@@ -276,10 +300,10 @@ where
 {
     type Response = Response<ResB>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, Request<ReqB>, B::IntoIter, HttpClassify>;
+    type Future = ResponseFuture<S, Request<ReqB>, B, HttpClassify>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
@@ -293,15 +317,19 @@ where
             .upper()
             .is_some_and(|n| n <= self.max_body);
         let replay = match (idempotent, small) {
-            (false, _) => Replay::NotIdempotent,
-            (true, false) => Replay::BodyTooLarge(self.max_body),
-            (true, true) => Replay::Allowed,
+            (false, _) => Replayable::NotIdempotent,
+            (true, false) => Replayable::BodyTooLarge(self.max_body),
+            (true, true) => Replayable::Allowed,
         };
-        ResponseFuture::new(
-            self.inner.clone(),
+        let resend = match replay {
+            Replayable::Allowed => Replay::Allowed,
+            Replayable::NotIdempotent | Replayable::BodyTooLarge(_) => Replay::Never,
+        };
+        ResponseFuture::call(
+            &mut self.inner,
             req,
-            replay == Replay::Allowed,
-            plan(&self.policy),
+            resend,
+            Arc::clone(&self.policy),
             HttpClassify { replay },
         )
     }

@@ -10,6 +10,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{ResponseFuture, TimedOut};
+#[cfg(doc)]
 use crate::timeout::Deadline;
 use crate::tower::timeout as generic;
 
@@ -148,13 +149,12 @@ where
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
-        let now = Instant::now();
-        let mut deadline = Deadline::after_from(now, self.inner.limit());
-        if let Some(grpc) = grpc_timeout(req.headers()) {
-            deadline = deadline.min(Deadline::after_from(now, grpc));
-        }
+        let limit = match grpc_timeout(req.headers()) {
+            Some(grpc) => grpc.min(self.inner.limit()),
+            None => self.inner.limit(),
+        };
         ResponseFuture::new(
-            self.inner.call_under(now, deadline, req),
+            self.inner.call_under(Instant::now(), limit, req),
             TimedOut(self.status),
         )
     }

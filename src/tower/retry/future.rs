@@ -1,6 +1,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tower_service::Service;
 
-use crate::retry::{Budget, RetryAfter, When};
+use crate::retry::{Budget, RetryAfter, RetryPolicy, When};
 
 /// How a retry layer judges the outcome of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,91 +99,156 @@ pub(crate) use sealed::Sealed;
 
 pin_project! {
     #[project = StateProj]
-    enum State<F> {
-        // Waiting for the service's readiness to send `attempt`.
-        Ready,
-        Calling { #[pin] fut: F },
-        // Boxed: a tokio `Sleep` is large, and most requests never sleep.
-        Sleeping { sleep: Pin<Box<Sleep>> },
+    enum State<F, I> {
+        // The first attempt, sent by the service's `call`.
+        First { #[pin] fut: F },
+        // Boxed: a timer and the schedule are large, and most requests
+        // never retry.
+        Again { again: Pin<Box<Again<F, I>>> },
         Done,
     }
 }
 
 pin_project! {
-    /// The response future of the retry layers: calls its clone of the
-    /// inner service (readied anew for each attempt) with a clone of the
-    /// request until the classifier `C` is
-    /// satisfied, the schedule `I` runs out, or the budget, `max_elapsed`
-    /// or the ambient [`Deadline`](crate::timeout::Deadline) says stop;
-    /// resolves to the last outcome.
+    // The retries of one request.
+    struct Again<F, I> {
+        schedule: I,
+        // The attempts made so far, the one in flight included.
+        attempts: usize,
+        // The delay before the attempt in `Phase::Sleeping`.
+        #[pin]
+        sleep: Sleep,
+        #[pin]
+        phase: Phase<F>,
+    }
+}
+
+pin_project! {
+    #[project = PhaseProj]
+    enum Phase<F> {
+        Sleeping,
+        // Waiting for the readiness of the service clone.
+        Ready,
+        Calling { #[pin] fut: F },
+    }
+}
+
+impl<F: Future, I> Again<F, I> {
+    /// Sleeps, readies `svc`, sends it a clone of `req` and waits for the
+    /// outcome.
+    fn poll_attempt<S, Req>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        svc: &mut S,
+        req: &Req,
+    ) -> Poll<F::Output>
+    where
+        S: Service<Req, Future = F>,
+        F: Future<Output = Result<S::Response, S::Error>>,
+        Req: Clone,
+    {
+        let mut this = self.project();
+        loop {
+            match this.phase.as_mut().project() {
+                PhaseProj::Sleeping => {
+                    ready!(this.sleep.as_mut().poll(cx));
+                    *this.attempts += 1;
+                    this.phase.set(Phase::Ready);
+                }
+                PhaseProj::Ready => {
+                    if let Err(e) = ready!(svc.poll_ready(cx)) {
+                        return Poll::Ready(Err(e));
+                    }
+                    let fut = svc.call(req.clone());
+                    this.phase.set(Phase::Calling { fut });
+                }
+                PhaseProj::Calling { fut } => return fut.poll(cx),
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of the retry layers: the first attempt, then
+    /// (until the classifier `C` is satisfied, the policy's schedule `B`
+    /// runs out, or the budget, `max_elapsed` or the ambient
+    /// [`Deadline`](crate::timeout::Deadline) says stop) more attempts, each
+    /// with a clone of the request on a clone of the inner service readied
+    /// anew; resolves to the last outcome.
+    ///
+    /// Until a retry is due it only wraps the first call: the schedule is
+    /// built, and a timer allocated, when the first retry is.
     ///
     /// # Cancel safety
     ///
     /// Dropping it stops at once: the attempt in flight (if any) is
     /// dropped and no further attempt is made.
     #[must_use = "futures do nothing unless you .await or poll them"]
-    pub struct ResponseFuture<S, Req, I, C>
+    pub struct ResponseFuture<S, Req, B, C>
     where
         S: Service<Req>,
+        B: IntoIterator,
     {
-        // Serves every attempt: each one waits for its readiness, then
-        // calls it.
-        svc: S,
-        // The request of the attempt waiting in `State::Ready`.
-        attempt: Option<Req>,
+        // Serves the retries; `None` when the request is not replayed.
+        svc: Option<S>,
         // The request to replay; `None` when it must not be replayed.
         req: Option<Req>,
-        schedule: I,
+        // Shared with the service and every request it made.
+        policy: Arc<RetryPolicy<B>>,
         classify: C,
-        budget: Option<Budget>,
-        max_elapsed: Option<Duration>,
+        // When the call started; read only when the policy has a
+        // `max_elapsed`.
         start: Option<Instant>,
-        attempts: usize,
         #[pin]
-        state: State<S::Future>,
+        state: State<S::Future, B::IntoIter>,
     }
 }
 
-/// The settings of one retried request, from the policy.
-pub(crate) struct Plan<I> {
-    pub(crate) schedule: I,
-    pub(crate) budget: Option<Budget>,
-    pub(crate) max_elapsed: Option<Duration>,
+/// Whether a request is sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Replay {
+    /// It may be: the response future keeps a copy.
+    Allowed,
+    /// It is sent once.
+    Never,
 }
 
-impl<S, Req, I, C> ResponseFuture<S, Req, I, C>
+impl<S, Req, B, C> ResponseFuture<S, Req, B, C>
 where
     S: Service<Req> + Clone,
     Req: Clone,
+    B: IntoIterator,
 {
-    /// The first attempt starts at once; `replay: false` makes it the only
-    /// one.
-    pub(crate) fn new(svc: S, req: Req, replay: bool, plan: Plan<I>, classify: C) -> Self {
-        let (first, req) = if replay {
-            (req.clone(), Some(req))
-        } else {
-            (req, None)
+    /// Sends the first attempt on `svc`, which must be ready (as its
+    /// `poll_ready` said); retries go to clones of it.
+    pub(crate) fn call(
+        svc: &mut S,
+        req: Req,
+        replay: Replay,
+        policy: Arc<RetryPolicy<B>>,
+        classify: C,
+    ) -> Self {
+        let start = policy.max_elapsed_limit().map(|_| Instant::now());
+        let (svc_for_retries, req, fut) = match replay {
+            Replay::Allowed => (Some(svc.clone()), Some(req.clone()), svc.call(req)),
+            Replay::Never => (None, None, svc.call(req)),
         };
         Self {
-            state: State::Ready,
-            svc,
-            attempt: Some(first),
+            svc: svc_for_retries,
             req,
-            schedule: plan.schedule,
+            policy,
             classify,
-            start: plan.max_elapsed.map(|_| Instant::now()),
-            budget: plan.budget,
-            max_elapsed: plan.max_elapsed,
-            attempts: 1,
+            start,
+            state: State::First { fut },
         }
     }
 }
 
-impl<S, Req, I, C> Future for ResponseFuture<S, Req, I, C>
+impl<S, Req, B, C> Future for ResponseFuture<S, Req, B, C>
 where
     S: Service<Req> + Clone,
     Req: Clone,
-    I: Iterator<Item = Duration>,
+    B: IntoIterator<Item = Duration> + Clone,
     C: Classify<S::Response, S::Error>,
 {
     type Output = Result<S::Response, S::Error>;
@@ -191,70 +257,101 @@ where
         let mut this = self.project();
         loop {
             let mut outcome = match this.state.as_mut().project() {
-                StateProj::Ready => match ready!(this.svc.poll_ready(cx)) {
-                    Ok(()) => {
-                        let Some(req) = this.attempt.take() else {
-                            unreachable!("each attempt has its request until it is sent");
-                        };
-                        let fut = this.svc.call(req);
-                        this.state.set(State::Calling { fut });
-                        continue;
-                    }
-                    Err(e) => Err(e),
-                },
-                StateProj::Calling { fut } => ready!(fut.poll(cx)),
-                StateProj::Sleeping { sleep } => {
-                    ready!(sleep.as_mut().poll(cx));
-                    let Some(req) = this.req.clone() else {
-                        unreachable!("only a replayable request sleeps");
+                StateProj::First { fut } => ready!(fut.poll(cx)),
+                StateProj::Again { again } => {
+                    let (Some(svc), Some(req)) = (this.svc.as_mut(), this.req.as_ref()) else {
+                        unreachable!("only a replayable request retries");
                     };
-                    *this.attempts += 1;
-                    *this.attempt = Some(req);
-                    this.state.set(State::Ready);
-                    continue;
+                    ready!(again.as_mut().poll_attempt(cx, svc, req))
                 }
                 StateProj::Done => panic!("`ResponseFuture` polled after completion"),
             };
             let hint = match this.classify.classify(&mut outcome) {
                 Verdict::Success => {
-                    if let Some(budget) = this.budget {
+                    if let Some(budget) = this.policy.budget_ref() {
                         budget.deposit();
                     }
                     None
                 }
                 Verdict::Failure => None,
-                Verdict::Retry(hint) => Some(hint),
+                Verdict::Retry(hint) => this.req.as_ref().and(Some(hint)),
             };
-            let delay = hint.filter(|_| this.req.is_some()).and_then(|hint| {
-                let scheduled = this.schedule.next()?;
-                Some(hint.unwrap_or(scheduled))
-            });
-            let go = delay.filter(|&delay| {
-                crate::retry::budget_allows(delay, *this.start, *this.max_elapsed)
-                    && this.budget.as_ref().is_none_or(Budget::try_withdraw)
-            });
-            let Some(delay) = go else {
+            let retried = match hint {
+                Some(hint) => schedule_retry(this.state.as_mut(), hint, *this.start, this.policy),
+                None => false,
+            };
+            if !retried {
                 this.state.set(State::Done);
                 return Poll::Ready(outcome);
-            };
-            drop(outcome);
-            this.state.set(State::Sleeping {
-                sleep: Box::pin(tokio::time::sleep(delay)),
-            });
+            }
         }
     }
 }
 
-impl<S: Service<Req>, Req, I, C> fmt::Debug for ResponseFuture<S, Req, I, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.state {
-            State::Ready | State::Calling { .. } => "calling",
-            State::Sleeping { .. } => "sleeping",
-            State::Done => "done",
+/// Moves `state` to the next retry's sleep and returns `true`, or returns
+/// `false` when no retry is to be made (see [`next_delay`]).
+fn schedule_retry<F, B: IntoIterator<Item = Duration> + Clone>(
+    mut state: Pin<&mut State<F, B::IntoIter>>,
+    hint: Option<Duration>,
+    start: Option<Instant>,
+    policy: &RetryPolicy<B>,
+) -> bool {
+    if let StateProj::Again { again } = state.as_mut().project() {
+        let mut again = again.as_mut().project();
+        let Some(delay) = next_delay(again.schedule, hint, start, policy) else {
+            return false;
         };
-        f.debug_struct("ResponseFuture")
-            .field("attempts", &self.attempts)
-            .field("state", &state)
-            .finish_non_exhaustive()
+        again.sleep.set(tokio::time::sleep(delay));
+        again.phase.set(Phase::Sleeping);
+        return true;
+    }
+    let mut schedule = policy.schedule().clone().into_iter();
+    let Some(delay) = next_delay(&mut schedule, hint, start, policy) else {
+        return false;
+    };
+    let again = Again {
+        schedule,
+        attempts: 1,
+        sleep: tokio::time::sleep(delay),
+        phase: Phase::Sleeping,
+    };
+    state.set(State::Again {
+        again: Box::pin(again),
+    });
+    true
+}
+
+/// The delay before the next retry, or `None` when no retry is to be
+/// made: the schedule ran out, or the delay (the server's `hint`, if any,
+/// else the schedule's) would overrun `max_elapsed` or the ambient
+/// deadline, or the budget refuses.
+fn next_delay<I: Iterator<Item = Duration>, B>(
+    schedule: &mut I,
+    hint: Option<Duration>,
+    start: Option<Instant>,
+    policy: &RetryPolicy<B>,
+) -> Option<Duration> {
+    let scheduled = schedule.next()?;
+    let delay = hint.unwrap_or(scheduled);
+    let allowed = crate::retry::budget_allows(delay, start, policy.max_elapsed_limit())
+        && policy.budget_ref().is_none_or(Budget::try_withdraw);
+    allowed.then_some(delay)
+}
+
+impl<S: Service<Req>, Req, B: IntoIterator, C> fmt::Debug for ResponseFuture<S, Req, B, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (attempts, state) = match &self.state {
+            State::First { .. } => (Some(1), "calling"),
+            State::Again { again } => match again.phase {
+                Phase::Sleeping => (Some(again.attempts), "sleeping"),
+                Phase::Ready | Phase::Calling { .. } => (Some(again.attempts), "calling"),
+            },
+            State::Done => (None, "done"),
+        };
+        let mut f = f.debug_struct("ResponseFuture");
+        if let Some(attempts) = attempts {
+            f.field("attempts", &attempts);
+        }
+        f.field("state", &state).finish_non_exhaustive()
     }
 }

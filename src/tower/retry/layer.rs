@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use tower_layer::Layer;
 
 use super::Retry;
@@ -158,7 +160,7 @@ impl<S, B: Clone, W: Clone, A: Clone> Layer<S> for RetryLayer<RetryPolicy<B>, W,
     fn layer(&self, inner: S) -> Self::Service {
         Retry::new(
             inner,
-            self.policy.clone(),
+            Arc::new(self.policy.clone()),
             self.when.clone(),
             self.retry_after.clone(),
         )

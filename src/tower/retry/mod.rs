@@ -12,7 +12,8 @@
 //! [`budget`](RetryLayer::budget) caps retries to a fraction of recent
 //! successes so that a failing backend is not hit by a retry storm.
 //!
-//! Requests must be `Clone`: every attempt sends a clone.
+//! Requests must be `Clone`: the layer keeps a copy of each request, and
+//! every retry sends a clone of it.
 //!
 //! For HTTP clients (429/502/503/504 and connection errors of idempotent
 //! methods, `Retry-After`, bodies replayed up to a cap), use
@@ -51,8 +52,7 @@ pub use future::{Classify, OnError, ResponseFuture, Verdict};
 pub use layer::RetryLayer;
 pub use service::Retry;
 
-pub(crate) use future::Sealed;
-pub(crate) use service::plan;
+pub(crate) use future::{Replay, Sealed};
 
 #[cfg(doc)]
 use crate::retry::{Backoff, Budget, RetryPolicy};

@@ -1,18 +1,20 @@
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tower_service::Service;
 
 use super::ResponseFuture;
-use super::future::{OnError, Plan};
+use super::future::{OnError, Replay};
 use crate::retry::{RetryAfter, RetryPolicy, When};
 
 /// The service of a [`RetryLayer`](super::RetryLayer).
 ///
-/// Requests must be `Clone` (each attempt sends a clone; a request type
-/// that is not is a compile error, not a runtime failure), and so must the
-/// inner service (each request calls a clone of its own, so the service
-/// reports ready at once and the inner readiness is awaited per attempt).
+/// It is ready when the inner service is, and sends each request's first
+/// attempt to it; retries go to a clone of it, readied anew for each
+/// attempt. So requests must be `Clone` (each retry sends a clone; a
+/// request type that is not is a compile error, not a runtime failure),
+/// and so must the inner service.
 ///
 /// ```compile_fail
 /// # use std::time::Duration;
@@ -43,13 +45,15 @@ use crate::retry::{RetryAfter, RetryPolicy, When};
 #[derive(Debug, Clone)]
 pub struct Retry<S, B, W, A> {
     inner: S,
-    policy: RetryPolicy<B>,
+    // Shared by the layer, its services and their requests: a request
+    // clones the `Arc`, not the settings.
+    policy: Arc<RetryPolicy<B>>,
     when: W,
     retry_after: A,
 }
 
 impl<S, B, W, A> Retry<S, B, W, A> {
-    pub(super) fn new(inner: S, policy: RetryPolicy<B>, when: W, retry_after: A) -> Self {
+    pub(super) fn new(inner: S, policy: Arc<RetryPolicy<B>>, when: W, retry_after: A) -> Self {
         Self {
             inner,
             policy,
@@ -86,28 +90,19 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S, Req, B::IntoIter, OnError<W, A>>;
+    type Future = ResponseFuture<S, Req, B, OnError<W, A>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        ResponseFuture::new(
-            self.inner.clone(),
+        ResponseFuture::call(
+            &mut self.inner,
             req,
-            true,
-            plan(&self.policy),
+            Replay::Allowed,
+            Arc::clone(&self.policy),
             OnError::new(self.when.clone(), self.retry_after.clone()),
         )
-    }
-}
-
-/// One request's copy of the policy's settings.
-pub(crate) fn plan<B: IntoIterator + Clone, Tm>(policy: &RetryPolicy<B, Tm>) -> Plan<B::IntoIter> {
-    Plan {
-        schedule: policy.schedule().clone().into_iter(),
-        budget: policy.budget_ref().cloned(),
-        max_elapsed: policy.max_elapsed_limit(),
     }
 }

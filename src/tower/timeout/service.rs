@@ -60,26 +60,36 @@ impl<S> Timeout<S> {
         &self.inner
     }
 
-    /// Calls the inner service under `deadline` (narrowed to the ambient
-    /// one): the deadline is also current while `call` runs, for services
-    /// that read it before returning their future.
+    /// Calls the inner service under the deadline `limit` after `now`,
+    /// narrowed to the ambient one: the deadline is also current while
+    /// `call` runs, for services that read it before returning their
+    /// future.
     ///
-    /// `now` is the instant `deadline` was computed from: the clock is read
-    /// once per call.
+    /// `now` is the instant the caller read the clock at: it is read once
+    /// per call.
+    #[inline]
     pub(crate) fn call_under<Req>(
         &mut self,
         now: Instant,
-        mut deadline: Deadline,
+        limit: Duration,
         req: Req,
     ) -> ResponseFuture<S::Future>
     where
         S: Service<Req>,
     {
+        let requested = Deadline::after_from(now, limit);
+        let mut deadline = requested;
         let fut = {
             let _ambient = deadline.narrow_and_enter();
             self.inner.call(req)
         };
-        let limit = deadline.remaining_from(now);
+        // What `Elapsed` reports: `limit` itself unless an ambient deadline
+        // came first (no clock arithmetic in the common case).
+        let limit = if deadline == requested {
+            limit
+        } else {
+            deadline.remaining_from(now)
+        };
         ResponseFuture::new(Scope::with_limit(deadline, limit, fut))
     }
 
@@ -104,8 +114,8 @@ where
         self.inner.poll_ready(cx).map_err(TimeoutError::Inner)
     }
 
+    #[inline]
     fn call(&mut self, req: Req) -> Self::Future {
-        let now = Instant::now();
-        self.call_under(now, Deadline::after_from(now, self.limit), req)
+        self.call_under(Instant::now(), self.limit, req)
     }
 }
