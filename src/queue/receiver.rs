@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 
-use super::chan::Chan;
+use super::chan::{Chan, Delivery};
 use super::common::shared_methods;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
@@ -123,7 +123,7 @@ impl<T> Receiver<T> {
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut one = One(None);
-        match self.chan.try_recv_into(&mut one, 1, false) {
+        match self.chan.try_recv_into(&mut one, 1, Delivery::Done) {
             Ok(_) => Ok(one.0.expect("one item was taken")),
             Err(true) => Err(TryRecvError::Closed),
             Err(false) => Err(TryRecvError::Empty),
