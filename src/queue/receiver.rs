@@ -56,12 +56,18 @@ impl<T> Receiver<T> {
 
     /// Withdraws the `Stream`'s registration before this handle waits in
     /// another way, so that one handle never stands in line twice.
+    #[inline]
     fn withdraw_stream(&self) {
         if self.stream_key.load(Ordering::Relaxed) != NO_KEY {
-            let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
-            if k != NO_KEY {
-                self.chan.cancel_recv_stream(k);
-            }
+            self.withdraw_stream_slow();
+        }
+    }
+
+    #[cold]
+    fn withdraw_stream_slow(&self) {
+        let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
+        if k != NO_KEY {
+            self.chan.cancel_recv_stream(k);
         }
     }
 
@@ -99,6 +105,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv().await.is_err()); // the sender is gone
     /// # }
     /// ```
+    #[inline]
     pub fn recv(&self) -> Recv<'_, T> {
         self.withdraw_stream();
         Recv::new(&self.chan)
