@@ -3,7 +3,9 @@
 //!
 //! Every operation takes the lock once, changes the state, restores the
 //! invariants below with [`State::rebalance`], collects the wakers to wake and
-//! wakes them after unlocking. Because each waiter checks and registers under
+//! wakes them after unlocking. The common `send` and receive (nobody to
+//! wake, no registration) skip the wake list and restore only what they can
+//! have broken. Because each waiter checks and registers under
 //! the same lock that producers and consumers use to change the state, a
 //! wakeup cannot fall between a waiter's check and its registration.
 
