@@ -81,6 +81,15 @@ pub(crate) struct State<T> {
     pub(crate) received: u64,
 }
 
+/// What a receive asks for.
+#[derive(Clone, Copy)]
+struct RecvHow {
+    by: RecvBy,
+    /// At most this many items (at least 1 is taken).
+    max: usize,
+    delivery: Delivery,
+}
+
 /// What becomes of the items a receive takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -371,7 +380,12 @@ impl<T> Chan<T> {
         delivery: Delivery,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.poll_recv_by(RecvBy::Future, key, out, max, delivery, cx)
+        let how = RecvHow {
+            by: RecvBy::Future,
+            max,
+            delivery,
+        };
+        self.poll_recv_by(how, key, out, cx)
     }
 
     /// Polls a `Receiver`'s `Stream` for one item, its registration in
@@ -382,16 +396,19 @@ impl<T> Chan<T> {
         out: &mut impl Extend<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.poll_recv_by(RecvBy::Stream, key, out, 1, Delivery::Done, cx)
+        let how = RecvHow {
+            by: RecvBy::Stream,
+            max: 1,
+            delivery: Delivery::Done,
+        };
+        self.poll_recv_by(how, key, out, cx)
     }
 
     fn poll_recv_by(
         &self,
-        by: RecvBy,
+        how: RecvHow,
         key: &mut Option<usize>,
         out: &mut impl Extend<T>,
-        max: usize,
-        delivery: Delivery,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
         let budget = ready!(Budget::take(cx));
@@ -401,7 +418,7 @@ impl<T> Chan<T> {
             // items keeps I2 (`recv_notified >= queue.len()`) and leaves
             // `closed` and `reserved` alone, so only parked senders (I1)
             // and `join()` can have something to learn.
-            let n = self.move_out(&mut st, out, max, delivery);
+            let n = self.move_out(&mut st, out, how.max, how.delivery);
             if st.send_waiters.has_waiting() || st.join_waiters.has_waiting() {
                 self.after_take_and_unlock(st);
             } else {
@@ -411,25 +428,23 @@ impl<T> Chan<T> {
             return Poll::Ready(Some(n));
         }
         let mut wake = WakeList::new();
-        let poll = self.poll_recv_locked(&mut st, &mut wake, by, key, out, max, delivery, cx);
+        let poll = self.poll_recv_locked(&mut st, &mut wake, how, key, out, cx);
         drop(st);
         wake.wake();
         budget.spent_if(poll.is_ready());
         poll
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn poll_recv_locked(
         &self,
         st: &mut State<T>,
         wake: &mut WakeList,
-        by: RecvBy,
+        how: RecvHow,
         key: &mut Option<usize>,
         out: &mut impl Extend<T>,
-        max: usize,
-        delivery: Delivery,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
+        let RecvHow { by, max, delivery } = how;
         let mut served = false;
         if let Some(k) = *key {
             let list = st.recv_list(by);
