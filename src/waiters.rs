@@ -248,9 +248,15 @@ impl<V> fmt::Debug for WaiterList<V> {
 
 /// Wakers collected under the lock and woken after it is released, so that
 /// no waker (user code) runs while the lock is held.
+///
+/// The first two are kept in place: a queue operation that frees a slot and
+/// queues an item typically wakes a sender and a receiver, which must not
+/// cost an allocation. Filled in order: `second` is `None` while `first`
+/// is, and `rest` empty while `second` is.
 #[derive(Default)]
 pub(crate) struct WakeList {
     first: Option<Waker>,
+    second: Option<Waker>,
     rest: Vec<Waker>,
 }
 
@@ -258,13 +264,17 @@ impl WakeList {
     pub(crate) const fn new() -> Self {
         Self {
             first: None,
+            second: None,
             rest: Vec::new(),
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Waker) {
         if self.first.is_none() {
             self.first = Some(waker);
+        } else if self.second.is_none() {
+            self.second = Some(waker);
         } else {
             self.rest.push(waker);
         }
@@ -272,22 +282,33 @@ impl WakeList {
 
     /// Wakes everything collected. Call with the lock released.
     ///
-    /// Inlined check: most operations collect nothing (`rest` is only used
-    /// once `first` is taken).
+    /// Inlined check: most operations collect nothing, and then there is
+    /// nothing to drop either (filled in order).
     #[inline]
     pub(crate) fn wake(self) {
         if self.first.is_some() {
             self.wake_all();
+        } else {
+            debug_assert!(self.second.is_none() && self.rest.capacity() == 0);
+            std::mem::forget(self);
         }
     }
 
     #[inline(never)]
     fn wake_all(self) {
-        if let Some(w) = self.first {
+        let Self {
+            first,
+            second,
+            rest,
+        } = self;
+        if let Some(w) = first {
             w.wake();
         }
-        for w in self.rest {
+        if let Some(w) = second {
             w.wake();
+        }
+        if !rest.is_empty() {
+            rest.into_iter().for_each(Waker::wake);
         }
     }
 }
@@ -335,5 +356,32 @@ mod tests {
             list.remove(k);
         }
         assert_eq!(list.allocated(), 1);
+    }
+
+    #[test]
+    fn wake_list_wakes_every_waker_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::task::Wake;
+
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        for n in [0, 1, 2, 3, 6] {
+            let counts: Vec<_> = (0..n)
+                .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+                .collect();
+            let mut wake = WakeList::new();
+            for c in &counts {
+                wake.push(Waker::from(Arc::clone(c)));
+            }
+            wake.wake();
+            for c in &counts {
+                assert_eq!(c.0.load(Ordering::SeqCst), 1);
+            }
+        }
     }
 }

@@ -3,12 +3,14 @@
 //!
 //! Every operation takes the lock once, changes the state, restores the
 //! invariants below with [`State::rebalance`], collects the wakers to wake and
-//! wakes them after unlocking. Because each waiter checks and registers under
+//! wakes them after unlocking. The common `send` and receive (nobody to
+//! wake, no registration) skip the wake list and restore only what they can
+//! have broken. Because each waiter checks and registers under
 //! the same lock that producers and consumers use to change the state, a
 //! wakeup cannot fall between a waiter's check and its registration.
 
 use std::collections::VecDeque;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::error::TrySendError;
 use super::stats::QueueStats;
@@ -77,6 +79,25 @@ pub(crate) struct State<T> {
     pub(crate) sent: u64,
     /// Items ever taken out by receivers (`shutdown` does not count).
     pub(crate) received: u64,
+}
+
+/// What a receive asks for.
+#[derive(Clone, Copy)]
+struct RecvHow {
+    by: RecvBy,
+    /// At most this many items (at least 1 is taken).
+    max: usize,
+    delivery: Delivery,
+}
+
+/// What becomes of the items a receive takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Finished on delivery (`recv`, `recv_many`, the `Stream`): `join()`
+    /// does not wait for them.
+    Done,
+    /// Each one a live `Job` (`recv_job`), unfinished until it drops.
+    Job,
 }
 
 /// What a registration in `send_waiters` waits for.
@@ -231,53 +252,68 @@ impl<T> Chan<T> {
         kind: SendKind,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        let mut out_of_budget = false;
-        let poll = self.with(|st, wake| {
-            if let Some(k) = *key {
-                let state = st.send_waiters.state(k);
-                if state == SlotState::Waiting {
-                    st.send_waiters.set_waker(k, cx.waker());
-                    return Poll::Pending;
-                }
-                if !spend_budget(cx) {
-                    out_of_budget = true;
-                    return Poll::Pending;
-                }
-                *key = None;
-                return if state == SlotState::Notified {
-                    st.send_waiters.remove(k);
-                    Poll::Ready(Ok(()))
-                } else {
-                    Poll::Ready(Err(st.send_waiters.remove(k)))
-                };
-            }
-            if (st.closed || st.has_space()) && !spend_budget(cx) {
-                out_of_budget = true;
+        let budget = ready!(Budget::take(cx));
+        let mut st = self.lock();
+        let poll = Self::poll_send_locked(&mut st, key, item, kind, cx);
+        // Only an accepted item can leave I2 to restore.
+        if st.receivers_to_wake() {
+            Self::wake_receivers_and_unlock(st);
+        } else {
+            drop(st);
+        }
+        budget.spent_if(poll.is_ready());
+        poll
+    }
+
+    fn poll_send_locked(
+        st: &mut State<T>,
+        key: &mut Option<usize>,
+        item: &mut Option<T>,
+        kind: SendKind,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Option<T>>> {
+        if let Some(k) = *key {
+            let state = st.send_waiters.state(k);
+            if state == SlotState::Waiting {
+                st.send_waiters.set_waker(k, cx.waker());
                 return Poll::Pending;
             }
-            if st.closed {
-                return Poll::Ready(Err(item.take()));
-            }
-            if st.has_space() {
-                match kind {
-                    SendKind::Reserve => st.reserved += 1,
-                    SendKind::Item => {
-                        if let Some(v) = item.take() {
-                            st.accept(v, wake);
-                        }
+            *key = None;
+            return if state == SlotState::Notified {
+                st.send_waiters.remove(k);
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Ready(Err(st.send_waiters.remove(k)))
+            };
+        }
+        if st.closed {
+            return Poll::Ready(Err(item.take()));
+        }
+        if st.has_space() {
+            match kind {
+                SendKind::Reserve => st.reserved += 1,
+                SendKind::Item => {
+                    if let Some(v) = item.take() {
+                        st.queue.push_back(v);
+                        st.sent += 1;
                     }
                 }
-                return Poll::Ready(Ok(()));
             }
-            // I1: no free slot, so parking cannot miss one; whoever frees a
-            // slot grants it to the head of `send_waiters` under this lock.
-            *key = Some(st.send_waiters.push_back(cx.waker(), item.take()));
-            Poll::Pending
-        });
-        if out_of_budget {
-            yield_for_budget(cx);
+            return Poll::Ready(Ok(()));
         }
-        poll
+        // I1: no free slot, so parking cannot miss one; whoever frees a
+        // slot grants it to the head of `send_waiters` under this lock.
+        *key = Some(st.send_waiters.push_back(cx.waker(), item.take()));
+        Poll::Pending
+    }
+
+    /// Restores I2 after items were queued, waking after unlocking.
+    #[inline(never)]
+    fn wake_receivers_and_unlock(mut st: MutexGuard<'_, State<T>>) {
+        let mut wake = WakeList::new();
+        st.wake_receivers_slow(&mut wake);
+        drop(st);
+        wake.wake();
     }
 
     /// Withdraws a send/reserve registration (drop or timeout). A granted
@@ -324,13 +360,13 @@ impl<T> Chan<T> {
         &self,
         out: &mut impl Extend<T>,
         max: usize,
-        track: bool,
+        delivery: Delivery,
     ) -> Result<usize, bool> {
         self.with(|st, wake| {
             if st.queue.is_empty() {
                 return Err(st.drained());
             }
-            Ok(self.take(st, out, max, track, wake))
+            Ok(self.take(st, out, max, delivery, wake))
         })
     }
 
@@ -341,10 +377,15 @@ impl<T> Chan<T> {
         key: &mut Option<usize>,
         out: &mut impl Extend<T>,
         max: usize,
-        track: bool,
+        delivery: Delivery,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.poll_recv_by(RecvBy::Future, key, out, max, track, cx)
+        let how = RecvHow {
+            by: RecvBy::Future,
+            max,
+            delivery,
+        };
+        self.poll_recv_by(how, key, out, cx)
     }
 
     /// Polls a `Receiver`'s `Stream` for one item, its registration in
@@ -355,61 +396,94 @@ impl<T> Chan<T> {
         out: &mut impl Extend<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        self.poll_recv_by(RecvBy::Stream, key, out, 1, false, cx)
+        let how = RecvHow {
+            by: RecvBy::Stream,
+            max: 1,
+            delivery: Delivery::Done,
+        };
+        self.poll_recv_by(how, key, out, cx)
     }
 
     fn poll_recv_by(
         &self,
-        by: RecvBy,
+        how: RecvHow,
         key: &mut Option<usize>,
         out: &mut impl Extend<T>,
-        max: usize,
-        track: bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        let mut out_of_budget = false;
-        let poll = self.with(|st, wake| {
-            let mut served = false;
-            if let Some(k) = *key {
-                let list = st.recv_list(by);
-                if list.state(k) == SlotState::Waiting {
-                    // I2: every queued item is promised to a woken receiver
-                    // ahead of us, so there is nothing for us yet.
-                    list.set_waker(k, cx.waker());
-                    return Poll::Pending;
-                }
+        let budget = ready!(Budget::take(cx));
+        let mut st = self.lock();
+        if key.is_none() && !st.queue.is_empty() {
+            // The common case: an item for a receiver not in line. Taking
+            // items keeps I2 (`recv_notified >= queue.len()`) and leaves
+            // `closed` and `reserved` alone, so only parked senders (I1)
+            // and `join()` can have something to learn.
+            let n = self.move_out(&mut st, out, how.max, how.delivery);
+            if st.send_waiters.has_waiting() || st.join_waiters.has_waiting() {
+                self.after_take_and_unlock(st);
+            } else {
+                drop(st);
             }
-            if (!st.queue.is_empty() || st.drained()) && !spend_budget(cx) {
-                // Yield, keeping a wakeup we were given.
-                out_of_budget = true;
+            budget.spent_if(true);
+            return Poll::Ready(Some(n));
+        }
+        let mut wake = WakeList::new();
+        let poll = self.poll_recv_locked(&mut st, &mut wake, how, key, out, cx);
+        drop(st);
+        wake.wake();
+        budget.spent_if(poll.is_ready());
+        poll
+    }
+
+    fn poll_recv_locked(
+        &self,
+        st: &mut State<T>,
+        wake: &mut WakeList,
+        how: RecvHow,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
+        let RecvHow { by, max, delivery } = how;
+        let mut served = false;
+        if let Some(k) = *key {
+            let list = st.recv_list(by);
+            if list.state(k) == SlotState::Waiting {
+                // I2: every queued item is promised to a woken receiver
+                // ahead of us, so there is nothing for us yet.
+                list.set_waker(k, cx.waker());
                 return Poll::Pending;
             }
-            if let Some(k) = *key {
-                *key = None;
-                st.remove_recv(k, by);
-                served = true;
-            }
-            if !st.queue.is_empty() {
-                return Poll::Ready(Some(self.take(st, out, max, track, wake)));
-            }
-            if st.drained() {
-                return Poll::Ready(None);
-            }
-            // Empty, and open or awaiting a permit's item: park. A receiver
-            // that was woken and lost its item to a competitor keeps its
-            // place at the front.
-            let list = st.recv_list(by);
-            *key = Some(if served {
-                list.push_front(cx.waker(), None)
-            } else {
-                list.push_back(cx.waker(), None)
-            });
-            Poll::Pending
-        });
-        if out_of_budget {
-            yield_for_budget(cx);
+            *key = None;
+            st.remove_recv(k, by);
+            served = true;
         }
-        poll
+        if !st.queue.is_empty() {
+            return Poll::Ready(Some(self.take(st, out, max, delivery, wake)));
+        }
+        if st.drained() {
+            return Poll::Ready(None);
+        }
+        // Empty, and open or awaiting a permit's item: park. A receiver
+        // that was woken and lost its item to a competitor keeps its
+        // place at the front.
+        let list = st.recv_list(by);
+        *key = Some(if served {
+            list.push_front(cx.waker(), None)
+        } else {
+            list.push_back(cx.waker(), None)
+        });
+        Poll::Pending
+    }
+
+    /// The rest of [`take`](Self::take) for the fast path, waking after
+    /// unlocking.
+    #[inline(never)]
+    fn after_take_and_unlock(&self, mut st: MutexGuard<'_, State<T>>) {
+        let mut wake = WakeList::new();
+        self.after_take(&mut st, &mut wake);
+        drop(st);
+        wake.wake();
     }
 
     /// Withdraws a receive registration. A receiver that had been woken
@@ -487,15 +561,30 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Moves up to `max` items into `out`; with `track` they become live
-    /// `Job`s, otherwise they are finished on delivery.
+    /// Moves up to `max` items into `out`, delivered as `delivery` says,
+    /// and restores the invariants.
     fn take(
         &self,
         st: &mut State<T>,
         out: &mut impl Extend<T>,
         max: usize,
-        track: bool,
+        delivery: Delivery,
         wake: &mut WakeList,
+    ) -> usize {
+        let n = self.move_out(st, out, max, delivery);
+        self.after_take(st, wake);
+        n
+    }
+
+    /// Moves up to `max` items (at least one is queued) into `out` and
+    /// counts them.
+    #[inline]
+    fn move_out(
+        &self,
+        st: &mut State<T>,
+        out: &mut impl Extend<T>,
+        max: usize,
+        delivery: Delivery,
     ) -> usize {
         let n = max.max(1).min(st.queue.len());
         if n == 1 {
@@ -504,17 +593,22 @@ impl<T> Chan<T> {
             out.extend(st.queue.drain(..n));
         }
         st.received += n as u64;
-        if track {
+        if delivery == Delivery::Job {
             // Only written under the lock: no RMW needed.
             let handed = self.track.handed.load(Ordering::Relaxed);
             let handed = handed.wrapping_add(n) & !JOINING;
             self.track.handed.store(handed, Ordering::Release);
         }
+        n
+    }
+
+    /// Grants the slots a take freed and wakes `join()` if it emptied the
+    /// queue with no `Job` alive.
+    fn after_take(&self, st: &mut State<T>, wake: &mut WakeList) {
         st.rebalance(wake);
         if st.queue.is_empty() && st.join_waiters.has_waiting() {
             st.wake_joiners_if_idle(self.live_jobs(), wake);
         }
-        n
     }
 
     /// Polls a `closed()` or a `join()`.
@@ -617,36 +711,32 @@ impl<T> Chan<T> {
     }
 }
 
-/// Spends one unit of tokio's cooperative budget on an operation that is
-/// about to complete, so that a task that always finds items (or space)
-/// still yields to the runtime now and then. Returns false when the budget
-/// is used up: the caller then returns `Pending` without changing anything
-/// and, after unlocking, calls [`yield_for_budget`]. Only completing
-/// operations spend budget: one that parks anyway needs no forced yield on
-/// top. Outside a tokio runtime the budget is unlimited.
+/// One unit of tokio's cooperative budget, taken before the lock by every
+/// `send`, `reserve` and receive, so that a task that always finds items (or
+/// space) still yields to the runtime now and then (as `tokio::sync::mpsc`
+/// does). Out of budget, [`Budget::take`] is `Pending` and has the runtime
+/// poll the task again once its budget is refilled; the operation has not
+/// looked at the queue, so it has changed nothing (a registration keeps its
+/// place and a wakeup it was given). Outside a tokio runtime the budget is
+/// unlimited.
 ///
-/// Called under the lock: it only touches a thread-local (no waker).
-#[inline]
-fn spend_budget(cx: &mut Context<'_>) -> bool {
-    if !tokio::task::coop::has_budget_remaining() {
-        return false;
-    }
-    if let Poll::Ready(restore) = tokio::task::coop::poll_proceed(cx) {
-        restore.made_progress();
-        // After `made_progress` its drop restores nothing; skip the call.
-        std::mem::forget(restore);
-    }
-    true
-}
+/// Taken outside the lock: it reads a thread-local and may hand the task's
+/// waker to the runtime, which must not happen under the lock.
+struct Budget(tokio::task::coop::RestoreOnPending);
 
-/// Has the runtime poll the task again once its budget is refilled (after
-/// [`spend_budget`] said no). Called with the lock released, as it hands
-/// the task's waker to the runtime.
-fn yield_for_budget(cx: &mut Context<'_>) {
-    if tokio::task::coop::poll_proceed(cx).is_ready() {
-        // The budget cannot have grown since `spend_budget` on this thread;
-        // if it did, make sure the task is polled again anyway.
-        cx.waker().wake_by_ref();
+impl Budget {
+    #[inline]
+    fn take(cx: &mut Context<'_>) -> Poll<Self> {
+        tokio::task::coop::poll_proceed(cx).map(Budget)
+    }
+
+    /// Keeps the unit spent if the operation completed; one that parks
+    /// gives it back (it yields anyway).
+    #[inline]
+    fn spent_if(self, completed: bool) {
+        if completed {
+            self.0.made_progress();
+        }
     }
 }
 
@@ -733,11 +823,16 @@ impl<T> State<T> {
     /// has one, and every `Stream` registration if they do not suffice.
     #[inline]
     fn wake_receivers(&mut self, wake: &mut WakeList) {
-        if self.recv_notified < self.queue.len()
-            && (self.recv_waiters.has_waiting() || self.stream_waiters.has_waiting())
-        {
+        if self.receivers_to_wake() {
             self.wake_receivers_slow(wake);
         }
+    }
+
+    /// Whether I2 needs a receiver woken.
+    #[inline]
+    fn receivers_to_wake(&self) -> bool {
+        self.recv_notified < self.queue.len()
+            && (self.recv_waiters.has_waiting() || self.stream_waiters.has_waiting())
     }
 
     #[inline(never)]
@@ -785,7 +880,7 @@ mod tests {
             let mut key = None;
             let mut out = Vec::new();
             assert!(
-                chan.poll_recv_into(&mut key, &mut out, 1, false, &mut cx)
+                chan.poll_recv_into(&mut key, &mut out, 1, Delivery::Done, &mut cx)
                     .is_pending()
             );
             chan.cancel_recv(key.unwrap());
@@ -796,7 +891,7 @@ mod tests {
                 let mut key = None;
                 let mut out = Vec::new();
                 assert!(
-                    chan.poll_recv_into(&mut key, &mut out, 1, false, &mut cx)
+                    chan.poll_recv_into(&mut key, &mut out, 1, Delivery::Done, &mut cx)
                         .is_pending()
                 );
                 key.unwrap()

@@ -10,7 +10,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 use tokio::time::Instant;
 
-use super::chan::{Chan, EventKind, SendKind, Withdrawn};
+use super::chan::{Chan, Delivery, EventKind, SendKind, Withdrawn};
 use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::job::Job;
 use super::permit::Permit;
@@ -272,10 +272,10 @@ impl<'a, T> Recv<'a, T> {
         }
     }
 
-    fn poll_item(&mut self, track: bool, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    fn poll_item(&mut self, delivery: Delivery, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let w = &mut self.waiter;
         let mut one = One(None);
-        ready!(w.chan.poll_recv_into(&mut w.key, &mut one, 1, track, cx));
+        ready!(w.chan.poll_recv_into(&mut w.key, &mut one, 1, delivery, cx));
         Poll::Ready(one.0)
     }
 }
@@ -285,7 +285,7 @@ impl<T> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         self.get_mut()
-            .poll_item(false, cx)
+            .poll_item(Delivery::Done, cx)
             .map(|o| o.ok_or(RecvError))
     }
 }
@@ -323,7 +323,7 @@ impl<T> Future for RecvJob<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = self.project().inner;
-        let item = ready!(inner.poll_item(true, cx));
+        let item = ready!(inner.poll_item(Delivery::Job, cx));
         let chan = inner.waiter.chan;
         Poll::Ready(item.map(|v| Job::new(v, Arc::clone(chan))).ok_or(RecvError))
     }
@@ -417,7 +417,10 @@ impl<T> Future for RecvMany<'_, '_, T> {
         }
         let w = this.waiter;
         let (buf, limit) = (this.buf, *this.limit);
-        let n = ready!(w.chan.poll_recv_into(&mut w.key, *buf, limit, false, cx));
+        let n = ready!(
+            w.chan
+                .poll_recv_into(&mut w.key, *buf, limit, Delivery::Done, cx)
+        );
         Poll::Ready(n.unwrap_or(0))
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::stream::{FusedStream, Stream};
 
-use super::chan::Chan;
+use super::chan::{Chan, Delivery};
 use super::common::shared_methods;
 use super::error::{RecvError, TryRecvError};
 use super::future::{One, Recv, RecvJob, RecvMany, RecvTimeout};
@@ -56,12 +56,18 @@ impl<T> Receiver<T> {
 
     /// Withdraws the `Stream`'s registration before this handle waits in
     /// another way, so that one handle never stands in line twice.
+    #[inline]
     fn withdraw_stream(&self) {
         if self.stream_key.load(Ordering::Relaxed) != NO_KEY {
-            let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
-            if k != NO_KEY {
-                self.chan.cancel_recv_stream(k);
-            }
+            self.withdraw_stream_slow();
+        }
+    }
+
+    #[cold]
+    fn withdraw_stream_slow(&self) {
+        let k = self.stream_key.swap(NO_KEY, Ordering::Relaxed);
+        if k != NO_KEY {
+            self.chan.cancel_recv_stream(k);
         }
     }
 
@@ -99,6 +105,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.recv().await.is_err()); // the sender is gone
     /// # }
     /// ```
+    #[inline]
     pub fn recv(&self) -> Recv<'_, T> {
         self.withdraw_stream();
         Recv::new(&self.chan)
@@ -123,7 +130,7 @@ impl<T> Receiver<T> {
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut one = One(None);
-        match self.chan.try_recv_into(&mut one, 1, false) {
+        match self.chan.try_recv_into(&mut one, 1, Delivery::Done) {
             Ok(_) => Ok(one.0.expect("one item was taken")),
             Err(true) => Err(TryRecvError::Closed),
             Err(false) => Err(TryRecvError::Empty),

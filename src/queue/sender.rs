@@ -71,6 +71,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv().await, Ok(2));
     /// # }
     /// ```
+    #[inline]
     pub fn send(&self, item: T) -> SendFuture<'_, T> {
         SendFuture::new(&self.chan, item)
     }
