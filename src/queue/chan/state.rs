@@ -1,0 +1,190 @@
+//! The state under the lock, the invariants I1 (senders) and I2
+//! (receivers) it keeps whenever the lock is released, and the methods that
+//! restore them after a change: [`State::rebalance`] and the pieces it is
+//! made of, and [`State::close`].
+
+use std::collections::VecDeque;
+
+use super::recv::RecvBy;
+use crate::waiters::{SlotState, WaiterList, WakeList};
+
+/// Everything the lock protects.
+///
+/// Invariants, true whenever the lock is released:
+/// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
+///   and has no free slot (`queue.len() + reserved == capacity`).
+/// - I2 (receivers): if `recv_waiters` or `stream_waiters` has a parked
+///   waiter, the queue is open or a reserved slot is outstanding (see
+///   [`State::drained`]), and every queued item is already promised to a
+///   woken receiving future (`recv_notified >= queue.len()`).
+///
+/// So nobody sleeps while there is something they could do, and a woken
+/// waiter that stalls (is neither polled nor dropped) holds no slot and no
+/// item: the next item or slot goes to the next waiter.
+pub(crate) struct State<T> {
+    /// Accepted items, oldest first.
+    pub(crate) queue: VecDeque<T>,
+    /// Maximum of `queue.len() + reserved`; `None` for unbounded.
+    pub(crate) capacity: Option<usize>,
+    /// Slots held by granted [`Permit`](crate::queue::Permit)s (and by `Notified`
+    /// reserve waiters that have not collected theirs yet).
+    pub(crate) reserved: usize,
+    /// Set once, never cleared.
+    pub(crate) closed: bool,
+    /// Live `Sender` handles; the last one dropping closes the queue.
+    pub(crate) senders: usize,
+    /// Live `Receiver` handles; the last one dropping closes the queue.
+    pub(crate) receivers: usize,
+    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
+    /// served FIFO: the head gets the next free slot, its item moved straight
+    /// into the queue.
+    pub(crate) send_waiters: WaiterList<T>,
+    /// Blocked receiving futures, served FIFO.
+    pub(crate) recv_waiters: WaiterList<()>,
+    /// Receiving futures woken by an item (or close) that have not yet
+    /// polled or dropped their registration.
+    pub(crate) recv_notified: usize,
+    /// Registrations of receivers polled as a `Stream`. A `next()` future
+    /// can be dropped without the handle noticing, leaving its registration
+    /// behind, so their wakeups are never promises: an item that no parked
+    /// receiving future is woken for wakes all of them, and they do not
+    /// count in `recv_notified`.
+    pub(crate) stream_waiters: WaiterList<()>,
+    /// `closed()` futures, all woken on close.
+    pub(crate) close_waiters: WaiterList<()>,
+    /// `join()` futures, all woken when the queue is empty and no `Job` is
+    /// alive. [`JOINING`](super::track::JOINING) is set while it holds any registration.
+    pub(crate) join_waiters: WaiterList<()>,
+    /// Items ever queued (see [`QueueStats`](crate::queue::QueueStats)); plain counters, as the lock
+    /// is held wherever they change.
+    pub(crate) sent: u64,
+    /// Items ever taken out by receivers (`shutdown` does not count).
+    pub(crate) received: u64,
+}
+
+impl<T> State<T> {
+    pub(crate) fn has_space(&self) -> bool {
+        match self.capacity {
+            None => true,
+            Some(cap) => self.queue.len() + self.reserved < cap,
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        !self.has_space()
+    }
+
+    /// Queues an accepted item. The caller checked `has_space`, so I1 holds;
+    /// only I2 may need a receiver woken.
+    pub(super) fn accept(&mut self, item: T, wake: &mut WakeList) {
+        self.queue.push_back(item);
+        self.sent += 1;
+        self.wake_receivers(wake);
+    }
+
+    /// Restores I1 (grant free slots to parked senders, FIFO) and I2.
+    /// Inlined: with nobody parked it is a few loads and compares.
+    #[inline]
+    pub(super) fn rebalance(&mut self, wake: &mut WakeList) {
+        if self.send_waiters.has_waiting() && self.has_space() {
+            self.grant_slots(wake);
+        }
+        self.wake_receivers(wake);
+        if self.closed && self.reserved == 0 && self.recv_waiters.has_waiting() {
+            // The last outstanding permit after close was used or given
+            // back: receivers parked for its item are done (or get it).
+            self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+            self.stream_waiters.notify_all(SlotState::Notified, wake);
+        }
+    }
+
+    /// Grants free slots to parked senders, FIFO (the slow half of I1).
+    #[inline(never)]
+    fn grant_slots(&mut self, wake: &mut WakeList) {
+        while self.has_space() {
+            let Some(k) = self.send_waiters.notify_front(wake) else {
+                break;
+            };
+            match self.send_waiters.take_value(k) {
+                Some(item) => {
+                    self.queue.push_back(item);
+                    self.sent += 1;
+                }
+                None => self.reserved += 1,
+            }
+        }
+    }
+
+    /// Closed, empty, and no reserved slot that a `Permit` (which cannot
+    /// fail) may still fill: receivers get `RecvError`. A permit's item
+    /// queued after close is drained like any other, never stranded.
+    pub(crate) fn drained(&self) -> bool {
+        self.closed && self.queue.is_empty() && self.reserved == 0
+    }
+
+    pub(super) fn recv_list(&mut self, by: RecvBy) -> &mut WaiterList<()> {
+        match by {
+            RecvBy::Future => &mut self.recv_waiters,
+            RecvBy::Stream => &mut self.stream_waiters,
+        }
+    }
+
+    /// Frees a receive registration; a future's that had been woken gives
+    /// its wakeup back (the caller's `rebalance` passes it on if still
+    /// needed).
+    pub(super) fn remove_recv(&mut self, key: usize, by: RecvBy) {
+        let list = self.recv_list(by);
+        let woken = list.state(key) != SlotState::Waiting;
+        list.remove(key);
+        if woken && by == RecvBy::Future {
+            self.recv_notified -= 1;
+        }
+    }
+
+    /// Restores I2: wakes parked receiving futures until every queued item
+    /// has one, and every `Stream` registration if they do not suffice.
+    #[inline]
+    fn wake_receivers(&mut self, wake: &mut WakeList) {
+        if self.receivers_to_wake() {
+            self.wake_receivers_slow(wake);
+        }
+    }
+
+    /// Whether I2 needs a receiver woken.
+    #[inline]
+    pub(super) fn receivers_to_wake(&self) -> bool {
+        self.recv_notified < self.queue.len()
+            && (self.recv_waiters.has_waiting() || self.stream_waiters.has_waiting())
+    }
+
+    #[inline(never)]
+    pub(super) fn wake_receivers_slow(&mut self, wake: &mut WakeList) {
+        while self.recv_notified < self.queue.len() {
+            if self.recv_waiters.notify_front(wake).is_none() {
+                self.stream_waiters.notify_all(SlotState::Notified, wake);
+                break;
+            }
+            self.recv_notified += 1;
+        }
+    }
+
+    /// Wakes every `join()` if nothing is unfinished (`jobs` live jobs).
+    pub(super) fn wake_joiners_if_idle(&mut self, jobs: usize, wake: &mut WakeList) {
+        if jobs == 0 && self.queue.is_empty() {
+            self.join_waiters.notify_all(SlotState::Notified, wake);
+        }
+    }
+
+    pub(super) fn close(&mut self, wake: &mut WakeList) -> bool {
+        if self.closed {
+            return false;
+        }
+        self.closed = true;
+        // Parked senders keep their items in their slots and take them back.
+        self.send_waiters.notify_all(SlotState::Closed, wake);
+        self.recv_notified += self.recv_waiters.notify_all(SlotState::Notified, wake);
+        self.stream_waiters.notify_all(SlotState::Notified, wake);
+        self.close_waiters.notify_all(SlotState::Notified, wake);
+        true
+    }
+}
