@@ -2,8 +2,8 @@
 //! counters and the waiter lists.
 //!
 //! Every operation takes the lock once, changes the state, restores the
-//! invariants I1 and I2 (see [`State`]) with [`State::rebalance`], collects the wakers to wake and
-//! wakes them after unlocking. The common `send` and receive (nobody to
+//! invariants I1 and I2 (see [`State`]) with [`State::rebalance`], collects
+//! the wakers to wake and wakes them after unlocking. The common `send` and receive (nobody to
 //! wake, no registration) skip the wake list and restore only what they can
 //! have broken. Because each waiter checks and registers under
 //! the same lock that producers and consumers use to change the state, a

@@ -26,8 +26,8 @@ pub(crate) struct State<T> {
     pub(crate) queue: VecDeque<T>,
     /// Maximum of `queue.len() + reserved`; `None` for unbounded.
     pub(crate) capacity: Option<usize>,
-    /// Slots held by granted [`Permit`](crate::queue::Permit)s (and by `Notified`
-    /// reserve waiters that have not collected theirs yet).
+    /// Slots held by granted [`Permit`](crate::queue::Permit)s (and by
+    /// `Notified` reserve waiters that have not collected theirs yet).
     pub(crate) reserved: usize,
     /// Set once, never cleared.
     pub(crate) closed: bool,
@@ -53,10 +53,11 @@ pub(crate) struct State<T> {
     /// `closed()` futures, all woken on close.
     pub(crate) close_waiters: WaiterList<()>,
     /// `join()` futures, all woken when the queue is empty and no `Job` is
-    /// alive. [`JOINING`](super::track::JOINING) is set while it holds any registration.
+    /// alive. [`JOINING`](super::track::JOINING) is set while it holds any
+    /// registration.
     pub(crate) join_waiters: WaiterList<()>,
-    /// Items ever queued (see [`QueueStats`](crate::queue::QueueStats)); plain counters, as the lock
-    /// is held wherever they change.
+    /// Items ever queued (see [`QueueStats`](crate::queue::QueueStats));
+    /// plain counters, as the lock is held wherever they change.
     pub(crate) sent: u64,
     /// Items ever taken out by receivers (`shutdown` does not count).
     pub(crate) received: u64,
