@@ -2,17 +2,20 @@
 //! counters and the waiter lists.
 //!
 //! Every operation takes the lock once, changes the state, restores the
-//! invariants I1 and I2 (see [`State`]) with [`State::rebalance`], collects
-//! the wakers to wake and wakes them after unlocking. The common `send` and receive (nobody to
-//! wake, no registration) skip the wake list and restore only what they can
-//! have broken. Because each waiter checks and registers under
-//! the same lock that producers and consumers use to change the state, a
-//! wakeup cannot fall between a waiter's check and its registration.
+//! invariants I1 and I2 (stated on [`State`]) with [`State::rebalance`],
+//! collects the wakers to wake and wakes them after unlocking. The common
+//! `send` and receive (nobody to wake, no registration) skip the wake list
+//! and restore only what they can have broken. Because each waiter checks
+//! and registers under the same lock that producers and consumers use to
+//! change the state, a wakeup cannot fall between a waiter's check and its
+//! registration.
 //!
-//! One concept per submodule: [`state`] owns invariants I1 and I2 and the
-//! methods that restore them; [`send`] and [`recv`] are the two sides'
-//! operations; [`track`] owns the work-tracking counters and the `join()`
-//! wakeup protocol; [`budget`] is tokio's cooperative budget.
+//! One concept per submodule: [`state`] holds the methods of [`State`] that
+//! restore I1 and I2; [`send`] and [`recv`] are the two sides' operations;
+//! [`track`] owns the work-tracking counters and the `join()` wakeup
+//! protocol; [`budget`] is tokio's cooperative budget. `Chan` and `State`
+//! stay here, so that all their methods share one codegen unit as they did
+//! before the split (see [`state`]).
 
 mod budget;
 mod recv;
@@ -30,8 +33,62 @@ use crate::waiters::{WaiterList, WakeList};
 
 pub(crate) use self::recv::Delivery;
 pub(crate) use self::send::{SendKind, Withdrawn};
-pub(crate) use self::state::State;
 pub(crate) use self::track::EventKind;
+
+/// Everything the lock protects.
+///
+/// Invariants, true whenever the lock is released:
+/// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
+///   and has no free slot (`queue.len() + reserved == capacity`).
+/// - I2 (receivers): if `recv_waiters` or `stream_waiters` has a parked
+///   waiter, the queue is open or a reserved slot is outstanding (see
+///   [`State::drained`]), and every queued item is already promised to a
+///   woken receiving future (`recv_notified >= queue.len()`).
+///
+/// So nobody sleeps while there is something they could do, and a woken
+/// waiter that stalls (is neither polled nor dropped) holds no slot and no
+/// item: the next item or slot goes to the next waiter.
+pub(crate) struct State<T> {
+    /// Accepted items, oldest first.
+    pub(crate) queue: VecDeque<T>,
+    /// Maximum of `queue.len() + reserved`; `None` for unbounded.
+    pub(crate) capacity: Option<usize>,
+    /// Slots held by granted [`Permit`](super::Permit)s (and by `Notified`
+    /// reserve waiters that have not collected theirs yet).
+    pub(crate) reserved: usize,
+    /// Set once, never cleared.
+    pub(crate) closed: bool,
+    /// Live `Sender` handles; the last one dropping closes the queue.
+    pub(crate) senders: usize,
+    /// Live `Receiver` handles; the last one dropping closes the queue.
+    pub(crate) receivers: usize,
+    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
+    /// served FIFO: the head gets the next free slot, its item moved straight
+    /// into the queue.
+    pub(crate) send_waiters: WaiterList<T>,
+    /// Blocked receiving futures, served FIFO.
+    pub(crate) recv_waiters: WaiterList<()>,
+    /// Receiving futures woken by an item (or close) that have not yet
+    /// polled or dropped their registration.
+    pub(crate) recv_notified: usize,
+    /// Registrations of receivers polled as a `Stream`. A `next()` future
+    /// can be dropped without the handle noticing, leaving its registration
+    /// behind, so their wakeups are never promises: an item that no parked
+    /// receiving future is woken for wakes all of them, and they do not
+    /// count in `recv_notified`.
+    pub(crate) stream_waiters: WaiterList<()>,
+    /// `closed()` futures, all woken on close.
+    pub(crate) close_waiters: WaiterList<()>,
+    /// `join()` futures, all woken when the queue is empty and no `Job` is
+    /// alive. [`JOINING`](track::JOINING) is set while it holds any
+    /// registration.
+    pub(crate) join_waiters: WaiterList<()>,
+    /// Items ever queued (see [`QueueStats`]); plain counters, as the lock
+    /// is held wherever they change.
+    pub(crate) sent: u64,
+    /// Items ever taken out by receivers (`shutdown` does not count).
+    pub(crate) received: u64,
+}
 
 /// The shared core; handles hold it in an `Arc`.
 ///

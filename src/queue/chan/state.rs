@@ -1,67 +1,15 @@
-//! The state under the lock, the invariants I1 (senders) and I2
-//! (receivers) it keeps whenever the lock is released, and the methods that
-//! restore them after a change: [`State::rebalance`] and the pieces it is
-//! made of, and [`State::close`].
+//! The methods of [`State`] that restore its invariants I1 (senders) and I2
+//! (receivers), stated on [`State`], after a change: [`State::rebalance`]
+//! and the pieces it is made of, and [`State::close`].
+//!
+//! `State` itself is defined in the parent module, beside `Chan`: generic
+//! methods are compiled in the codegen unit of their self type's module, so
+//! this keeps `State`'s methods in the same unit as `Chan`'s callers, where
+//! the non-`#[inline]` ones could be inlined before the split.
 
-use std::collections::VecDeque;
-
+use super::State;
 use super::recv::RecvBy;
 use crate::waiters::{SlotState, WaiterList, WakeList};
-
-/// Everything the lock protects.
-///
-/// Invariants, true whenever the lock is released:
-/// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
-///   and has no free slot (`queue.len() + reserved == capacity`).
-/// - I2 (receivers): if `recv_waiters` or `stream_waiters` has a parked
-///   waiter, the queue is open or a reserved slot is outstanding (see
-///   [`State::drained`]), and every queued item is already promised to a
-///   woken receiving future (`recv_notified >= queue.len()`).
-///
-/// So nobody sleeps while there is something they could do, and a woken
-/// waiter that stalls (is neither polled nor dropped) holds no slot and no
-/// item: the next item or slot goes to the next waiter.
-pub(crate) struct State<T> {
-    /// Accepted items, oldest first.
-    pub(crate) queue: VecDeque<T>,
-    /// Maximum of `queue.len() + reserved`; `None` for unbounded.
-    pub(crate) capacity: Option<usize>,
-    /// Slots held by granted [`Permit`](crate::queue::Permit)s (and by
-    /// `Notified` reserve waiters that have not collected theirs yet).
-    pub(crate) reserved: usize,
-    /// Set once, never cleared.
-    pub(crate) closed: bool,
-    /// Live `Sender` handles; the last one dropping closes the queue.
-    pub(crate) senders: usize,
-    /// Live `Receiver` handles; the last one dropping closes the queue.
-    pub(crate) receivers: usize,
-    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
-    /// served FIFO: the head gets the next free slot, its item moved straight
-    /// into the queue.
-    pub(crate) send_waiters: WaiterList<T>,
-    /// Blocked receiving futures, served FIFO.
-    pub(crate) recv_waiters: WaiterList<()>,
-    /// Receiving futures woken by an item (or close) that have not yet
-    /// polled or dropped their registration.
-    pub(crate) recv_notified: usize,
-    /// Registrations of receivers polled as a `Stream`. A `next()` future
-    /// can be dropped without the handle noticing, leaving its registration
-    /// behind, so their wakeups are never promises: an item that no parked
-    /// receiving future is woken for wakes all of them, and they do not
-    /// count in `recv_notified`.
-    pub(crate) stream_waiters: WaiterList<()>,
-    /// `closed()` futures, all woken on close.
-    pub(crate) close_waiters: WaiterList<()>,
-    /// `join()` futures, all woken when the queue is empty and no `Job` is
-    /// alive. [`JOINING`](super::track::JOINING) is set while it holds any
-    /// registration.
-    pub(crate) join_waiters: WaiterList<()>,
-    /// Items ever queued (see [`QueueStats`](crate::queue::QueueStats));
-    /// plain counters, as the lock is held wherever they change.
-    pub(crate) sent: u64,
-    /// Items ever taken out by receivers (`shutdown` does not count).
-    pub(crate) received: u64,
-}
 
 impl<T> State<T> {
     pub(crate) fn has_space(&self) -> bool {
