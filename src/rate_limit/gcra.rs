@@ -5,14 +5,15 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::clock::Timebase;
 use super::line::Line;
 use super::stats::Counters;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
 ///
-/// Times are nanoseconds since `origin` (a tokio `Instant`, so a paused test
-/// clock drives the limiter too).
+/// Times are nanoseconds since the zero of `timebase` (the tokio clock by
+/// default, so a paused test clock drives the limiter too).
 #[derive(Debug)]
 pub(crate) struct Inner {
     /// Theoretical arrival time (GCRA): the instant at which the limiter
@@ -33,8 +34,8 @@ pub(crate) struct Inner {
     tolerance: AtomicU64,
     /// The burst (most permits available at once), kept for errors and Debug.
     burst: AtomicU32,
-    /// Time zero of `tat`.
-    origin: Instant,
+    /// The clock, and time zero of `tat`.
+    timebase: Timebase,
     /// Sum of the permits asked for by waiters still waiting in `line`.
     /// Non-zero iff one is (every waiter asks for at least one), so the
     /// lock-free fast paths read it to avoid overtaking queued waiters.
@@ -48,16 +49,23 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn new(permits: u32, per: Duration) -> Self {
+    /// The permit interval of `permits` per `per`, in whole nanoseconds
+    /// (at least 1).
+    pub(crate) fn interval_of(permits: u32, per: Duration) -> u64 {
         let interval = (per.as_nanos() / u128::from(permits)).clamp(1, u128::from(u64::MAX));
-        let interval = u64::try_from(interval).unwrap_or(u64::MAX);
+        u64::try_from(interval).unwrap_or(u64::MAX)
+    }
+
+    /// A fresh limiter (burst 1, whole burst available) granting one permit
+    /// per `interval` nanoseconds on `timebase`.
+    pub(crate) fn new(interval: u64, timebase: Timebase) -> Self {
         Self {
             tat: AtomicU64::new(0),
             granted: std::sync::atomic::AtomicU64::new(0),
             interval,
             tolerance: AtomicU64::new(interval),
             burst: AtomicU32::new(1),
-            origin: Instant::now(),
+            timebase,
             queued: AtomicU64::new(0),
             line: Mutex::new(Line::new()),
             counters: Counters::default(),
@@ -84,32 +92,32 @@ impl Inner {
         Duration::from_nanos(self.interval)
     }
 
+    /// The interval in nanoseconds.
+    pub(crate) fn interval_nanos(&self) -> u64 {
+        self.interval
+    }
+
     /// How much of a queued waiter's lateness is credited to it (see
     /// [`try_take_as_of`](Self::try_take_as_of)): one tick of tokio's timer.
     /// Bounded, so that waiters whose task was not polled for a long time do
     /// not come back with a burst for all of it.
     pub(crate) const LATENESS_CREDIT: u64 = 1_000_000;
 
-    /// Now, in nanoseconds since `origin`: one clock read (the dominant cost
-    /// of every check), then `u64` arithmetic only.
+    /// Now, in nanoseconds since time zero (see [`Timebase::now`]).
     #[inline]
     pub(crate) fn now(&self) -> u64 {
-        let since = Instant::now().saturating_duration_since(self.origin);
-        since
-            .as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(since.subsec_nanos()))
+        self.timebase.now()
     }
 
-    /// Time zero of the nanosecond times.
+    /// Time zero as a tokio instant, for errors.
     #[inline]
     pub(crate) fn origin(&self) -> Instant {
-        self.origin
+        self.timebase.tokio_origin()
     }
 
-    /// The time `nanos` after `origin`.
+    /// The tokio instant for a timer due at time `nanos`.
     pub(crate) fn instant(&self, nanos: u64) -> Instant {
-        crate::timeout::saturating_instant(self.origin, Duration::from_nanos(nanos))
+        self.timebase.timer_deadline(nanos)
     }
 
     /// Whether waiters are queued (the fast paths must not overtake them).
@@ -241,17 +249,6 @@ impl Inner {
 
 /// What the keyed limiter (`keyed.rs`) needs from one key's state.
 impl Inner {
-    /// `t` in nanoseconds since `origin`, so that one clock read serves
-    /// several limiters.
-    #[inline]
-    pub(crate) fn nanos_at(&self, t: Instant) -> u64 {
-        let since = t.saturating_duration_since(self.origin);
-        since
-            .as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(since.subsec_nanos()))
-    }
-
     /// How far `tat` runs ahead of `now`: 0 iff the whole burst is
     /// available, as in a fresh limiter.
     #[inline]
@@ -266,7 +263,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn inner(interval: u64, tolerance: u64, tat: u64) -> Inner {
-        let inner = Inner::new(1, Duration::from_secs(1));
+        let inner = Inner::new(1, Timebase::new(super::super::LimiterClock::Tokio));
         Inner {
             interval,
             tolerance: AtomicU64::new(tolerance),

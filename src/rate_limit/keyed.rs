@@ -10,10 +10,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use tokio::time::Instant;
 
+use super::clock::Timebase;
+use super::gcra::Inner;
 use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
-use super::{AcquireOwned, NotUntil, RateLimiter};
+use super::{AcquireOwned, LimiterClock, NotUntil, RateLimiter};
 use crate::loom::Mutex;
 
 /// Keys remembered unless `max_keys` says otherwise.
@@ -73,16 +74,22 @@ pub struct KeyedRateLimiter<K> {
     shared: Arc<Shared<K>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Config {
     permits: u32,
     per: Duration,
     burst: u32,
     max_keys: usize,
+    clock: LimiterClock,
 }
 
 struct Shared<K> {
     config: Config,
+    /// The clock every key's limiter reads, with one time zero for all of
+    /// them: a call reads it once, before it takes a shard's lock.
+    timebase: Timebase,
+    /// Every key's permit interval, in nanoseconds.
+    interval: u64,
     /// Hashes a key once per call: the high bits pick its shard, and the
     /// shard's map reuses the hash.
     hasher: RandomState,
@@ -146,6 +153,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             per,
             burst: 1,
             max_keys: DEFAULT_MAX_KEYS,
+            clock: LimiterClock::Tokio,
         })
     }
 
@@ -164,6 +172,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             .collect();
         Self {
             shared: Arc::new(Shared {
+                timebase: Timebase::new(config.clock.clone()),
+                interval: Inner::interval_of(config.permits, config.per),
                 config,
                 hasher: RandomState::new(),
                 shards,
@@ -209,7 +219,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         );
         Self::with(Config {
             burst,
-            ..self.shared.config
+            ..self.shared.config.clone()
         })
     }
 
@@ -248,7 +258,42 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         assert!(n > 0, "KeyedRateLimiter::max_keys: n must be at least 1");
         Self::with(Config {
             max_keys: n,
-            ..self.shared.config
+            ..self.shared.config.clone()
+        })
+    }
+
+    /// Reads `clock` instead of tokio's, for every key: see
+    /// [`LimiterClock`] for the trade (with feature `fast-clock`,
+    /// [`LimiterClock::fast`] makes a check cheaper but does not follow
+    /// `tokio::time::pause`).
+    ///
+    /// Call it while building the limiter: it returns a new limiter with
+    /// no keys, which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// [`LimiterClock::Tokio`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::{KeyedRateLimiter, LimiterClock};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1)).clock(LimiterClock::Tokio);
+    /// limiter.try_acquire(&"key").unwrap();
+    /// assert!(limiter.try_acquire(&"key").is_err());
+    /// tokio::time::sleep(Duration::from_secs(1)).await;
+    /// limiter.try_acquire(&"key").unwrap();
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn clock(self, clock: LimiterClock) -> Self {
+        Self::with(Config {
+            clock,
+            ..self.shared.config.clone()
         })
     }
 
@@ -282,9 +327,9 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// # }
     /// ```
     pub fn acquire(&self, key: &K) -> KeyedAcquire {
-        let now = Instant::now();
+        let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config, now);
+        let i = shard.get_or_insert(key, &self.shared, now);
         let limiter = shard.entries[i].limiter.clone();
         shard.sweep(now, 1, 1);
         drop(shard);
@@ -316,15 +361,14 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// # }
     /// ```
     pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
-        let now = Instant::now();
+        let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config, now);
+        let i = shard.get_or_insert(key, &self.shared, now);
         let inner = &*shard.entries[i].limiter.inner;
-        let nanos = inner.nanos_at(now);
         let result = if inner.has_waiters() {
-            Err(inner.earliest_behind_queue(1, nanos))
+            Err(inner.earliest_behind_queue(1, now))
         } else {
-            inner.try_take_one(nanos)
+            inner.try_take_one(now)
         };
         let result = result.map_err(|at| NotUntil::new(inner.origin(), at));
         shard.sweep(now, 1, 1);
@@ -396,15 +440,18 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// (the newest entry, not idle, may be swapped under the cursor by a
     /// removal, so it looks a little further), so that forgetting outpaces
     /// the creation of keys.
-    fn get_or_insert(&mut self, key: Borrowed<'_, K>, config: &Config, now: Instant) -> usize {
+    fn get_or_insert(&mut self, key: Borrowed<'_, K>, shared: &Shared<K>, now: u64) -> usize {
         if let Some(&i) = self.index.get(&key as &dyn Probe<K>) {
             return i;
         }
         self.sweep(now, INSERT_SWEEP_LOOKS, 2);
         if self.entries.len() >= self.cap {
-            self.evict_one();
+            self.evict_one(now);
         }
-        let limiter = RateLimiter::new(config.permits, config.per).burst(config.burst);
+        let limiter = RateLimiter {
+            inner: Arc::new(Inner::new(shared.interval, shared.timebase.clone())),
+        }
+        .burst(shared.config.burst);
         let i = self.entries.len();
         self.entries.push(Entry {
             key: key.key.clone(),
@@ -423,7 +470,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Sweeps on from the cursor: forgets idle entries and steps over the
     /// others, until it has forgotten `removals` or looked at `looks`.
-    fn sweep(&mut self, now: Instant, looks: usize, removals: usize) {
+    fn sweep(&mut self, now: u64, looks: usize, removals: usize) {
         let mut removed = 0;
         for _ in 0..looks {
             if self.entries.is_empty() || removed == removals {
@@ -444,18 +491,16 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Forgets the most idle of a few entries from the cursor on.
     #[cold]
-    fn evict_one(&mut self) {
+    fn evict_one(&mut self, now: u64) {
         let len = self.entries.len();
         if len == 0 {
             return;
         }
-        let now = Instant::now();
         let victim = (0..EVICTION_SAMPLE.min(len))
             .map(|k| (self.cursor + k) % len)
             .min_by_key(|&i| {
                 let entry = &self.entries[i];
-                let inner = &*entry.limiter.inner;
-                (entry.is_held(), inner.debt(inner.nanos_at(now)))
+                (entry.is_held(), entry.limiter.inner.debt(now))
             })
             .unwrap_or(0);
         self.remove(victim);
@@ -489,9 +534,8 @@ impl<K> Entry<K> {
 
     /// Whether forgetting this key changes nothing: nobody holds its
     /// limiter, and its whole burst is available, as in a fresh one.
-    fn is_idle(&self, now: Instant) -> bool {
-        let inner = &*self.limiter.inner;
-        !self.is_held() && inner.debt(inner.nanos_at(now)) == 0
+    fn is_idle(&self, now: u64) -> bool {
+        !self.is_held() && self.limiter.inner.debt(now) == 0
     }
 }
 
@@ -511,6 +555,7 @@ impl<K> fmt::Debug for KeyedRateLimiter<K> {
             .field("per", &config.per)
             .field("burst", &config.burst)
             .field("max_keys", &config.max_keys)
+            .field("clock", &config.clock)
             .finish_non_exhaustive()
     }
 }

@@ -74,6 +74,7 @@
 //! - `crawler` (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
 //! - `tour` (`cargo run --example tour`): the same against an in-memory site.
 
+mod clock;
 mod error;
 mod future;
 mod gcra;
@@ -87,12 +88,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use clock::LimiterClock;
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
 pub use keyed::{KeyedAcquire, KeyedRateLimiter};
 pub use stats::LimiterStats;
 pub use within::AcquireWithin;
 
+use self::clock::Timebase;
 use self::gcra::Inner;
 
 /// A rate limiter shared by all its clones.
@@ -167,7 +170,10 @@ impl RateLimiter {
             "RateLimiter::new: the period must not be zero"
         );
         Self {
-            inner: Arc::new(Inner::new(permits, per)),
+            inner: Arc::new(Inner::new(
+                Inner::interval_of(permits, per),
+                Timebase::new(LimiterClock::Tokio),
+            )),
         }
     }
 
@@ -238,6 +244,45 @@ impl RateLimiter {
             self.interval()
         );
         self
+    }
+
+    /// Reads `clock` instead of tokio's: see [`LimiterClock`] for the trade
+    /// (with feature `fast-clock`, [`LimiterClock::fast`] halves the cost
+    /// of a check but does not follow `tokio::time::pause`).
+    ///
+    /// Call it while building the limiter: it returns a fresh limiter (whole
+    /// burst available, counters at zero) with the same rate and burst,
+    /// which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// [`LimiterClock::Tokio`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::{LimiterClock, RateLimiter};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // The default clock: a paused tokio clock drives the limiter.
+    /// let limiter = RateLimiter::per_second(10).burst(2).clock(LimiterClock::Tokio);
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// tokio::time::sleep(limiter.interval()).await;
+    /// assert!(limiter.try_acquire().is_ok());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn clock(self, clock: LimiterClock) -> Self {
+        let old = &*self.inner;
+        let inner = Inner::new(old.interval_nanos(), Timebase::new(clock));
+        let fits = inner.set_burst(old.burst());
+        debug_assert!(fits, "the burst fitted with the same interval");
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Waits for one permit and takes it.
