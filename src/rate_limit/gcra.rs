@@ -135,29 +135,14 @@ impl Inner {
         self.try_take_as_of(permits, now, now)
     }
 
-    /// [`try_take`](Self::try_take) of one permit, in `u64` arithmetic:
-    /// the hot path of `try_acquire`, one load and (on success) one
-    /// compare-and-swap.
-    ///
-    /// Exact without `u128`: `tat.max(now) + interval` is computed with
-    /// `checked_add` (an overflow, 584 years from the origin, falls back to
-    /// the `u128` path), and `now + tolerance` saturates, which only errs
-    /// towards a limit beyond every representable `next`, where the exact
-    /// limit also lies.
+    /// [`try_take`](Self::try_take) of one permit: one load and (on
+    /// success) one compare-and-swap around [`decide_one`].
     #[inline]
     pub(crate) fn try_take_one(&self, now: u64) -> Result<(), u64> {
         let tolerance = self.tolerance.load(Ordering::Acquire);
-        let limit = now.saturating_add(tolerance);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let Some(next) = tat.max(now).checked_add(self.interval) else {
-                // 584 years from the origin: leave it to the exact path.
-                return self.try_take(1, now);
-            };
-            if next > limit {
-                // `next > now + tolerance >= tolerance`: no underflow.
-                return Err(next - tolerance);
-            }
+            let next = decide_one(tat, now, self.interval, tolerance)?;
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
@@ -178,19 +163,11 @@ impl Inner {
     /// `(now - arrival) / interval`, which the caller bounds to one tick.
     #[inline]
     pub(crate) fn try_take_as_of(&self, permits: u32, arrival: u64, now: u64) -> Result<(), u64> {
-        // In `u128`, so that a huge interval (a period of centuries) cannot
-        // saturate `next` down to the limit and let every take through.
         let cost = u128::from(self.interval) * u128::from(permits);
-        let tolerance = u128::from(self.tolerance.load(Ordering::Acquire));
+        let tolerance = self.tolerance.load(Ordering::Acquire);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let next = u128::from(tat.max(arrival)) + cost;
-            if next > u128::from(now) + tolerance {
-                return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
-            }
-            // `next <= now + tolerance`, so this clamp only bites beyond
-            // 584 years, and then by less than `now`.
-            let next = u64::try_from(next).unwrap_or(u64::MAX);
+            let next = decide(tat, arrival, now, cost, tolerance)?;
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
@@ -232,6 +209,49 @@ impl Inner {
     }
 }
 
+/// The GCRA decision: a take costing `cost` (permits × interval) of a
+/// request waiting since `arrival` (`<= now`) succeeds at `now` iff
+/// `max(tat, arrival) + cost <= now + tolerance`; then `Ok` holds the new
+/// `tat`, else `Err` the earliest time the take would succeed.
+///
+/// In `u128`, so that a huge interval (a period of centuries) cannot
+/// saturate the new `tat` down to the limit and let every take through.
+#[inline]
+pub(crate) fn decide(
+    tat: u64,
+    arrival: u64,
+    now: u64,
+    cost: u128,
+    tolerance: u64,
+) -> Result<u64, u64> {
+    let next = u128::from(tat.max(arrival)) + cost;
+    let tolerance = u128::from(tolerance);
+    if next > u128::from(now) + tolerance {
+        return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
+    }
+    // `next <= now + tolerance`, so this clamp only bites beyond 584 years,
+    // and then by less than `now`.
+    Ok(u64::try_from(next).unwrap_or(u64::MAX))
+}
+
+/// [`decide`] for one permit at `now`, in `u64` arithmetic.
+///
+/// Exact without `u128`: `tat.max(now) + interval` is computed with
+/// `checked_add` (an overflow, 584 years from the origin, falls back to
+/// [`decide`]), and `now + tolerance` saturates, which only errs towards a
+/// limit beyond every representable `next`, where the exact limit also lies.
+#[inline]
+pub(crate) fn decide_one(tat: u64, now: u64, interval: u64, tolerance: u64) -> Result<u64, u64> {
+    let Some(next) = tat.max(now).checked_add(interval) else {
+        return decide(tat, now, now, u128::from(interval), tolerance);
+    };
+    if next > now.saturating_add(tolerance) {
+        // `next > now + tolerance >= tolerance`: no underflow.
+        return Err(next - tolerance);
+    }
+    Ok(next)
+}
+
 /// Counting for `stats()`.
 impl Inner {
     /// Counts `permits` granted (after the compare-and-swap that took them).
@@ -254,6 +274,16 @@ impl Inner {
     #[inline]
     pub(crate) fn debt(&self, now: u64) -> u64 {
         self.tat.load(Ordering::Acquire).saturating_sub(now)
+    }
+
+    /// The GCRA state (see `tat`).
+    pub(crate) fn tat(&self) -> u64 {
+        self.tat.load(Ordering::Acquire)
+    }
+
+    /// Sets the GCRA state of a limiter nobody else uses yet.
+    pub(crate) fn set_tat(&self, tat: u64) {
+        self.tat.store(tat, Ordering::Release);
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use super::clock::Timebase;
-use super::gcra::Inner;
+use super::gcra::{Inner, decide_one};
 use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
 use super::{AcquireOwned, LimiterClock, NotUntil, RateLimiter};
 use crate::loom::Mutex;
@@ -90,6 +90,8 @@ struct Shared<K> {
     timebase: Timebase,
     /// Every key's permit interval, in nanoseconds.
     interval: u64,
+    /// `burst * interval` (see `gcra::Inner`).
+    tolerance: u64,
     /// Hashes a key once per call: the high bits pick its shard, and the
     /// shard's map reuses the hash.
     hasher: RandomState,
@@ -109,11 +111,20 @@ struct Shard<K> {
     cap: usize,
 }
 
+/// One key's state. Invariant: while `limiter` is `None`, `tat` is the
+/// key's GCRA state (read and written under the shard's lock, so a check
+/// needs no atomic of its own and touches this entry only); while it is
+/// `Some`, the limiter's state is the key's and `tat` is stale.
 struct Entry<K> {
     key: K,
     /// `key`'s hash by the limiter's hasher.
     hash: u64,
-    limiter: RateLimiter,
+    /// Theoretical arrival time (see `gcra::Inner`), on the shared time base.
+    tat: u64,
+    /// The key's full limiter (line of waiters, lock-free state), made by
+    /// the first `acquire` on the key and folded back into `tat` by the
+    /// first check that finds no acquire future left holding it.
+    limiter: Option<RateLimiter>,
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
@@ -170,10 +181,12 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
                 })
             })
             .collect();
+        let interval = Inner::interval_of(config.permits, config.per);
         Self {
             shared: Arc::new(Shared {
                 timebase: Timebase::new(config.clock.clone()),
-                interval: Inner::interval_of(config.permits, config.per),
+                interval,
+                tolerance: interval.saturating_mul(u64::from(config.burst)),
                 config,
                 hasher: RandomState::new(),
                 shards,
@@ -193,7 +206,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     ///
     /// # Panics
     ///
-    /// If `burst` is 0.
+    /// If `burst` is 0, or if `burst` × the interval is longer than the
+    /// limiter can count (about 584 years), as for [`RateLimiter::burst`].
     ///
     /// # Examples
     ///
@@ -217,6 +231,12 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             burst > 0,
             "KeyedRateLimiter::burst: the burst must be at least 1"
         );
+        let interval = Inner::interval_of(self.shared.config.permits, self.shared.config.per);
+        assert!(
+            interval.checked_mul(u64::from(burst)).is_some(),
+            "KeyedRateLimiter::burst: burst × interval ({burst} × {:?}) exceeds u64::MAX nanoseconds (about 584 years)",
+            Duration::from_nanos(interval)
+        );
         Self::with(Config {
             burst,
             ..self.shared.config.clone()
@@ -231,7 +251,9 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     ///
     /// # Default
     ///
-    /// 100,000 keys (a remembered key costs about 200 bytes plus the key).
+    /// 100,000 keys (a remembered key costs about 50 bytes plus two copies
+    /// of the key; one that has been waited on, a few hundred more until
+    /// its next check after the waiters are gone).
     ///
     /// # Panics
     ///
@@ -329,8 +351,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     pub fn acquire(&self, key: &K) -> KeyedAcquire {
         let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared, now);
-        let limiter = shard.entries[i].limiter.clone();
+        let i = shard.get_or_insert(key, now);
+        let limiter = shard.entries[i].limiter(&self.shared).clone();
         shard.sweep(now, 1, 1);
         drop(shard);
         KeyedAcquire {
@@ -363,16 +385,11 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
         let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared, now);
-        let inner = &*shard.entries[i].limiter.inner;
-        let result = if inner.has_waiters() {
-            Err(inner.earliest_behind_queue(1, now))
-        } else {
-            inner.try_take_one(now)
-        };
-        let result = result.map_err(|at| NotUntil::new(inner.origin(), at));
+        let i = shard.get_or_insert(key, now);
+        let result = shard.entries[i].try_take_one(&self.shared, now);
         shard.sweep(now, 1, 1);
-        result
+        drop(shard);
+        result.map_err(|at| NotUntil::new(self.shared.timebase.tokio_origin(), at))
     }
 
     /// The number of keys remembered now (at most
@@ -440,7 +457,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// (the newest entry, not idle, may be swapped under the cursor by a
     /// removal, so it looks a little further), so that forgetting outpaces
     /// the creation of keys.
-    fn get_or_insert(&mut self, key: Borrowed<'_, K>, shared: &Shared<K>, now: u64) -> usize {
+    fn get_or_insert(&mut self, key: Borrowed<'_, K>, now: u64) -> usize {
         if let Some(&i) = self.index.get(&key as &dyn Probe<K>) {
             return i;
         }
@@ -448,15 +465,13 @@ impl<K: Hash + Eq + Clone> Shard<K> {
         if self.entries.len() >= self.cap {
             self.evict_one(now);
         }
-        let limiter = RateLimiter {
-            inner: Arc::new(Inner::new(shared.interval, shared.timebase.clone())),
-        }
-        .burst(shared.config.burst);
         let i = self.entries.len();
+        // Time zero: the whole burst is available, as in a fresh limiter.
         self.entries.push(Entry {
             key: key.key.clone(),
             hash: key.hash,
-            limiter,
+            tat: 0,
+            limiter: None,
         });
         self.index.insert(
             Hashed {
@@ -500,7 +515,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
             .map(|k| (self.cursor + k) % len)
             .min_by_key(|&i| {
                 let entry = &self.entries[i];
-                (entry.is_held(), entry.limiter.inner.debt(now))
+                (entry.is_held(), entry.debt(now))
             })
             .unwrap_or(0);
         self.remove(victim);
@@ -529,15 +544,59 @@ impl<K> Entry<K> {
     /// Whether an acquire future (waiting or not yet polled) holds this
     /// key's limiter.
     fn is_held(&self) -> bool {
-        Arc::strong_count(&self.limiter.inner) > 1
+        self.limiter
+            .as_ref()
+            .is_some_and(|limiter| Arc::strong_count(&limiter.inner) > 1)
+    }
+
+    /// How far the key's state runs ahead of `now` (see `Inner::debt`).
+    fn debt(&self, now: u64) -> u64 {
+        match &self.limiter {
+            None => self.tat.saturating_sub(now),
+            Some(limiter) => limiter.inner.debt(now),
+        }
+    }
+
+    /// The key's full limiter, made from `tat` if it has none.
+    fn limiter(&mut self, shared: &Shared<K>) -> &RateLimiter {
+        self.limiter.get_or_insert_with(|| {
+            let inner = Inner::new(shared.interval, shared.timebase.clone());
+            inner.set_tat(self.tat);
+            RateLimiter {
+                inner: Arc::new(inner),
+            }
+            .burst(shared.config.burst)
+        })
+    }
+
+    /// `try_acquire` on this key at `now` (the shard locked): on `tat` if
+    /// no acquire future holds the key's limiter (folding the limiter back
+    /// into `tat` first), else on the limiter, behind its waiters. `Err`
+    /// holds the earliest time a permit is due.
+    #[inline]
+    fn try_take_one(&mut self, shared: &Shared<K>, now: u64) -> Result<(), u64> {
+        if let Some(limiter) = &self.limiter {
+            let inner = &*limiter.inner;
+            if Arc::strong_count(&limiter.inner) > 1 {
+                return if inner.has_waiters() {
+                    Err(inner.earliest_behind_queue(1, now))
+                } else {
+                    inner.try_take_one(now)
+                };
+            }
+            // Nobody else holds it, so nobody waits on it: its state is
+            // all there is, and the shard's lock keeps it still.
+            self.tat = inner.tat();
+            self.limiter = None;
+        }
+        self.tat = decide_one(self.tat, now, shared.interval, shared.tolerance)?;
+        Ok(())
     }
 
     /// Whether forgetting this key changes nothing: nobody holds its
     /// limiter, and its whole burst is available, as in a fresh one.
     fn is_idle(&self, now: u64) -> bool {
-        // The state first: a busy key is told by its state's cache line,
-        // which the key's own calls keep warm, without the Arc's header.
-        self.limiter.inner.debt(now) == 0 && !self.is_held()
+        self.debt(now) == 0 && !self.is_held()
     }
 }
 
