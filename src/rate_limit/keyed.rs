@@ -21,6 +21,7 @@ use crate::loom::Mutex;
 const DEFAULT_MAX_KEYS: usize = 100_000;
 /// Shards (each its own lock) at most; fewer for small `max_keys`.
 const MAX_SHARDS: usize = 16;
+const _: () = assert!(MAX_SHARDS.is_power_of_two());
 /// Keys per shard below which a limiter uses fewer shards.
 const MIN_KEYS_PER_SHARD: usize = 256;
 /// Entries a call that adds a key looks at (for two idle ones to forget).
@@ -169,7 +170,14 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     }
 
     fn with(config: Config) -> Self {
-        let shards = (config.max_keys / MIN_KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        // A power of two, so that a key's shard is a mask of its hash, not
+        // a division.
+        let most = (config.max_keys / MIN_KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        let shards = if most.is_power_of_two() {
+            most
+        } else {
+            most.next_power_of_two() / 2
+        };
         let shards = (0..shards)
             .map(|i| {
                 let cap = config.max_keys / shards + usize::from(i < config.max_keys % shards);
@@ -445,7 +453,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         let shards = &self.shared.shards;
         let hash = self.shared.hasher.hash_one(key);
         // The high bits: the shard's map uses the low ones.
-        let i = usize::try_from(hash >> 32).unwrap_or(0) % shards.len();
+        let i = usize::try_from(hash >> 32).unwrap_or(0) & (shards.len() - 1);
         (crate::loom::lock(&shards[i]), Borrowed { hash, key })
     }
 }
