@@ -31,8 +31,10 @@ const EVICTION_SAMPLE: usize = 8;
 
 /// A rate limit per key: each key gets its own GCRA with the same rate and
 /// burst, and the same semantics as a [`RateLimiter`] (FIFO waiters per
-/// key, cancel-safe [`acquire`](Self::acquire), lock-free decisions once
-/// the key is found). Clones share every key's state.
+/// key, cancel-safe [`acquire`](Self::acquire)). A check is one short
+/// critical section on the key's shard (one of up to 16 locks), where the
+/// key's state sits beside the key until an `acquire` needs a line of
+/// waiters for it. Clones share every key's state.
 ///
 /// Memory is bounded without any help from the caller:
 ///

@@ -46,8 +46,12 @@
 //!   burst can ever allow is an [`InsufficientCapacity`] error.
 //! - **Cancel safe.** A dropped waiter gives its place in the queue up and
 //!   takes nothing from the rate.
-//! - It runs on tokio's clock ([`tokio::time::Instant`]), so tests on a
-//!   paused clock are exact and instant.
+//! - It runs on tokio's clock ([`tokio::time::Instant`]) by default, so
+//!   tests on a paused clock are exact and instant. Reading that clock is
+//!   most of what a check costs; with feature `fast-clock`,
+//!   [`.clock(LimiterClock::fast())`](RateLimiter::clock) reads the CPU's
+//!   counter instead (governor's clock), for hot paths whose tests do not
+//!   pause time (see [`LimiterClock`]).
 //!
 //! # Examples
 //!
