@@ -26,14 +26,12 @@
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::hint::black_box;
-use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
+use async_patterns::rate_limit::RateLimiter;
 use async_patterns::retry::{Backoff, RetryPolicy};
 use async_patterns::tower as ours;
 use criterion::{Criterion, criterion_group, criterion_main};
-use governor::{Quota, RateLimiter as Governor};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 const HUGE: u32 = 1_000_000_000;
