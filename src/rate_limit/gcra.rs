@@ -8,6 +8,7 @@ use tokio::time::Instant;
 use super::clock::Timebase;
 use super::line::Line;
 use super::stats::Counters;
+use super::tally::Tally;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
@@ -23,11 +24,6 @@ pub(crate) struct Inner {
     /// Only ever changed by compare-and-swap or `fetch_max`, so concurrent
     /// takers can never both spend the same capacity.
     tat: AtomicU64,
-    /// Permits ever granted, for `stats()`. Beside `tat` on purpose: a
-    /// grant has just won `tat`'s cache line with its compare-and-swap, so
-    /// this add costs no second line transfer between contending threads (a
-    /// counter on a line of its own doubled the contended cost).
-    granted: std::sync::atomic::AtomicU64,
     /// Nanoseconds between two permits at the steady rate (at least 1).
     interval: u64,
     /// `burst * interval`: how far ahead of real time `tat` may run.
@@ -44,8 +40,10 @@ pub(crate) struct Inner {
     /// Waiters in arrival order, served in that order by whoever polls
     /// first (see [`line`](super::line)).
     pub(super) line: Mutex<Line>,
-    /// Counters for `stats()`.
+    /// Counters for `stats()` of waits.
     pub(crate) counters: Counters,
+    /// Grants and refusals for `stats()`, counted per thread.
+    tally: Tally,
 }
 
 impl Inner {
@@ -61,7 +59,6 @@ impl Inner {
     pub(crate) fn new(interval: u64, timebase: Timebase) -> Self {
         Self {
             tat: AtomicU64::new(0),
-            granted: std::sync::atomic::AtomicU64::new(0),
             interval,
             tolerance: AtomicU64::new(interval),
             burst: AtomicU32::new(1),
@@ -69,6 +66,7 @@ impl Inner {
             queued: AtomicU64::new(0),
             line: Mutex::new(Line::new()),
             counters: Counters::default(),
+            tally: Tally::default(),
         }
     }
 
@@ -257,13 +255,18 @@ impl Inner {
     /// Counts `permits` granted (after the compare-and-swap that took them).
     #[inline]
     pub(crate) fn count_granted(&self, permits: u32) {
-        self.granted
-            .fetch_add(u64::from(permits), std::sync::atomic::Ordering::Relaxed);
+        self.tally.granted(u64::from(permits));
     }
 
-    /// Permits ever granted.
-    pub(crate) fn granted(&self) -> u64 {
-        self.granted.load(std::sync::atomic::Ordering::Relaxed)
+    /// Counts one refused request.
+    #[inline]
+    pub(crate) fn count_refused(&self) {
+        self.tally.refused();
+    }
+
+    /// `(granted, refused)` so far.
+    pub(crate) fn tallies(&self) -> (u64, u64) {
+        self.tally.sum()
     }
 }
 

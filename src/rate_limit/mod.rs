@@ -86,6 +86,7 @@ mod hashed;
 mod keyed;
 mod line;
 mod stats;
+mod tally;
 mod within;
 
 use std::fmt;
@@ -473,7 +474,7 @@ impl RateLimiter {
     pub fn try_acquire(&self) -> Result<(), NotUntil> {
         let taken = self.take_now();
         if taken.is_err() {
-            self.inner.counters.refused();
+            self.inner.count_refused();
         }
         taken
     }
@@ -517,7 +518,7 @@ impl RateLimiter {
     #[must_use]
     pub fn stats(&self) -> LimiterStats {
         let waiting = crate::loom::lock(&self.inner.line).in_use();
-        self.inner.counters.snapshot(self.inner.granted(), waiting)
+        self.inner.counters.snapshot(self.inner.tallies(), waiting)
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do
