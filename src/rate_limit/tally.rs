@@ -28,10 +28,15 @@ struct Slot {
 /// Per-thread counts of grants and refusals (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
-    slots: [Slot; SLOTS],
-    /// For threads without a slot of their own: many writers, `fetch_add`.
-    shared: Slot,
+    /// `slots[SHARED]` is for threads without a slot of their own: many
+    /// writers, `fetch_add`; every other slot has one writer.
+    slots: [Slot; SLOTS + 1],
 }
+
+/// The index of the slot shared by threads without one of their own.
+const SHARED: usize = SLOTS;
+/// The index of a thread that has not used a limiter yet.
+const UNCLAIMED: usize = usize::MAX;
 
 impl Tally {
     #[inline]
@@ -46,64 +51,34 @@ impl Tally {
 
     #[inline]
     fn add(&self, n: u64, counter: impl Fn(&Slot) -> &AtomicU64) {
-        match own_slot() {
-            Some(i) => {
-                // Slot `i` has no other writer while this thread lives (and
-                // the previous owner's last store happened before the index
-                // was freed), so a plain load and store add exactly.
-                let c = counter(&self.slots[i]);
-                c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
-            }
-            None => {
-                counter(&self.shared).fetch_add(n, Relaxed);
-            }
+        let i = own_slot();
+        let c = counter(&self.slots[i.min(SHARED)]);
+        if i < SHARED {
+            // Slot `i` has no other writer while this thread holds it (and
+            // the previous holder's last store happened before it gave the
+            // index back), so a plain load and store add exactly.
+            c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+        } else {
+            c.fetch_add(n, Relaxed);
         }
     }
 
     /// `(granted, refused)`: every count whose add happened before this
     /// call.
     pub(crate) fn sum(&self) -> (u64, u64) {
-        self.slots
-            .iter()
-            .chain([&self.shared])
-            .fold((0, 0), |(g, r), slot| {
-                (
-                    g.wrapping_add(slot.granted.load(Relaxed)),
-                    r.wrapping_add(slot.refused.load(Relaxed)),
-                )
-            })
+        self.slots.iter().fold((0, 0), |(g, r), slot| {
+            (
+                g.wrapping_add(slot.granted.load(Relaxed)),
+                r.wrapping_add(slot.refused.load(Relaxed)),
+            )
+        })
     }
 }
 
-/// Slot indexes below `NEXT` that threads have freed.
+/// Slot indexes below `NEXT` that threads have given back.
 static FREE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 /// Slot indexes never handed out start here.
 static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// This thread's claim on a slot index, given back when the thread exits.
-struct Claim(Cell<Option<Option<usize>>>);
-
-impl Claim {
-    fn index(&self) -> Option<usize> {
-        if let Some(index) = self.0.get() {
-            return index;
-        }
-        let index = free().pop().or_else(|| {
-            NEXT.fetch_update(Relaxed, Relaxed, |n| (n < SLOTS).then_some(n + 1))
-                .ok()
-        });
-        self.0.set(Some(index));
-        index
-    }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        if let Some(Some(index)) = self.0.get() {
-            free().push(index);
-        }
-    }
-}
 
 /// The free list, locked (a panic cannot leave it half-changed).
 fn free() -> MutexGuard<'static, Vec<usize>> {
@@ -111,13 +86,53 @@ fn free() -> MutexGuard<'static, Vec<usize>> {
 }
 
 thread_local! {
-    static CLAIM: Claim = const { Claim(Cell::new(None)) };
+    /// This thread's slot index: `UNCLAIMED` until its first count, then
+    /// its own slot or `SHARED`. No destructor, so reading it is one load.
+    static INDEX: Cell<usize> = const { Cell::new(UNCLAIMED) };
+    /// Gives this thread's own slot back when the thread exits.
+    static RELEASE: Release = const { Release(Cell::new(None)) };
 }
 
-/// This thread's slot index, if it has one (claimed on first use).
+/// This thread's slot index (claimed on first use).
 #[inline]
-fn own_slot() -> Option<usize> {
-    // `try_with` fails only while the thread's locals are being destroyed:
-    // then it counts in the shared slot.
-    CLAIM.try_with(Claim::index).ok().flatten()
+fn own_slot() -> usize {
+    match INDEX.get() {
+        UNCLAIMED => claim(),
+        i => i,
+    }
+}
+
+/// Takes a free slot index for this thread, if there is one, and arranges
+/// for it to be given back.
+#[cold]
+fn claim() -> usize {
+    let index = free().pop().or_else(|| {
+        NEXT.fetch_update(Relaxed, Relaxed, |n| (n < SLOTS).then_some(n + 1))
+            .ok()
+    });
+    let index = match index {
+        // If this thread's locals are being destroyed, the slot could not
+        // be given back: give it back now and share.
+        Some(i) if RELEASE.try_with(|r| r.0.set(Some(i))).is_err() => {
+            free().push(i);
+            SHARED
+        }
+        Some(i) => i,
+        None => SHARED,
+    };
+    INDEX.set(index);
+    index
+}
+
+/// Holds this thread's own slot index until the thread exits.
+struct Release(Cell<Option<usize>>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(i) = self.0.take() {
+            // Counts made after this (by other locals' destructors) share.
+            INDEX.set(SHARED);
+            free().push(i);
+        }
+    }
 }
