@@ -481,7 +481,7 @@ impl RateLimiter {
 
     /// `try_acquire` without counting a refusal (its callers decide whether
     /// one is).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_now(&self) -> Result<(), NotUntil> {
         let inner = &*self.inner;
         // One clock read per call; `NotUntil` turns its nanoseconds into an
