@@ -1,6 +1,6 @@
 //! Per-request overhead of the `tower` feature's layers against tower's own
-//! equivalents and a bare service, and `KeyedRateLimiter::try_acquire`
-//! against governor's keyed `check_key`.
+//! equivalents and a bare service. (The keyed limiter against governor's
+//! `check_key` is in `rate_limit.rs`, group `rate_limit_keyed`.)
 //!
 //! What each row times (per request, on a current-thread runtime, no
 //! network): `ready().await` then `call(x).await` on one `service_fn` that
@@ -20,12 +20,6 @@
 //! - `retry_budget/*`: the same with a retry budget, each paying in on
 //!   success: ours `.budget(Budget::new(0.1, 10))` vs tower's `Retry` with
 //!   a policy holding an `Arc<TpsBudget>` (tower's documented way).
-//! - `keyed/*`: one granted check per call, cycling over 1,000 keys
-//!   (already remembered), ours vs governor's `DefaultKeyedRateLimiter`.
-//!   1,000 per second per key with a burst no loop exhausts: each key's
-//!   state runs ahead of the clock, so ours never forgets it (at 10^9 per
-//!   second a key's state would equal a fresh one nanoseconds after each
-//!   take, and ours would forget and re-create it on every call).
 //!
 //! ```text
 //! cargo bench -p async-patterns-benches --bench tower -- --warm-up-time 1 --measurement-time 3
@@ -44,15 +38,13 @@
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::hint::black_box;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_patterns::rate_limit::{KeyedRateLimiter, RateLimiter};
+use async_patterns::rate_limit::RateLimiter;
 use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::tower as ours;
 use criterion::{Criterion, criterion_group};
-use governor::{Quota, RateLimiter as Governor};
 use tower::retry::budget::{Budget as _, TpsBudget};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
@@ -237,37 +229,7 @@ impl Rows for Counted {
     }
 }
 
-fn keyed(c: &mut Criterion) {
-    let mut group = c.benchmark_group("keyed");
-    group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(3));
-    let ours = KeyedRateLimiter::new(1_000, Duration::from_secs(1)).burst(HUGE);
-    let theirs = Governor::keyed(
-        Quota::per_second(NonZeroU32::new(1_000).unwrap())
-            .allow_burst(NonZeroU32::new(HUGE).unwrap()),
-    );
-    for key in 0..1_000_u64 {
-        ours.try_acquire(&key).unwrap();
-        theirs.check_key(&key).unwrap();
-    }
-    group.bench_function("async_patterns_try_acquire", |b| {
-        let mut key = 0_u64;
-        b.iter(|| {
-            key = (key + 1) % 1_000;
-            black_box(ours.try_acquire(&key).is_ok())
-        });
-    });
-    group.bench_function("governor_check_key", |b| {
-        let mut key = 0_u64;
-        b.iter(|| {
-            key = (key + 1) % 1_000;
-            black_box(theirs.check_key(&key).is_ok())
-        });
-    });
-    group.finish();
-}
-
-criterion_group!(benches, layers, keyed);
+criterion_group!(benches, layers);
 
 fn main() {
     if let Ok(name) = std::env::var("TOWER_BENCH_ROW") {

@@ -147,6 +147,47 @@ async fn a_waited_on_key_is_kept_even_when_idle() {
     assert!(limiter.try_acquire(&u32::MAX).is_err());
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_key_keeps_its_state_between_acquire_and_try_acquire() {
+    let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1)).burst(2);
+    limiter.try_acquire(&"a").unwrap();
+    // The acquire gives the key a line of waiters; its state carries over.
+    limiter.acquire(&"a").await;
+    assert_eq!(
+        limiter.try_acquire(&"a").unwrap_err().wait(),
+        Duration::from_secs(1)
+    );
+    advance(Duration::from_secs(1)).await;
+    // The future is gone: the check folds the state back, exactly.
+    limiter.try_acquire(&"a").unwrap();
+    assert!(limiter.try_acquire(&"a").is_err());
+    limiter.acquire(&"a").await;
+    assert_eq!(
+        limiter.try_acquire(&"a").unwrap_err().wait(),
+        Duration::from_secs(1)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn try_acquire_does_not_overtake_a_waiter_on_its_key() {
+    let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1));
+    limiter.try_acquire(&"a").unwrap();
+    let mut waiter = spawn(limiter.acquire(&"a"));
+    assert_pending!(waiter.poll());
+    advance(Duration::from_secs(1)).await;
+    // The permit is due, and the queued waiter gets it.
+    assert!(limiter.try_acquire(&"a").is_err());
+    assert_ready!(waiter.poll());
+    assert!(limiter.try_acquire(&"a").is_err());
+    assert!(limiter.try_acquire(&"b").is_ok());
+}
+
+#[test]
+#[should_panic(expected = "exceeds u64::MAX nanoseconds")]
+fn a_burst_beyond_the_clock_panics_when_built() {
+    let _ = KeyedRateLimiter::<u32>::new(1, Duration::from_secs(86_400)).burst(1_000_000);
+}
+
 #[test]
 #[should_panic(expected = "permits must be at least 1")]
 fn zero_permits_panics() {

@@ -558,3 +558,27 @@ async fn a_late_waiter_is_credited_at_most_one_millisecond() {
     assert_ready!(waiters[0].poll());
     assert_pending!(waiters[1].poll());
 }
+
+#[test]
+fn stats_count_exactly_across_many_threads() {
+    // More threads at once than there are per-thread slots, in waves, so
+    // that slots are shared, freed and reused.
+    let ok = RateLimiter::per_second(1_000_000_000).burst(1_000_000_000);
+    let refusing = RateLimiter::new(1, Duration::from_secs(3600));
+    refusing.try_acquire().unwrap();
+    for _wave in 0..3 {
+        std::thread::scope(|s| {
+            for _ in 0..12 {
+                s.spawn(|| {
+                    for _ in 0..1_000 {
+                        assert!(ok.try_acquire().is_ok());
+                        assert!(refusing.try_acquire().is_err());
+                    }
+                });
+            }
+        });
+    }
+    assert_eq!(ok.stats().granted, 36_000);
+    assert_eq!(refusing.stats().refused, 36_000);
+    assert_eq!(refusing.stats().granted, 1);
+}

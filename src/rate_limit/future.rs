@@ -227,7 +227,7 @@ impl<'a> AcquireN<'a> {
     pub(crate) fn new(limiter: &'a RateLimiter, n: u32) -> Self {
         let burst = limiter.inner.burst();
         let (waiter, error) = if n > burst {
-            limiter.inner.counters.refused();
+            limiter.inner.count_refused();
             (None, Some(InsufficientCapacity::new(n, burst)))
         } else if n == 0 {
             (None, None)

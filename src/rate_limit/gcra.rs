@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::clock::Timebase;
 use super::line::Line;
 use super::stats::Counters;
+use super::tally::Tally;
 use crate::loom::{AtomicU32, AtomicU64, Mutex, Ordering};
 
 /// The state every clone of a [`RateLimiter`](super::RateLimiter) shares.
 ///
-/// Times are nanoseconds since `origin` (a tokio `Instant`, so a paused test
-/// clock drives the limiter too).
+/// Times are nanoseconds since the zero of `timebase` (the tokio clock by
+/// default, so a paused test clock drives the limiter too).
 #[derive(Debug)]
 pub(crate) struct Inner {
     /// Theoretical arrival time (GCRA): the instant at which the limiter
@@ -22,19 +24,14 @@ pub(crate) struct Inner {
     /// Only ever changed by compare-and-swap or `fetch_max`, so concurrent
     /// takers can never both spend the same capacity.
     tat: AtomicU64,
-    /// Permits ever granted, for `stats()`. Beside `tat` on purpose: a
-    /// grant has just won `tat`'s cache line with its compare-and-swap, so
-    /// this add costs no second line transfer between contending threads (a
-    /// counter on a line of its own doubled the contended cost).
-    granted: std::sync::atomic::AtomicU64,
     /// Nanoseconds between two permits at the steady rate (at least 1).
     interval: u64,
     /// `burst * interval`: how far ahead of real time `tat` may run.
     tolerance: AtomicU64,
     /// The burst (most permits available at once), kept for errors and Debug.
     burst: AtomicU32,
-    /// Time zero of `tat`.
-    origin: Instant,
+    /// The clock, and time zero of `tat`.
+    timebase: Timebase,
     /// Sum of the permits asked for by waiters still waiting in `line`.
     /// Non-zero iff one is (every waiter asks for at least one), so the
     /// lock-free fast paths read it to avoid overtaking queued waiters.
@@ -43,24 +40,33 @@ pub(crate) struct Inner {
     /// Waiters in arrival order, served in that order by whoever polls
     /// first (see [`line`](super::line)).
     pub(super) line: Mutex<Line>,
-    /// Counters for `stats()`.
+    /// Counters for `stats()` of waits.
     pub(crate) counters: Counters,
+    /// Grants and refusals for `stats()`, counted per thread.
+    tally: Tally,
 }
 
 impl Inner {
-    pub(crate) fn new(permits: u32, per: Duration) -> Self {
+    /// The permit interval of `permits` per `per`, in whole nanoseconds
+    /// (at least 1).
+    pub(crate) fn interval_of(permits: u32, per: Duration) -> u64 {
         let interval = (per.as_nanos() / u128::from(permits)).clamp(1, u128::from(u64::MAX));
-        let interval = u64::try_from(interval).unwrap_or(u64::MAX);
+        u64::try_from(interval).unwrap_or(u64::MAX)
+    }
+
+    /// A fresh limiter (burst 1, whole burst available) granting one permit
+    /// per `interval` nanoseconds on `timebase`.
+    pub(crate) fn new(interval: u64, timebase: Timebase) -> Self {
         Self {
             tat: AtomicU64::new(0),
-            granted: std::sync::atomic::AtomicU64::new(0),
             interval,
             tolerance: AtomicU64::new(interval),
             burst: AtomicU32::new(1),
-            origin: Instant::now(),
+            timebase,
             queued: AtomicU64::new(0),
             line: Mutex::new(Line::new()),
             counters: Counters::default(),
+            tally: Tally::default(),
         }
     }
 
@@ -84,32 +90,32 @@ impl Inner {
         Duration::from_nanos(self.interval)
     }
 
+    /// The interval in nanoseconds.
+    pub(crate) fn interval_nanos(&self) -> u64 {
+        self.interval
+    }
+
     /// How much of a queued waiter's lateness is credited to it (see
     /// [`try_take_as_of`](Self::try_take_as_of)): one tick of tokio's timer.
     /// Bounded, so that waiters whose task was not polled for a long time do
     /// not come back with a burst for all of it.
     pub(crate) const LATENESS_CREDIT: u64 = 1_000_000;
 
-    /// Now, in nanoseconds since `origin`: one clock read (the dominant cost
-    /// of every check), then `u64` arithmetic only.
+    /// Now, in nanoseconds since time zero (see [`Timebase::now`]).
     #[inline]
     pub(crate) fn now(&self) -> u64 {
-        let since = Instant::now().saturating_duration_since(self.origin);
-        since
-            .as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(since.subsec_nanos()))
+        self.timebase.now()
     }
 
-    /// Time zero of the nanosecond times.
+    /// Time zero as a tokio instant, for errors.
     #[inline]
     pub(crate) fn origin(&self) -> Instant {
-        self.origin
+        self.timebase.tokio_origin()
     }
 
-    /// The time `nanos` after `origin`.
+    /// The tokio instant for a timer due at time `nanos`.
     pub(crate) fn instant(&self, nanos: u64) -> Instant {
-        crate::timeout::saturating_instant(self.origin, Duration::from_nanos(nanos))
+        self.timebase.timer_deadline(nanos)
     }
 
     /// Whether waiters are queued (the fast paths must not overtake them).
@@ -127,29 +133,14 @@ impl Inner {
         self.try_take_as_of(permits, now, now)
     }
 
-    /// [`try_take`](Self::try_take) of one permit, in `u64` arithmetic:
-    /// the hot path of `try_acquire`, one load and (on success) one
-    /// compare-and-swap.
-    ///
-    /// Exact without `u128`: `tat.max(now) + interval` is computed with
-    /// `checked_add` (an overflow, 584 years from the origin, falls back to
-    /// the `u128` path), and `now + tolerance` saturates, which only errs
-    /// towards a limit beyond every representable `next`, where the exact
-    /// limit also lies.
+    /// [`try_take`](Self::try_take) of one permit: one load and (on
+    /// success) one compare-and-swap around [`decide_one`].
     #[inline]
     pub(crate) fn try_take_one(&self, now: u64) -> Result<(), u64> {
         let tolerance = self.tolerance.load(Ordering::Acquire);
-        let limit = now.saturating_add(tolerance);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let Some(next) = tat.max(now).checked_add(self.interval) else {
-                // 584 years from the origin: leave it to the exact path.
-                return self.try_take(1, now);
-            };
-            if next > limit {
-                // `next > now + tolerance >= tolerance`: no underflow.
-                return Err(next - tolerance);
-            }
+            let next = decide_one(tat, now, self.interval, tolerance)?;
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
@@ -170,19 +161,11 @@ impl Inner {
     /// `(now - arrival) / interval`, which the caller bounds to one tick.
     #[inline]
     pub(crate) fn try_take_as_of(&self, permits: u32, arrival: u64, now: u64) -> Result<(), u64> {
-        // In `u128`, so that a huge interval (a period of centuries) cannot
-        // saturate `next` down to the limit and let every take through.
         let cost = u128::from(self.interval) * u128::from(permits);
-        let tolerance = u128::from(self.tolerance.load(Ordering::Acquire));
+        let tolerance = self.tolerance.load(Ordering::Acquire);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let next = u128::from(tat.max(arrival)) + cost;
-            if next > u128::from(now) + tolerance {
-                return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
-            }
-            // `next <= now + tolerance`, so this clamp only bites beyond
-            // 584 years, and then by less than `now`.
-            let next = u64::try_from(next).unwrap_or(u64::MAX);
+            let next = decide(tat, arrival, now, cost, tolerance)?;
             match self
                 .tat
                 .compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire)
@@ -224,39 +207,86 @@ impl Inner {
     }
 }
 
+/// The GCRA decision: a take costing `cost` (permits × interval) of a
+/// request waiting since `arrival` (`<= now`) succeeds at `now` iff
+/// `max(tat, arrival) + cost <= now + tolerance`; then `Ok` holds the new
+/// `tat`, else `Err` the earliest time the take would succeed.
+///
+/// In `u128`, so that a huge interval (a period of centuries) cannot
+/// saturate the new `tat` down to the limit and let every take through.
+#[inline]
+pub(crate) fn decide(
+    tat: u64,
+    arrival: u64,
+    now: u64,
+    cost: u128,
+    tolerance: u64,
+) -> Result<u64, u64> {
+    let next = u128::from(tat.max(arrival)) + cost;
+    let tolerance = u128::from(tolerance);
+    if next > u128::from(now) + tolerance {
+        return Err(u64::try_from(next - tolerance).unwrap_or(u64::MAX));
+    }
+    // `next <= now + tolerance`, so this clamp only bites beyond 584 years,
+    // and then by less than `now`.
+    Ok(u64::try_from(next).unwrap_or(u64::MAX))
+}
+
+/// [`decide`] for one permit at `now`, in `u64` arithmetic.
+///
+/// Exact without `u128`: `tat.max(now) + interval` is computed with
+/// `checked_add` (an overflow, 584 years from the origin, falls back to
+/// [`decide`]), and `now + tolerance` saturates, which only errs towards a
+/// limit beyond every representable `next`, where the exact limit also lies.
+#[inline]
+pub(crate) fn decide_one(tat: u64, now: u64, interval: u64, tolerance: u64) -> Result<u64, u64> {
+    let Some(next) = tat.max(now).checked_add(interval) else {
+        return decide(tat, now, now, u128::from(interval), tolerance);
+    };
+    if next > now.saturating_add(tolerance) {
+        // `next > now + tolerance >= tolerance`: no underflow.
+        return Err(next - tolerance);
+    }
+    Ok(next)
+}
+
 /// Counting for `stats()`.
 impl Inner {
     /// Counts `permits` granted (after the compare-and-swap that took them).
     #[inline]
     pub(crate) fn count_granted(&self, permits: u32) {
-        self.granted
-            .fetch_add(u64::from(permits), std::sync::atomic::Ordering::Relaxed);
+        self.tally.granted(u64::from(permits));
     }
 
-    /// Permits ever granted.
-    pub(crate) fn granted(&self) -> u64 {
-        self.granted.load(std::sync::atomic::Ordering::Relaxed)
+    /// Counts one refused request.
+    #[inline]
+    pub(crate) fn count_refused(&self) {
+        self.tally.refused();
+    }
+
+    /// `(granted, refused)` so far.
+    pub(crate) fn tallies(&self) -> (u64, u64) {
+        self.tally.sum()
     }
 }
 
 /// What the keyed limiter (`keyed.rs`) needs from one key's state.
 impl Inner {
-    /// `t` in nanoseconds since `origin`, so that one clock read serves
-    /// several limiters.
-    #[inline]
-    pub(crate) fn nanos_at(&self, t: Instant) -> u64 {
-        let since = t.saturating_duration_since(self.origin);
-        since
-            .as_secs()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(u64::from(since.subsec_nanos()))
-    }
-
     /// How far `tat` runs ahead of `now`: 0 iff the whole burst is
     /// available, as in a fresh limiter.
     #[inline]
     pub(crate) fn debt(&self, now: u64) -> u64 {
         self.tat.load(Ordering::Acquire).saturating_sub(now)
+    }
+
+    /// The GCRA state (see `tat`).
+    pub(crate) fn tat(&self) -> u64 {
+        self.tat.load(Ordering::Acquire)
+    }
+
+    /// Sets the GCRA state of a limiter nobody else uses yet.
+    pub(crate) fn set_tat(&self, tat: u64) {
+        self.tat.store(tat, Ordering::Release);
     }
 }
 
@@ -266,7 +296,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn inner(interval: u64, tolerance: u64, tat: u64) -> Inner {
-        let inner = Inner::new(1, Duration::from_secs(1));
+        let inner = Inner::new(1, Timebase::new(super::super::LimiterClock::Tokio));
         Inner {
             interval,
             tolerance: AtomicU64::new(tolerance),

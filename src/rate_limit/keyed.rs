@@ -10,16 +10,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
-use tokio::time::Instant;
 
+use super::clock::Timebase;
+use super::gcra::{Inner, decide_one};
 use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
-use super::{AcquireOwned, NotUntil, RateLimiter};
+use super::{AcquireOwned, LimiterClock, NotUntil, RateLimiter};
 use crate::loom::Mutex;
 
 /// Keys remembered unless `max_keys` says otherwise.
 const DEFAULT_MAX_KEYS: usize = 100_000;
 /// Shards (each its own lock) at most; fewer for small `max_keys`.
 const MAX_SHARDS: usize = 16;
+const _: () = assert!(MAX_SHARDS.is_power_of_two());
 /// Keys per shard below which a limiter uses fewer shards.
 const MIN_KEYS_PER_SHARD: usize = 256;
 /// Entries a call that adds a key looks at (for two idle ones to forget).
@@ -29,8 +31,10 @@ const EVICTION_SAMPLE: usize = 8;
 
 /// A rate limit per key: each key gets its own GCRA with the same rate and
 /// burst, and the same semantics as a [`RateLimiter`] (FIFO waiters per
-/// key, cancel-safe [`acquire`](Self::acquire), lock-free decisions once
-/// the key is found). Clones share every key's state.
+/// key, cancel-safe [`acquire`](Self::acquire)). A check is one short
+/// critical section on the key's shard (one of up to 16 locks), where the
+/// key's state sits beside the key until an `acquire` needs a line of
+/// waiters for it. Clones share every key's state.
 ///
 /// Memory is bounded without any help from the caller:
 ///
@@ -73,16 +77,24 @@ pub struct KeyedRateLimiter<K> {
     shared: Arc<Shared<K>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Config {
     permits: u32,
     per: Duration,
     burst: u32,
     max_keys: usize,
+    clock: LimiterClock,
 }
 
 struct Shared<K> {
     config: Config,
+    /// The clock every key's limiter reads, with one time zero for all of
+    /// them: a call reads it once, before it takes a shard's lock.
+    timebase: Timebase,
+    /// Every key's permit interval, in nanoseconds.
+    interval: u64,
+    /// `burst * interval` (see `gcra::Inner`).
+    tolerance: u64,
     /// Hashes a key once per call: the high bits pick its shard, and the
     /// shard's map reuses the hash.
     hasher: RandomState,
@@ -102,11 +114,20 @@ struct Shard<K> {
     cap: usize,
 }
 
+/// One key's state. Invariant: while `limiter` is `None`, `tat` is the
+/// key's GCRA state (read and written under the shard's lock, so a check
+/// needs no atomic of its own and touches this entry only); while it is
+/// `Some`, the limiter's state is the key's and `tat` is stale.
 struct Entry<K> {
     key: K,
     /// `key`'s hash by the limiter's hasher.
     hash: u64,
-    limiter: RateLimiter,
+    /// Theoretical arrival time (see `gcra::Inner`), on the shared time base.
+    tat: u64,
+    /// The key's full limiter (line of waiters, lock-free state), made by
+    /// the first `acquire` on the key and folded back into `tat` by the
+    /// first check that finds no acquire future left holding it.
+    limiter: Option<RateLimiter>,
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
@@ -146,11 +167,19 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             per,
             burst: 1,
             max_keys: DEFAULT_MAX_KEYS,
+            clock: LimiterClock::Tokio,
         })
     }
 
     fn with(config: Config) -> Self {
-        let shards = (config.max_keys / MIN_KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        // A power of two, so that a key's shard is a mask of its hash, not
+        // a division.
+        let most = (config.max_keys / MIN_KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        let shards = if most.is_power_of_two() {
+            most
+        } else {
+            most.next_power_of_two() / 2
+        };
         let shards = (0..shards)
             .map(|i| {
                 let cap = config.max_keys / shards + usize::from(i < config.max_keys % shards);
@@ -162,8 +191,12 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
                 })
             })
             .collect();
+        let interval = Inner::interval_of(config.permits, config.per);
         Self {
             shared: Arc::new(Shared {
+                timebase: Timebase::new(config.clock.clone()),
+                interval,
+                tolerance: interval.saturating_mul(u64::from(config.burst)),
                 config,
                 hasher: RandomState::new(),
                 shards,
@@ -183,7 +216,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     ///
     /// # Panics
     ///
-    /// If `burst` is 0.
+    /// If `burst` is 0, or if `burst` × the interval is longer than the
+    /// limiter can count (about 584 years), as for [`RateLimiter::burst`].
     ///
     /// # Examples
     ///
@@ -207,9 +241,15 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
             burst > 0,
             "KeyedRateLimiter::burst: the burst must be at least 1"
         );
+        let interval = Inner::interval_of(self.shared.config.permits, self.shared.config.per);
+        assert!(
+            interval.checked_mul(u64::from(burst)).is_some(),
+            "KeyedRateLimiter::burst: burst × interval ({burst} × {:?}) exceeds u64::MAX nanoseconds (about 584 years)",
+            Duration::from_nanos(interval)
+        );
         Self::with(Config {
             burst,
-            ..self.shared.config
+            ..self.shared.config.clone()
         })
     }
 
@@ -221,7 +261,9 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     ///
     /// # Default
     ///
-    /// 100,000 keys (a remembered key costs about 200 bytes plus the key).
+    /// 100,000 keys (a remembered key costs about 50 bytes plus two copies
+    /// of the key; one that has been waited on, a few hundred more until
+    /// its next check after the waiters are gone).
     ///
     /// # Panics
     ///
@@ -248,7 +290,42 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         assert!(n > 0, "KeyedRateLimiter::max_keys: n must be at least 1");
         Self::with(Config {
             max_keys: n,
-            ..self.shared.config
+            ..self.shared.config.clone()
+        })
+    }
+
+    /// Reads `clock` instead of tokio's, for every key: see
+    /// [`LimiterClock`] for the trade (with feature `fast-clock`,
+    /// [`LimiterClock::fast`] makes a check cheaper but does not follow
+    /// `tokio::time::pause`).
+    ///
+    /// Call it while building the limiter: it returns a new limiter with
+    /// no keys, which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// [`LimiterClock::Tokio`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use async_patterns::rate_limit::{KeyedRateLimiter, LimiterClock};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = KeyedRateLimiter::new(1, Duration::from_secs(1)).clock(LimiterClock::Tokio);
+    /// limiter.try_acquire(&"key").unwrap();
+    /// assert!(limiter.try_acquire(&"key").is_err());
+    /// tokio::time::sleep(Duration::from_secs(1)).await;
+    /// limiter.try_acquire(&"key").unwrap();
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn clock(self, clock: LimiterClock) -> Self {
+        Self::with(Config {
+            clock,
+            ..self.shared.config.clone()
         })
     }
 
@@ -282,10 +359,10 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// # }
     /// ```
     pub fn acquire(&self, key: &K) -> KeyedAcquire {
-        let now = Instant::now();
+        let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config, now);
-        let limiter = shard.entries[i].limiter.clone();
+        let i = shard.get_or_insert(key, now);
+        let limiter = shard.entries[i].limiter(&self.shared).clone();
         shard.sweep(now, 1, 1);
         drop(shard);
         KeyedAcquire {
@@ -316,19 +393,13 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
     /// # }
     /// ```
     pub fn try_acquire(&self, key: &K) -> Result<(), NotUntil> {
-        let now = Instant::now();
+        let now = self.shared.timebase.now();
         let (mut shard, key) = self.shard(key);
-        let i = shard.get_or_insert(key, &self.shared.config, now);
-        let inner = &*shard.entries[i].limiter.inner;
-        let nanos = inner.nanos_at(now);
-        let result = if inner.has_waiters() {
-            Err(inner.earliest_behind_queue(1, nanos))
-        } else {
-            inner.try_take_one(nanos)
-        };
-        let result = result.map_err(|at| NotUntil::new(inner.origin(), at));
+        let i = shard.get_or_insert(key, now);
+        let result = shard.entries[i].try_take_one(&self.shared, now);
         shard.sweep(now, 1, 1);
-        result
+        drop(shard);
+        result.map_err(|at| NotUntil::new(self.shared.timebase.tokio_origin(), at))
     }
 
     /// The number of keys remembered now (at most
@@ -384,7 +455,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         let shards = &self.shared.shards;
         let hash = self.shared.hasher.hash_one(key);
         // The high bits: the shard's map uses the low ones.
-        let i = usize::try_from(hash >> 32).unwrap_or(0) % shards.len();
+        let i = usize::try_from(hash >> 32).unwrap_or(0) & (shards.len() - 1);
         (crate::loom::lock(&shards[i]), Borrowed { hash, key })
     }
 }
@@ -396,20 +467,21 @@ impl<K: Hash + Eq + Clone> Shard<K> {
     /// (the newest entry, not idle, may be swapped under the cursor by a
     /// removal, so it looks a little further), so that forgetting outpaces
     /// the creation of keys.
-    fn get_or_insert(&mut self, key: Borrowed<'_, K>, config: &Config, now: Instant) -> usize {
+    fn get_or_insert(&mut self, key: Borrowed<'_, K>, now: u64) -> usize {
         if let Some(&i) = self.index.get(&key as &dyn Probe<K>) {
             return i;
         }
         self.sweep(now, INSERT_SWEEP_LOOKS, 2);
         if self.entries.len() >= self.cap {
-            self.evict_one();
+            self.evict_one(now);
         }
-        let limiter = RateLimiter::new(config.permits, config.per).burst(config.burst);
         let i = self.entries.len();
+        // Time zero: the whole burst is available, as in a fresh limiter.
         self.entries.push(Entry {
             key: key.key.clone(),
             hash: key.hash,
-            limiter,
+            tat: 0,
+            limiter: None,
         });
         self.index.insert(
             Hashed {
@@ -423,7 +495,7 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Sweeps on from the cursor: forgets idle entries and steps over the
     /// others, until it has forgotten `removals` or looked at `looks`.
-    fn sweep(&mut self, now: Instant, looks: usize, removals: usize) {
+    fn sweep(&mut self, now: u64, looks: usize, removals: usize) {
         let mut removed = 0;
         for _ in 0..looks {
             if self.entries.is_empty() || removed == removals {
@@ -444,18 +516,16 @@ impl<K: Hash + Eq + Clone> Shard<K> {
 
     /// Forgets the most idle of a few entries from the cursor on.
     #[cold]
-    fn evict_one(&mut self) {
+    fn evict_one(&mut self, now: u64) {
         let len = self.entries.len();
         if len == 0 {
             return;
         }
-        let now = Instant::now();
         let victim = (0..EVICTION_SAMPLE.min(len))
             .map(|k| (self.cursor + k) % len)
             .min_by_key(|&i| {
                 let entry = &self.entries[i];
-                let inner = &*entry.limiter.inner;
-                (entry.is_held(), inner.debt(inner.nanos_at(now)))
+                (entry.is_held(), entry.debt(now))
             })
             .unwrap_or(0);
         self.remove(victim);
@@ -484,14 +554,59 @@ impl<K> Entry<K> {
     /// Whether an acquire future (waiting or not yet polled) holds this
     /// key's limiter.
     fn is_held(&self) -> bool {
-        Arc::strong_count(&self.limiter.inner) > 1
+        self.limiter
+            .as_ref()
+            .is_some_and(|limiter| Arc::strong_count(&limiter.inner) > 1)
+    }
+
+    /// How far the key's state runs ahead of `now` (see `Inner::debt`).
+    fn debt(&self, now: u64) -> u64 {
+        match &self.limiter {
+            None => self.tat.saturating_sub(now),
+            Some(limiter) => limiter.inner.debt(now),
+        }
+    }
+
+    /// The key's full limiter, made from `tat` if it has none.
+    fn limiter(&mut self, shared: &Shared<K>) -> &RateLimiter {
+        self.limiter.get_or_insert_with(|| {
+            let inner = Inner::new(shared.interval, shared.timebase.clone());
+            inner.set_tat(self.tat);
+            RateLimiter {
+                inner: Arc::new(inner),
+            }
+            .burst(shared.config.burst)
+        })
+    }
+
+    /// `try_acquire` on this key at `now` (the shard locked): on `tat` if
+    /// no acquire future holds the key's limiter (folding the limiter back
+    /// into `tat` first), else on the limiter, behind its waiters. `Err`
+    /// holds the earliest time a permit is due.
+    #[inline]
+    fn try_take_one(&mut self, shared: &Shared<K>, now: u64) -> Result<(), u64> {
+        if let Some(limiter) = &self.limiter {
+            let inner = &*limiter.inner;
+            if Arc::strong_count(&limiter.inner) > 1 {
+                return if inner.has_waiters() {
+                    Err(inner.earliest_behind_queue(1, now))
+                } else {
+                    inner.try_take_one(now)
+                };
+            }
+            // Nobody else holds it, so nobody waits on it: its state is
+            // all there is, and the shard's lock keeps it still.
+            self.tat = inner.tat();
+            self.limiter = None;
+        }
+        self.tat = decide_one(self.tat, now, shared.interval, shared.tolerance)?;
+        Ok(())
     }
 
     /// Whether forgetting this key changes nothing: nobody holds its
     /// limiter, and its whole burst is available, as in a fresh one.
-    fn is_idle(&self, now: Instant) -> bool {
-        let inner = &*self.limiter.inner;
-        !self.is_held() && inner.debt(inner.nanos_at(now)) == 0
+    fn is_idle(&self, now: u64) -> bool {
+        self.debt(now) == 0 && !self.is_held()
     }
 }
 
@@ -511,6 +626,7 @@ impl<K> fmt::Debug for KeyedRateLimiter<K> {
             .field("per", &config.per)
             .field("burst", &config.burst)
             .field("max_keys", &config.max_keys)
+            .field("clock", &config.clock)
             .finish_non_exhaustive()
     }
 }

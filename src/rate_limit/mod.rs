@@ -46,8 +46,12 @@
 //!   burst can ever allow is an [`InsufficientCapacity`] error.
 //! - **Cancel safe.** A dropped waiter gives its place in the queue up and
 //!   takes nothing from the rate.
-//! - It runs on tokio's clock ([`tokio::time::Instant`]), so tests on a
-//!   paused clock are exact and instant.
+//! - It runs on tokio's clock ([`tokio::time::Instant`]) by default, so
+//!   tests on a paused clock are exact and instant. Reading that clock is
+//!   most of what a check costs; with feature `fast-clock`,
+//!   [`.clock(LimiterClock::fast())`](RateLimiter::clock) reads the CPU's
+//!   counter instead (governor's clock), for hot paths whose tests do not
+//!   pause time (see [`LimiterClock`]).
 //!
 //! # Examples
 //!
@@ -74,6 +78,7 @@
 //! - `crawler` (`cargo run --example crawler`): one limiter shared by every task, paused on a 429;
 //! - `tour` (`cargo run --example tour`): the same against an in-memory site.
 
+mod clock;
 mod error;
 mod future;
 mod gcra;
@@ -81,12 +86,14 @@ mod hashed;
 mod keyed;
 mod line;
 mod stats;
+mod tally;
 mod within;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use clock::LimiterClock;
 pub use error::{InsufficientCapacity, NotUntil};
 pub use future::{Acquire, AcquireN, AcquireOwned};
 pub use keyed::{KeyedAcquire, KeyedRateLimiter};
@@ -95,6 +102,7 @@ pub(crate) use stats::Counters;
 pub use stats::LimiterStats;
 pub use within::AcquireWithin;
 
+use self::clock::Timebase;
 use self::gcra::Inner;
 
 /// A rate limiter shared by all its clones.
@@ -169,7 +177,10 @@ impl RateLimiter {
             "RateLimiter::new: the period must not be zero"
         );
         Self {
-            inner: Arc::new(Inner::new(permits, per)),
+            inner: Arc::new(Inner::new(
+                Inner::interval_of(permits, per),
+                Timebase::new(LimiterClock::Tokio),
+            )),
         }
     }
 
@@ -240,6 +251,45 @@ impl RateLimiter {
             self.interval()
         );
         self
+    }
+
+    /// Reads `clock` instead of tokio's: see [`LimiterClock`] for the trade
+    /// (with feature `fast-clock`, [`LimiterClock::fast`] halves the cost
+    /// of a check but does not follow `tokio::time::pause`).
+    ///
+    /// Call it while building the limiter: it returns a fresh limiter (whole
+    /// burst available, counters at zero) with the same rate and burst,
+    /// which clones made before do not share.
+    ///
+    /// # Default
+    ///
+    /// [`LimiterClock::Tokio`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use async_patterns::rate_limit::{LimiterClock, RateLimiter};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// // The default clock: a paused tokio clock drives the limiter.
+    /// let limiter = RateLimiter::per_second(10).burst(2).clock(LimiterClock::Tokio);
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_ok());
+    /// assert!(limiter.try_acquire().is_err());
+    /// tokio::time::sleep(limiter.interval()).await;
+    /// assert!(limiter.try_acquire().is_ok());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn clock(self, clock: LimiterClock) -> Self {
+        let old = &*self.inner;
+        let inner = Inner::new(old.interval_nanos(), Timebase::new(clock));
+        let fits = inner.set_burst(old.burst());
+        debug_assert!(fits, "the burst fitted with the same interval");
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Waits for one permit and takes it.
@@ -426,14 +476,14 @@ impl RateLimiter {
     pub fn try_acquire(&self) -> Result<(), NotUntil> {
         let taken = self.take_now();
         if taken.is_err() {
-            self.inner.counters.refused();
+            self.inner.count_refused();
         }
         taken
     }
 
     /// `try_acquire` without counting a refusal (its callers decide whether
     /// one is).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_now(&self) -> Result<(), NotUntil> {
         let inner = &*self.inner;
         // One clock read per call; `NotUntil` turns its nanoseconds into an
@@ -470,7 +520,7 @@ impl RateLimiter {
     #[must_use]
     pub fn stats(&self) -> LimiterStats {
         let waiting = crate::loom::lock(&self.inner.line).in_use();
-        self.inner.counters.snapshot(self.inner.granted(), waiting)
+        self.inner.counters.snapshot(self.inner.tallies(), waiting)
     }
 
     /// Holds every permit back for `d` from now, for all clones: what to do

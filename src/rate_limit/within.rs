@@ -53,7 +53,7 @@ impl Future for AcquireWithin<'_> {
                 .instant()
                 .is_some_and(|at| not_until.earliest() > at)
             {
-                this.limiter.inner.counters.refused();
+                this.limiter.inner.count_refused();
                 return Poll::Ready(Err(Elapsed::new(deadline.remaining())));
             }
             this.waiting
