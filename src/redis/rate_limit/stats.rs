@@ -11,6 +11,7 @@ use crate::rate_limit::{Counters, LimiterStats};
 pub(super) struct Stats {
     counters: Counters,
     granted: AtomicU64,
+    refused: AtomicU64,
     /// Acquisitions in progress (waiting for this process's turn, for the
     /// server's answer, or sleeping until their permit is due).
     waiting: AtomicUsize,
@@ -27,7 +28,7 @@ impl Stats {
     }
 
     pub(super) fn refused(&self) {
-        self.counters.refused();
+        self.refused.fetch_add(1, Relaxed);
     }
 
     /// Counts an acquisition as waiting until the guard drops.
@@ -37,8 +38,10 @@ impl Stats {
     }
 
     pub(super) fn snapshot(&self) -> LimiterStats {
-        self.counters
-            .snapshot(self.granted.load(Relaxed), self.waiting.load(Relaxed))
+        self.counters.snapshot(
+            (self.granted.load(Relaxed), self.refused.load(Relaxed)),
+            self.waiting.load(Relaxed),
+        )
     }
 }
 
