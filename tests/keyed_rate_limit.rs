@@ -212,3 +212,47 @@ fn auto_traits() {
     check::<KeyedRateLimiter<String>>();
     check::<async_patterns::rate_limit::KeyedAcquire>();
 }
+
+#[tokio::test(start_paused = true)]
+async fn stats_count_every_key_and_survive_forgotten_keys() {
+    let limiter = KeyedRateLimiter::new(10, Duration::from_secs(1)).max_keys(256);
+    let clone = limiter.clone();
+    for key in 0..1_000_u32 {
+        limiter.try_acquire(&key).unwrap();
+        assert!(clone.try_acquire(&key).is_err());
+        // Idle again after 100 ms: forgettable, but its counts stay.
+        advance(ms(1)).await;
+    }
+    assert!(limiter.len() <= 256);
+    let stats = clone.stats();
+    assert_eq!((stats.granted, stats.refused), (1_000, 1_000));
+    assert_eq!((stats.waited, stats.waiting), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stats_time_the_waits_of_acquire_and_gauge_the_waiting() {
+    let limiter = KeyedRateLimiter::new(10, Duration::from_secs(1));
+    limiter.acquire(&"a").await; // at once: not a wait
+    let mut first = spawn(limiter.acquire(&"a"));
+    let mut second = spawn(limiter.acquire(&"a"));
+    let mut dropped = spawn(limiter.acquire(&"b"));
+    assert_pending!(first.poll());
+    assert_pending!(second.poll());
+    // "b" has its whole burst: granted on its first poll.
+    assert_ready!(dropped.poll());
+    let mut gone = spawn(limiter.acquire(&"b"));
+    assert_pending!(gone.poll());
+    assert_eq!(limiter.stats().waiting, 3);
+    drop(gone);
+    assert_eq!(limiter.stats().waiting, 2);
+
+    advance(ms(100)).await;
+    assert_ready!(first.poll());
+    advance(ms(100)).await;
+    assert_ready!(second.poll());
+    let stats = limiter.stats();
+    assert_eq!((stats.granted, stats.waited, stats.waiting), (4, 2, 0));
+    assert_eq!(stats.wait_total, ms(300));
+    assert_eq!(stats.wait_max, ms(200));
+    assert_eq!(stats.refused, 0);
+}

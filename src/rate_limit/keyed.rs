@@ -14,6 +14,7 @@ use pin_project_lite::pin_project;
 use super::clock::Timebase;
 use super::gcra::{Inner, decide_one};
 use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
+use super::keyed_stats::{KeyedCounters, ShardCounts, Wait};
 use super::{AcquireOwned, LimiterClock, NotUntil, RateLimiter};
 use crate::loom::Mutex;
 
@@ -74,7 +75,7 @@ const EVICTION_SAMPLE: usize = 8;
 /// # }
 /// ```
 pub struct KeyedRateLimiter<K> {
-    shared: Arc<Shared<K>>,
+    pub(super) shared: Arc<Shared<K>>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +87,7 @@ struct Config {
     clock: LimiterClock,
 }
 
-struct Shared<K> {
+pub(super) struct Shared<K> {
     config: Config,
     /// The clock every key's limiter reads, with one time zero for all of
     /// them: a call reads it once, before it takes a shard's lock.
@@ -99,19 +100,23 @@ struct Shared<K> {
     /// shard's map reuses the hash.
     hasher: RandomState,
     /// Caps sum to `config.max_keys`.
-    shards: Box<[Mutex<Shard<K>>]>,
+    pub(super) shards: Box<[Mutex<Shard<K>>]>,
+    /// What `acquire` did (see `keyed_stats`).
+    pub(super) counters: Arc<KeyedCounters>,
 }
 
 /// One lock's worth of keys.
 ///
 /// Invariant: `index[entries[i].key] == i` for every `i`, and `index` has
 /// no other keys; `entries.len() <= cap`.
-struct Shard<K> {
+pub(super) struct Shard<K> {
     index: HashedMap<K, usize>,
     entries: Vec<Entry<K>>,
     /// The entry the next sweep step looks at (taken modulo the length).
     cursor: usize,
     cap: usize,
+    /// This shard's `try_acquire` outcomes, for `stats()`.
+    pub(super) counts: ShardCounts,
 }
 
 /// One key's state. Invariant: while `limiter` is `None`, `tat` is the
@@ -188,13 +193,16 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
                     entries: Vec::new(),
                     cursor: 0,
                     cap,
+                    counts: ShardCounts::default(),
                 })
             })
             .collect();
         let interval = Inner::interval_of(config.permits, config.per);
+        let timebase = Timebase::new(config.clock.clone());
         Self {
             shared: Arc::new(Shared {
-                timebase: Timebase::new(config.clock.clone()),
+                counters: Arc::new(KeyedCounters::new(timebase.clone())),
+                timebase,
                 interval,
                 tolerance: interval.saturating_mul(u64::from(config.burst)),
                 config,
@@ -367,6 +375,8 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         drop(shard);
         KeyedAcquire {
             inner: limiter.acquire_owned(),
+            counters: Arc::clone(&self.shared.counters),
+            wait: None,
         }
     }
 
@@ -397,6 +407,10 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         let (mut shard, key) = self.shard(key);
         let i = shard.get_or_insert(key, now);
         let result = shard.entries[i].try_take_one(&self.shared, now);
+        match result {
+            Ok(()) => shard.counts.granted += 1,
+            Err(_) => shard.counts.refused += 1,
+        }
         shard.sweep(now, 1, 1);
         drop(shard);
         result.map_err(|at| NotUntil::new(self.shared.timebase.tokio_origin(), at))
@@ -639,6 +653,9 @@ pin_project! {
     pub struct KeyedAcquire {
         #[pin]
         inner: AcquireOwned,
+        counters: Arc<KeyedCounters>,
+        // Set by the first poll that has to wait, for `stats()`.
+        wait: Option<Wait>,
     }
 }
 
@@ -646,6 +663,14 @@ impl Future for KeyedAcquire {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.project().inner.poll(cx)
+        let this = self.project();
+        if this.inner.poll(cx).is_pending() {
+            if this.wait.is_none() {
+                *this.wait = Some(Wait::begin(this.counters));
+            }
+            return Poll::Pending;
+        }
+        this.counters.granted(this.wait.take());
+        Poll::Ready(())
     }
 }

@@ -84,6 +84,7 @@ mod future;
 mod gcra;
 mod hashed;
 mod keyed;
+mod keyed_stats;
 mod line;
 mod stats;
 mod tally;
