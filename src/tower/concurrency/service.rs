@@ -2,7 +2,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
 use super::{ConcurrencyLimitError, Mode, ResponseFuture};
@@ -109,15 +109,36 @@ where
         self.poll_inner(cx).map_err(ConcurrencyLimitError::Inner)
     }
 
+    #[inline]
     fn call(&mut self, req: Req) -> Self::Future {
         let inner_ready = std::mem::replace(&mut self.inner_ready, false);
         // Never overtakes a queued waiter: tokio's semaphore hands released
         // permits to its waiters first, so none is free while one waits.
-        let permit = Arc::clone(&self.permits).try_acquire_owned();
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) if inner_ready => ResponseFuture::called(permit, self.inner.call(req)),
+            permit => self.call_later(permit.ok(), inner_ready, req),
+        }
+    }
+}
+
+impl<S> ConcurrencyLimit<S> {
+    /// The requests that cannot be sent from `call`: no permit free, or
+    /// the inner service not ready (kept out of line so that `call`'s
+    /// common path stays small enough to inline).
+    #[cold]
+    #[inline(never)]
+    fn call_later<Req>(
+        &mut self,
+        permit: Option<OwnedSemaphorePermit>,
+        inner_ready: bool,
+        req: Req,
+    ) -> ResponseFuture<S, Req>
+    where
+        S: Service<Req> + Clone,
+    {
         match (permit, self.mode) {
-            (Ok(permit), _) if inner_ready => ResponseFuture::called(permit, self.inner.call(req)),
-            (Ok(permit), mode) => ResponseFuture::calling(permit, self.inner.clone(), req, mode),
-            (Err(_), mode) => {
+            (Some(permit), mode) => ResponseFuture::calling(permit, self.inner.clone(), req, mode),
+            (None, mode) => {
                 if inner_ready {
                     // Not to be reserved by a request that cannot go.
                     self.inner = self.inner.clone();
