@@ -95,41 +95,57 @@ impl<S: Service<Req>, Req> ResponseFuture<S, Req> {
 impl<S: Service<Req>, Req> Future for ResponseFuture<S, Req> {
     type Output = Result<S::Response, ConcurrencyLimitError<S::Error>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
         loop {
-            match state.as_mut().project() {
-                StateProj::Waiting { permit, call } => {
-                    // The semaphore is never closed, so acquiring cannot fail.
-                    let permit = ready!(permit.as_mut().poll(cx)).ok();
-                    let Some((svc, req)) = call.take() else {
-                        panic!("`ResponseFuture` polled after completion");
-                    };
-                    state.set(State::Calling {
-                        permit,
-                        call: Oneshot::new(svc, req, NotReady::Wait),
-                    });
-                }
-                StateProj::Calling { permit, call } => {
-                    // The permit is gone once the call completed.
-                    assert!(permit.is_some(), "`ResponseFuture` polled after completion");
-                    let result = ready!(call.poll(cx));
-                    // Give the permit back before the caller sees the
-                    // response, so that a caller looping on the service
-                    // finds it free.
-                    drop(permit.take());
-                    return Poll::Ready(result.map_err(|failure| match failure {
-                        Failure::Inner(e) => ConcurrencyLimitError::Inner(e),
-                        Failure::NotReady => ConcurrencyLimitError::Overloaded,
-                    }));
-                }
-                StateProj::Overloaded => {
-                    state.set(State::Done);
-                    return Poll::Ready(Err(ConcurrencyLimitError::Overloaded));
-                }
-                StateProj::Done => panic!("`ResponseFuture` polled after completion"),
+            if let StateProj::Calling { permit, call } = state.as_mut().project() {
+                // The permit is gone once the call completed.
+                assert!(permit.is_some(), "`ResponseFuture` polled after completion");
+                let result = ready!(call.poll(cx));
+                // Give the permit back before the caller sees the response,
+                // so that a caller looping on the service finds it free.
+                drop(permit.take());
+                return Poll::Ready(result.map_err(|failure| match failure {
+                    Failure::Inner(e) => ConcurrencyLimitError::Inner(e),
+                    Failure::NotReady => ConcurrencyLimitError::Overloaded,
+                }));
+            }
+            if let Some(output) = ready!(poll_not_calling(state.as_mut(), cx)) {
+                return Poll::Ready(output);
             }
         }
+    }
+}
+
+/// The states other than `Calling` (out of line so that the common path of
+/// `poll` stays small enough to inline): `Ready(None)` once the state is
+/// `Calling`.
+#[cold]
+#[inline(never)]
+fn poll_not_calling<S: Service<Req>, Req>(
+    mut state: Pin<&mut State<S, Req>>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<S::Response, ConcurrencyLimitError<S::Error>>>> {
+    match state.as_mut().project() {
+        StateProj::Waiting { permit, call } => {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let permit = ready!(permit.as_mut().poll(cx)).ok();
+            let Some((svc, req)) = call.take() else {
+                panic!("`ResponseFuture` polled after completion");
+            };
+            state.set(State::Calling {
+                permit,
+                call: Oneshot::new(svc, req, NotReady::Wait),
+            });
+            Poll::Ready(None)
+        }
+        StateProj::Calling { .. } => Poll::Ready(None),
+        StateProj::Overloaded => {
+            state.set(State::Done);
+            Poll::Ready(Some(Err(ConcurrencyLimitError::Overloaded)))
+        }
+        StateProj::Done => panic!("`ResponseFuture` polled after completion"),
     }
 }
 
