@@ -13,6 +13,10 @@ use crate::tower::oneshot::{Failure, NotReady, Oneshot};
 
 type Acquire = Pin<Box<dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send>>;
 
+/// What a [`ResponseFuture`] resolves to.
+type Output<S, Req> =
+    Result<<S as Service<Req>>::Response, ConcurrencyLimitError<<S as Service<Req>>::Error>>;
+
 pin_project! {
     #[project = StateProj]
     enum State<S, Req>
@@ -126,7 +130,7 @@ impl<S: Service<Req>, Req> Future for ResponseFuture<S, Req> {
 fn poll_not_calling<S: Service<Req>, Req>(
     mut state: Pin<&mut State<S, Req>>,
     cx: &mut Context<'_>,
-) -> Poll<Option<Result<S::Response, ConcurrencyLimitError<S::Error>>>> {
+) -> Poll<Option<Output<S, Req>>> {
     match state.as_mut().project() {
         StateProj::Waiting { permit, call } => {
             // The semaphore is never closed, so acquiring cannot fail.
