@@ -70,6 +70,7 @@ impl Deadline {
     }
 
     /// [`after`](Self::after) with the clock already read as `now`.
+    #[inline]
     pub(crate) fn after_from(now: Instant, duration: Duration) -> Self {
         Self {
             at: now.checked_add(duration),
@@ -288,6 +289,7 @@ impl Deadline {
     }
 
     /// Makes `self` the ambient deadline until the returned guard drops.
+    #[inline]
     pub(crate) fn enter(self) -> EnterGuard {
         EnterGuard {
             previous: CURRENT.with(|current| current.replace(self)),
@@ -297,6 +299,7 @@ impl Deadline {
     /// Narrows `self` to the ambient deadline, then makes it the ambient
     /// one until the returned guard drops (one access to the thread-local
     /// for `self.min(Deadline::current())` and [`enter`](Self::enter)).
+    #[inline]
     pub(crate) fn narrow_and_enter(&mut self) -> EnterGuard {
         let previous = CURRENT.with(|current| {
             let previous = current.get();
@@ -315,6 +318,7 @@ pub(crate) struct EnterGuard {
 }
 
 impl Drop for EnterGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|current| current.set(self.previous));
     }
