@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 use super::clock::Timebase;
 use super::gcra::{Inner, decide_one};
 use super::hashed::{Borrowed, Hashed, HashedMap, Probe};
-use super::keyed_stats::{KeyedCounters, ShardCounts, Wait};
+use super::keyed_stats::{AcquireStats, KeyedCounters, ShardCounts};
 use super::{AcquireOwned, LimiterClock, NotUntil, RateLimiter};
 use crate::loom::Mutex;
 
@@ -375,8 +375,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> KeyedRateLimiter<K> {
         drop(shard);
         KeyedAcquire {
             inner: limiter.acquire_owned(),
-            counters: Arc::clone(&self.shared.counters),
-            wait: None,
+            stats: AcquireStats::new(Arc::clone(&self.shared.counters)),
         }
     }
 
@@ -653,9 +652,7 @@ pin_project! {
     pub struct KeyedAcquire {
         #[pin]
         inner: AcquireOwned,
-        counters: Arc<KeyedCounters>,
-        // Set by the first poll that has to wait, for `stats()`.
-        wait: Option<Wait>,
+        stats: AcquireStats,
     }
 }
 
@@ -665,12 +662,10 @@ impl Future for KeyedAcquire {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         if this.inner.poll(cx).is_pending() {
-            if this.wait.is_none() {
-                *this.wait = Some(Wait::begin(this.counters));
-            }
+            this.stats.pending();
             return Poll::Pending;
         }
-        this.counters.granted(this.wait.take());
+        this.stats.granted();
         Poll::Ready(())
     }
 }

@@ -35,39 +35,51 @@ impl KeyedCounters {
             timebase,
         }
     }
-
-    /// Counts a granted `acquire`; `wait` is its wait, if it had one.
-    pub(super) fn granted(&self, wait: Option<Wait>) {
-        if let Some(wait) = wait {
-            let waited = self.timebase.now().saturating_sub(wait.since);
-            self.waits.granted_after(1, waited);
-        }
-        self.acquired.fetch_add(1, Relaxed);
-    }
 }
 
-/// One `acquire` that has had to wait: counted in `waiting` from its first
-/// `Pending` until it is granted or dropped.
+/// One `acquire` future's part in the counters: in `waiting` from its first
+/// `Pending` until it is granted or dropped, then counted as granted.
 #[derive(Debug)]
-pub(super) struct Wait {
+pub(super) struct AcquireStats {
     counters: Arc<KeyedCounters>,
-    /// When the wait began, on the limiter's time base.
-    since: u64,
+    /// When the wait began, on the limiter's time base; `None` until the
+    /// first `Pending` and again once counted.
+    waiting_since: Option<u64>,
 }
 
-impl Wait {
-    pub(super) fn begin(counters: &Arc<KeyedCounters>) -> Self {
-        counters.waiting.fetch_add(1, Relaxed);
+impl AcquireStats {
+    pub(super) fn new(counters: Arc<KeyedCounters>) -> Self {
         Self {
-            counters: Arc::clone(counters),
-            since: counters.timebase.now(),
+            counters,
+            waiting_since: None,
         }
+    }
+
+    /// The future returned `Pending`.
+    pub(super) fn pending(&mut self) {
+        if self.waiting_since.is_none() {
+            self.counters.waiting.fetch_add(1, Relaxed);
+            self.waiting_since = Some(self.counters.timebase.now());
+        }
+    }
+
+    /// The future was granted its permit.
+    pub(super) fn granted(&mut self) {
+        let counters = &*self.counters;
+        if let Some(since) = self.waiting_since.take() {
+            counters.waiting.fetch_sub(1, Relaxed);
+            let waited = counters.timebase.now().saturating_sub(since);
+            counters.waits.granted_after(1, waited);
+        }
+        counters.acquired.fetch_add(1, Relaxed);
     }
 }
 
-impl Drop for Wait {
+impl Drop for AcquireStats {
     fn drop(&mut self) {
-        self.counters.waiting.fetch_sub(1, Relaxed);
+        if self.waiting_since.is_some() {
+            self.counters.waiting.fetch_sub(1, Relaxed);
+        }
     }
 }
 
