@@ -341,6 +341,7 @@
 
 mod loom;
 mod panic;
+mod spin_lock;
 mod timer;
 mod waiters;
 

@@ -913,6 +913,63 @@ async fn a_busy_sender_yields_to_the_runtime() {
     assert_eq!(rx.len(), 10_000);
 }
 
+/// Spends the task's cooperative budget down to nothing, within one poll.
+async fn exhaust_budget() {
+    while tokio::task::coop::has_budget_remaining() {
+        tokio::task::coop::consume_budget().await;
+    }
+}
+
+/// Polls `fut` once, in the task's own context.
+async fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *fut).poll(cx))).await
+}
+
+/// Out of budget, a receive that would park parks at once (in line for the
+/// next item) instead of yielding first and parking on its next poll.
+#[tokio::test(flavor = "current_thread")]
+async fn a_receiver_out_of_budget_parks_at_once_on_an_empty_queue() {
+    let (tx, rx) = queue::unbounded::<u32>();
+    exhaust_budget().await;
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).await.is_pending());
+    assert_eq!(rx.stats().receivers_waiting, 1, "parked, in line");
+    tx.try_send(7).unwrap();
+    assert_eq!(recv.await, Ok(7));
+}
+
+/// Out of budget, a receive that would take an item yields instead and
+/// leaves the item where it is.
+#[tokio::test(flavor = "current_thread")]
+async fn a_receiver_out_of_budget_yields_and_leaves_the_item() {
+    let (tx, rx) = queue::unbounded::<u32>();
+    tx.try_send(7).unwrap();
+    exhaust_budget().await;
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).await.is_pending());
+    assert_eq!((rx.len(), rx.stats().receivers_waiting), (1, 0));
+    assert_eq!(recv.await, Ok(7));
+}
+
+/// Out of budget, a send into a full queue parks at once, and one with
+/// room yields without sending.
+#[tokio::test(flavor = "current_thread")]
+async fn a_sender_out_of_budget_parks_when_full_and_yields_when_not() {
+    let (tx, rx) = queue::bounded::<u32>(1);
+    exhaust_budget().await;
+    let mut with_room = Box::pin(tx.send(1));
+    assert!(poll_once(&mut with_room).await.is_pending());
+    assert_eq!(rx.len(), 0, "yielded without sending");
+    with_room.await.unwrap();
+    exhaust_budget().await;
+    let mut full = Box::pin(tx.send(2));
+    assert!(poll_once(&mut full).await.is_pending());
+    assert_eq!(tx.stats().senders_waiting, 1, "parked, in line");
+    assert_eq!(rx.recv().await, Ok(1));
+    full.await.unwrap();
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
 /// A `recv_timeout` that timed out but is kept (as in a `select!` loop) is
 /// no longer in line: the next item goes to the next receiver.
 #[tokio::test(start_paused = true)]

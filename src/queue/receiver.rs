@@ -381,7 +381,7 @@ impl<T> fmt::Debug for Receiver<T> {
         let st = self.chan.lock();
         f.debug_struct("Receiver")
             .field("len", &st.queue.len())
-            .field("capacity", &st.capacity)
+            .field("capacity", &st.capacity())
             .field("closed", &st.closed)
             .finish()
     }

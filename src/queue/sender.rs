@@ -222,7 +222,7 @@ impl<T> fmt::Debug for Sender<T> {
         let st = self.chan.lock();
         f.debug_struct("Sender")
             .field("len", &st.queue.len())
-            .field("capacity", &st.capacity)
+            .field("capacity", &st.capacity())
             .field("closed", &st.closed)
             .finish()
     }

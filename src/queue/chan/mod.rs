@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 use self::recv::RecvBy;
 use self::track::Tracking;
 use super::stats::QueueStats;
-use crate::loom::{AtomicUsize, Mutex, MutexGuard, lock};
+use crate::loom::AtomicUsize;
 use crate::waiters::{WaiterList, WakeList};
 
 pub(crate) use self::recv::Delivery;
@@ -39,7 +39,7 @@ pub(crate) use self::track::EventKind;
 ///
 /// Invariants, true whenever the lock is released:
 /// - I1 (senders): if `send_waiters` has a parked waiter, the queue is open
-///   and has no free slot (`queue.len() + reserved == capacity`).
+///   and has no free slot (`queue.len() + reserved == limit`).
 /// - I2 (receivers): if `recv_waiters` or `stream_waiters` has a parked
 ///   waiter, the queue is open or a reserved slot is outstanding (see
 ///   [`State::drained`]), and every queued item is already promised to a
@@ -48,46 +48,59 @@ pub(crate) use self::track::EventKind;
 /// So nobody sleeps while there is something they could do, and a woken
 /// waiter that stalls (is neither polled nor dropped) holds no slot and no
 /// item: the next item or slot goes to the next waiter.
+///
+/// Layout (`repr(C)`, in declaration order): what every `send` and receive
+/// writes (the queue's ends, `received`) or reads (`limit`, `closed`) sits
+/// with the mutex word in the first 64 bytes of [`Chan`]'s aligned line, so
+/// that a message moves one contended cache line between producer and
+/// consumer threads, not three. The waiter lists, written only when someone
+/// parks or is woken, come after it; the fast paths only read their heads.
+#[repr(C)]
 pub(crate) struct State<T> {
     /// Accepted items, oldest first.
     pub(crate) queue: VecDeque<T>,
-    /// Maximum of `queue.len() + reserved`; `None` for unbounded.
-    pub(crate) capacity: Option<usize>,
+    /// Maximum of `queue.len() + reserved`: the capacity, or `usize::MAX`
+    /// for unbounded.
+    pub(crate) limit: usize,
+    /// Items ever taken out by receivers (`shutdown` does not count).
+    pub(crate) received: u64,
+    /// Set once, never cleared.
+    pub(crate) closed: bool,
     /// Slots held by granted [`Permit`](super::Permit)s (and by `Notified`
     /// reserve waiters that have not collected theirs yet).
     pub(crate) reserved: usize,
-    /// Set once, never cleared.
-    pub(crate) closed: bool,
-    /// Live `Sender` handles; the last one dropping closes the queue.
-    pub(crate) senders: usize,
-    /// Live `Receiver` handles; the last one dropping closes the queue.
-    pub(crate) receivers: usize,
-    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
-    /// served FIFO: the head gets the next free slot, its item moved straight
-    /// into the queue.
-    pub(crate) send_waiters: WaiterList<T>,
-    /// Blocked receiving futures, served FIFO.
-    pub(crate) recv_waiters: WaiterList<()>,
     /// Receiving futures woken by an item (or close) that have not yet
     /// polled or dropped their registration.
     pub(crate) recv_notified: usize,
+    /// Items `shutdown()` took out of the queue. Items ever queued (see
+    /// [`QueueStats`]) are `received + discarded + queue.len()`, so the
+    /// send path has no counter of its own to write.
+    pub(crate) discarded: u64,
+    /// Blocked receiving futures, served FIFO.
+    pub(crate) recv_waiters: WaiterList<()>,
     /// Registrations of receivers polled as a `Stream`. A `next()` future
     /// can be dropped without the handle noticing, leaving its registration
     /// behind, so their wakeups are never promises: an item that no parked
     /// receiving future is woken for wakes all of them, and they do not
     /// count in `recv_notified`.
     pub(crate) stream_waiters: WaiterList<()>,
-    /// `closed()` futures, all woken on close.
-    pub(crate) close_waiters: WaiterList<()>,
+    /// Blocked `send`s (holding their item) and `reserve`s (holding `None`),
+    /// served FIFO: the head gets the next free slot, its item moved straight
+    /// into the queue.
+    pub(crate) send_waiters: WaiterList<T>,
     /// `join()` futures, all woken when the queue is empty and no `Job` is
     /// alive. [`JOINING`](track::JOINING) is set while it holds any
     /// registration.
     pub(crate) join_waiters: WaiterList<()>,
-    /// Items ever queued (see [`QueueStats`]); plain counters, as the lock
-    /// is held wherever they change.
-    pub(crate) sent: u64,
-    /// Items ever taken out by receivers (`shutdown` does not count).
-    pub(crate) received: u64,
+    /// `closed()` futures, all woken on close.
+    pub(crate) close_waiters: WaiterList<()>,
+    /// Live `Sender` handles; the last one dropping closes the queue.
+    pub(crate) senders: usize,
+    /// Live `Receiver` handles; the last one dropping closes the queue.
+    pub(crate) receivers: usize,
+    /// The capacity as created, `None` for unbounded (`limit` is what the
+    /// hot paths read).
+    pub(crate) capacity: Option<usize>,
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -102,9 +115,21 @@ pub(crate) struct State<T> {
 /// each other and from the `Arc`'s reference counts that every `Job` clone
 /// and drop writes, so that `Job` traffic does not slow down the lock.
 pub(crate) struct Chan<T> {
-    state: CacheLine<Mutex<State<T>>>,
+    state: CacheLine<StateLock<T>>,
     track: CacheLine<Tracking>,
 }
+
+/// The lock around [`State`]: a [`SpinLock`](crate::spin_lock::SpinLock),
+/// whose release is a plain store (its docs say why), or loom's mutex in the
+/// loom models (the spin lock has a model of its own).
+#[cfg(not(loom))]
+type StateLock<T> = crate::spin_lock::SpinLock<State<T>>;
+#[cfg(not(loom))]
+pub(crate) type StateGuard<'a, T> = crate::spin_lock::SpinGuard<'a, State<T>>;
+#[cfg(loom)]
+type StateLock<T> = crate::loom::Mutex<State<T>>;
+#[cfg(loom)]
+pub(crate) type StateGuard<'a, T> = crate::loom::MutexGuard<'a, State<T>>;
 
 /// Aligns (and so pads) its contents to 128 bytes: two 64-byte lines, as
 /// adjacent-line prefetching pairs them.
@@ -122,21 +147,22 @@ impl<T> std::ops::Deref for CacheLine<T> {
 impl<T> Chan<T> {
     pub(crate) fn new(capacity: Option<usize>) -> Self {
         Self {
-            state: CacheLine(Mutex::new(State {
+            state: CacheLine(StateLock::new(State {
                 queue: VecDeque::with_capacity(capacity.unwrap_or(0).min(1024)),
-                capacity,
-                reserved: 0,
+                limit: capacity.unwrap_or(usize::MAX),
+                received: 0,
                 closed: false,
+                reserved: 0,
+                recv_notified: 0,
+                discarded: 0,
+                recv_waiters: WaiterList::new(),
+                stream_waiters: WaiterList::new(),
+                send_waiters: WaiterList::new(),
+                join_waiters: WaiterList::new(),
+                close_waiters: WaiterList::new(),
                 senders: 1,
                 receivers: 1,
-                send_waiters: WaiterList::new(),
-                recv_waiters: WaiterList::new(),
-                recv_notified: 0,
-                stream_waiters: WaiterList::new(),
-                close_waiters: WaiterList::new(),
-                join_waiters: WaiterList::new(),
-                sent: 0,
-                received: 0,
+                capacity,
             })),
             track: CacheLine(Tracking {
                 handed: AtomicUsize::new(0),
@@ -145,8 +171,15 @@ impl<T> Chan<T> {
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
-        lock(&self.state)
+    pub(crate) fn lock(&self) -> StateGuard<'_, T> {
+        #[cfg(not(loom))]
+        {
+            self.state.lock()
+        }
+        #[cfg(loom)]
+        {
+            crate::loom::lock(&self.state)
+        }
     }
 
     /// Runs `f` under the lock, then wakes what it collected.
@@ -161,7 +194,7 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
-        self.lock().capacity
+        self.lock().capacity()
     }
 
     // ---- closing -------------------------------------------------------
@@ -174,6 +207,7 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.close(wake);
             let items: Vec<T> = st.queue.drain(..).collect();
+            st.discarded += items.len() as u64;
             st.wake_joiners_if_idle(self.live_jobs(), wake);
             items
         })
@@ -184,12 +218,12 @@ impl<T> Chan<T> {
         let st = self.lock();
         let live = self.live_jobs();
         QueueStats {
-            sent: st.sent,
+            sent: st.received + st.discarded + st.queue.len() as u64,
             received: st.received,
             done: st.received.wrapping_sub(live as u64),
             len: st.queue.len(),
             unfinished: st.queue.len() + live,
-            capacity: st.capacity,
+            capacity: st.capacity(),
             senders_waiting: st.send_waiters.in_use(),
             receivers_waiting: st.recv_waiters.in_use(),
         }

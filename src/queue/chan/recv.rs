@@ -3,12 +3,13 @@
 //! parks only when I2 says there is nothing for it: every queued item is
 //! already promised to a woken receiving future ahead of it.
 
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
+use super::StateGuard;
 use super::budget::Budget;
 use super::track::JOINING;
 use super::{Chan, State};
-use crate::loom::{MutexGuard, Ordering};
+use crate::loom::Ordering;
 use crate::waiters::{SlotState, WakeList};
 
 /// Where a receive registration lives.
@@ -98,7 +99,9 @@ impl<T> Chan<T> {
         out: &mut impl Extend<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        let budget = ready!(Budget::take(cx));
+        let Poll::Ready(budget) = Budget::take() else {
+            return self.poll_recv_out_of_budget(how, key, out, cx);
+        };
         let mut st = self.lock();
         if key.is_none() && !st.queue.is_empty() {
             // The common case: an item for a receiver not in line. Taking
@@ -120,6 +123,39 @@ impl<T> Chan<T> {
         wake.wake();
         budget.spent_if(poll.is_ready());
         poll
+    }
+
+    /// [`poll_recv_by`](Self::poll_recv_by) with the task's budget used up:
+    /// yields if the receive would complete, parks (or stays parked) if not.
+    #[cold]
+    #[inline(never)]
+    fn poll_recv_out_of_budget(
+        &self,
+        how: RecvHow,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
+        let mut st = self.lock();
+        if Self::recv_would_complete(&st, how.by, *key) {
+            drop(st);
+            return Budget::yield_now(cx);
+        }
+        let mut wake = WakeList::new();
+        let poll = self.poll_recv_locked(&mut st, &mut wake, how, key, out, cx);
+        drop(st);
+        wake.wake();
+        poll
+    }
+
+    /// Whether [`poll_recv_locked`](Self::poll_recv_locked) would return
+    /// `Ready` rather than park (or stay parked).
+    fn recv_would_complete(st: &State<T>, by: RecvBy, key: Option<usize>) -> bool {
+        let woken = match key {
+            Some(k) => st.recv_list_ref(by).state(k) != SlotState::Waiting,
+            None => true,
+        };
+        woken && (!st.queue.is_empty() || st.drained())
     }
 
     fn poll_recv_locked(
@@ -166,7 +202,7 @@ impl<T> Chan<T> {
     /// The rest of [`take`](Self::take) for the fast path, waking after
     /// unlocking.
     #[inline(never)]
-    fn after_take_and_unlock(&self, mut st: MutexGuard<'_, State<T>>) {
+    fn after_take_and_unlock(&self, mut st: StateGuard<'_, T>) {
         let mut wake = WakeList::new();
         self.after_take(&mut st, &mut wake);
         drop(st);

@@ -2,11 +2,11 @@
 //! parks only when the queue is open and full (I1), and whoever frees a slot
 //! grants it to the head of `send_waiters` under the lock.
 
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
+use super::StateGuard;
 use super::budget::Budget;
 use super::{Chan, State};
-use crate::loom::MutexGuard;
 use crate::queue::error::TrySendError;
 use crate::waiters::{SlotState, WakeList};
 
@@ -53,7 +53,9 @@ impl<T> Chan<T> {
         kind: SendKind,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        let budget = ready!(Budget::take(cx));
+        let Poll::Ready(budget) = Budget::take() else {
+            return self.poll_send_out_of_budget(key, item, kind, cx);
+        };
         let mut st = self.lock();
         let poll = Self::poll_send_locked(&mut st, key, item, kind, cx);
         // Only an accepted item can leave I2 to restore.
@@ -64,6 +66,35 @@ impl<T> Chan<T> {
         }
         budget.spent_if(poll.is_ready());
         poll
+    }
+
+    /// [`poll_send`](Self::poll_send) with the task's budget used up:
+    /// yields if the send would complete, parks (or stays parked) if not.
+    #[cold]
+    #[inline(never)]
+    fn poll_send_out_of_budget(
+        &self,
+        key: &mut Option<usize>,
+        item: &mut Option<T>,
+        kind: SendKind,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Option<T>>> {
+        let mut st = self.lock();
+        if Self::send_would_complete(&st, *key) {
+            drop(st);
+            return Budget::yield_now(cx);
+        }
+        // Parking changes no item, slot or wakeup: nothing to restore.
+        Self::poll_send_locked(&mut st, key, item, kind, cx)
+    }
+
+    /// Whether [`poll_send_locked`](Self::poll_send_locked) would return
+    /// `Ready` rather than park (or stay parked).
+    fn send_would_complete(st: &State<T>, key: Option<usize>) -> bool {
+        match key {
+            Some(k) => st.send_waiters.state(k) != SlotState::Waiting,
+            None => st.closed || st.has_space(),
+        }
     }
 
     fn poll_send_locked(
@@ -96,7 +127,6 @@ impl<T> Chan<T> {
                 SendKind::Item => {
                     if let Some(v) = item.take() {
                         st.queue.push_back(v);
-                        st.sent += 1;
                     }
                 }
             }
@@ -110,7 +140,7 @@ impl<T> Chan<T> {
 
     /// Restores I2 after items were queued, waking after unlocking.
     #[inline(never)]
-    fn wake_receivers_and_unlock(mut st: MutexGuard<'_, State<T>>) {
+    fn wake_receivers_and_unlock(mut st: StateGuard<'_, T>) {
         let mut wake = WakeList::new();
         st.wake_receivers_slow(&mut wake);
         drop(st);
@@ -140,7 +170,6 @@ impl<T> Chan<T> {
         self.with(|st, wake| {
             st.reserved -= 1;
             st.queue.push_back(item);
-            st.sent += 1;
             st.rebalance(wake);
         });
     }

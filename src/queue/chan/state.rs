@@ -13,10 +13,12 @@ use crate::waiters::{SlotState, WaiterList, WakeList};
 
 impl<T> State<T> {
     pub(crate) fn has_space(&self) -> bool {
-        match self.capacity {
-            None => true,
-            Some(cap) => self.queue.len() + self.reserved < cap,
-        }
+        self.queue.len() + self.reserved < self.limit
+    }
+
+    /// The bound, `None` for unbounded.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
     }
 
     pub(crate) fn is_full(&self) -> bool {
@@ -27,7 +29,6 @@ impl<T> State<T> {
     /// only I2 may need a receiver woken.
     pub(super) fn accept(&mut self, item: T, wake: &mut WakeList) {
         self.queue.push_back(item);
-        self.sent += 1;
         self.wake_receivers(wake);
     }
 
@@ -57,7 +58,6 @@ impl<T> State<T> {
             match self.send_waiters.take_value(k) {
                 Some(item) => {
                     self.queue.push_back(item);
-                    self.sent += 1;
                 }
                 None => self.reserved += 1,
             }
@@ -69,6 +69,13 @@ impl<T> State<T> {
     /// queued after close is drained like any other, never stranded.
     pub(crate) fn drained(&self) -> bool {
         self.closed && self.queue.is_empty() && self.reserved == 0
+    }
+
+    pub(super) fn recv_list_ref(&self, by: RecvBy) -> &WaiterList<()> {
+        match by {
+            RecvBy::Future => &self.recv_waiters,
+            RecvBy::Stream => &self.stream_waiters,
+        }
     }
 
     pub(super) fn recv_list(&mut self, by: RecvBy) -> &mut WaiterList<()> {
