@@ -378,11 +378,15 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.chan.lock();
+        // Copied out first: the writer is not called under the lock.
+        let (len, capacity, closed) = {
+            let st = self.chan.lock();
+            (st.queue.len(), st.capacity(), st.closed)
+        };
         f.debug_struct("Receiver")
-            .field("len", &st.queue.len())
-            .field("capacity", &st.capacity())
-            .field("closed", &st.closed)
+            .field("len", &len)
+            .field("capacity", &capacity)
+            .field("closed", &closed)
             .finish()
     }
 }
