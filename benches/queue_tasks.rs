@@ -21,13 +21,15 @@
 //!
 //! On a shared machine wall-clock figures swing by 2x or more; instruction
 //! counts do not. For a current-thread cell, run the same endpoint code
-//! (2^16 messages, once and three times) under `valgrind --tool=callgrind`
-//! and divide the difference by 2 x 2^16: instructions per message, setup
-//! excluded. Measured so (issue 16, ours / flume): unbounded 339 / 355
-//! (1P1C), 334 / 355 (4P1C), 337 / 355 (4P4C); bounded(128) 343 / 380,
-//! 349 / 392, 336 / 407; bounded(1) 1148 / 1323, 1158 / 1364, 1137 / 1206.
-//! They count work, not cycles: a contended lock or a cache miss costs far
-//! more than an instruction, so the multi-thread cells need the wall clock.
+//! (2^19 messages, once and three times) under `valgrind --tool=callgrind`
+//! and divide the difference by 2 x 2^19: instructions per message, setup
+//! excluded. Measured so (issue 16, after the spin lock; ours / flume 0.12):
+//! unbounded 301 / 343 (1P1C), 301 / 343 (4P1C), 302 / 343 (4P4C);
+//! bounded(128) 300 / 369, 310 / 381, 309 / 396; bounded(1) 1129 / 1327,
+//! 1123 / 1367, 1108 / 1212.
+//! They count work, not cycles: an atomic read-modify-write counts as one
+//! instruction but costs tens of cycles, and a contended lock or a cache
+//! miss far more, so the multi-thread cells need the wall clock.
 
 use std::hint::black_box;
 
