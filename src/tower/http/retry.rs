@@ -329,7 +329,7 @@ where
             &mut self.inner,
             req,
             resend,
-            Arc::clone(&self.policy),
+            &self.policy,
             HttpClassify { replay },
         )
     }

@@ -45,8 +45,8 @@ use crate::retry::{RetryAfter, RetryPolicy, When};
 #[derive(Debug, Clone)]
 pub struct Retry<S, B, W, A> {
     inner: S,
-    // Shared by the layer, its services and their requests: a request
-    // clones the `Arc`, not the settings.
+    // Shared by the layer's services (their clones stay cheap); each
+    // request copies the few settings it needs.
     policy: Arc<RetryPolicy<B>>,
     when: W,
     retry_after: A,
@@ -96,12 +96,13 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, req: Req) -> Self::Future {
         ResponseFuture::call(
             &mut self.inner,
             req,
             Replay::Allowed,
-            Arc::clone(&self.policy),
+            &self.policy,
             OnError::new(self.when.clone(), self.retry_after.clone()),
         )
     }
