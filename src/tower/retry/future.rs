@@ -202,9 +202,10 @@ impl<F: Future, I> Again<F, I> {
 struct Plan<B> {
     schedule: B,
     budget: Option<Budget>,
-    // When the call started and the policy's `max_elapsed`; `None` when
-    // the policy has no `max_elapsed` (the clock is not read then).
-    elapsed: Option<(Instant, Duration)>,
+    max_elapsed: Option<Duration>,
+    // When the call started; read only when the policy has a
+    // `max_elapsed` (the clock is not read otherwise).
+    start: Option<Instant>,
 }
 
 pin_project! {
@@ -265,9 +266,8 @@ where
         policy: &RetryPolicy<B>,
         classify: C,
     ) -> Self {
-        let elapsed = policy
-            .max_elapsed_limit()
-            .map(|limit| (Instant::now(), limit));
+        let max_elapsed = policy.max_elapsed_limit();
+        let start = max_elapsed.map(|_| Instant::now());
         let (replay, fut) = match replay {
             Replay::Allowed => (Some((svc.clone(), req.clone())), svc.call(req)),
             Replay::Never => (None, svc.call(req)),
@@ -277,7 +277,8 @@ where
             plan: Plan {
                 schedule: policy.schedule().clone(),
                 budget: policy.budget_ref().cloned(),
-                elapsed,
+                max_elapsed,
+                start,
             },
             classify,
             again: Retries::none(),
@@ -424,8 +425,7 @@ fn next_delay<I: Iterator<Item = Duration>, B>(
 ) -> Option<Duration> {
     let scheduled = schedule.next()?;
     let delay = hint.unwrap_or(scheduled);
-    let (start, limit) = plan.elapsed.unzip();
-    let allowed = crate::retry::budget_allows(delay, start, limit)
+    let allowed = crate::retry::budget_allows(delay, plan.start, plan.max_elapsed)
         && plan.budget.as_ref().is_none_or(Budget::try_withdraw);
     allowed.then_some(delay)
 }
