@@ -99,11 +99,11 @@ pub(crate) use sealed::Sealed;
 
 pin_project! {
     #[project = StateProj]
-    enum State<F> {
+    enum State<F, I> {
         // The first attempt, sent by the service's `call`.
         First { #[pin] fut: F },
-        // The retries, in `ResponseFuture::again`.
-        Retrying,
+        // From the first retry on.
+        Retrying { again: Retries<F, I> },
         Done,
     }
 }
@@ -132,14 +132,15 @@ pin_project! {
     }
 }
 
-/// The retries of one request, once the first is due: a slot whose drop
-/// is a test inlined into the response future's, the retries' own drop
-/// (their timer, the attempt in flight) kept out of line.
+/// The retries of one request, boxed (a timer and the schedule are
+/// large, and most requests never retry) in a slot whose drop is a test
+/// inlined into the response future's, the retries' own drop (their timer,
+/// the attempt in flight) kept out of line. `Some` until dropped.
 struct Retries<F, I>(ManuallyDrop<Option<Pin<Box<Again<F, I>>>>>);
 
 impl<F, I> Retries<F, I> {
-    const fn none() -> Self {
-        Self(ManuallyDrop::new(None))
+    fn new(again: Again<F, I>) -> Self {
+        Self(ManuallyDrop::new(Some(Box::pin(again))))
     }
 }
 
@@ -234,10 +235,8 @@ pin_project! {
         replay: Option<(S, Req)>,
         plan: Plan<B>,
         classify: C,
-        // `Some` from the first retry on (`state` is `Retrying` then).
-        again: Retries<S::Future, B::IntoIter>,
         #[pin]
-        state: State<S::Future>,
+        state: State<S::Future, B::IntoIter>,
     }
 }
 
@@ -281,7 +280,6 @@ where
                 start,
             },
             classify,
-            again: Retries::none(),
             state: State::First { fut },
         }
     }
@@ -347,19 +345,17 @@ where
         let mut this = self.project();
         loop {
             if let Some((outcome, hint)) = failed.take() {
-                if !schedule_retry(this.again, hint, this.plan) {
+                if !schedule_retry(this.state.as_mut(), hint, this.plan) {
                     this.state.set(State::Done);
                     return Poll::Ready(outcome);
                 }
-                this.state.set(State::Retrying);
             }
-            match this.state.as_mut().project() {
+            let again = match this.state.as_mut().project() {
                 StateProj::First { .. } => unreachable!("the first attempt is polled by `poll`"),
-                StateProj::Retrying => {}
+                StateProj::Retrying { again } => again,
                 StateProj::Done => panic!("`ResponseFuture` polled after completion"),
-            }
-            let (Some(again), Some((svc, req))) = (this.again.0.as_mut(), this.replay.as_mut())
-            else {
+            };
+            let (Some(again), Some((svc, req))) = (again.0.as_mut(), this.replay.as_mut()) else {
                 unreachable!("only a replayable request retries");
             };
             let mut outcome = ready!(again.as_mut().poll_attempt(cx, svc, req));
@@ -384,15 +380,18 @@ where
     }
 }
 
-/// Moves `again` to the next retry's sleep (starting the schedule and the
+/// Moves `state` to the next retry's sleep (starting the schedule and the
 /// timer at the first retry) and returns `true`, or returns `false` when
 /// no retry is to be made (see [`next_delay`]).
 fn schedule_retry<F, B: IntoIterator<Item = Duration> + Clone>(
-    again: &mut Retries<F, B::IntoIter>,
+    mut state: Pin<&mut State<F, B::IntoIter>>,
     hint: Option<Duration>,
     plan: &Plan<B>,
 ) -> bool {
-    if let Some(again) = again.0.as_mut() {
+    if let StateProj::Retrying { again } = state.as_mut().project() {
+        let Some(again) = again.0.as_mut() else {
+            unreachable!("the retries are there until dropped");
+        };
         let mut again = again.as_mut().project();
         let Some(delay) = next_delay(again.schedule, hint, plan) else {
             return false;
@@ -405,12 +404,13 @@ fn schedule_retry<F, B: IntoIterator<Item = Duration> + Clone>(
     let Some(delay) = next_delay(&mut schedule, hint, plan) else {
         return false;
     };
-    *again.0 = Some(Box::pin(Again {
+    let again = Retries::new(Again {
         schedule,
         attempts: 1,
         sleep: tokio::time::sleep(delay),
         phase: Phase::Sleeping,
-    }));
+    });
+    state.set(State::Retrying { again });
     true
 }
 
@@ -432,13 +432,16 @@ fn next_delay<I: Iterator<Item = Duration>, B>(
 
 impl<S: Service<Req>, Req, B: IntoIterator, C> fmt::Debug for ResponseFuture<S, Req, B, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (attempts, state) = match (&self.state, &*self.again.0) {
-            (State::First { .. }, _) => (Some(1), "calling"),
-            (State::Retrying, Some(again)) => match again.phase {
-                Phase::Sleeping => (Some(again.attempts), "sleeping"),
-                Phase::Ready | Phase::Calling { .. } => (Some(again.attempts), "calling"),
+        let (attempts, state) = match &self.state {
+            State::First { .. } => (Some(1), "calling"),
+            State::Retrying { again } => match &*again.0 {
+                Some(again) => match again.phase {
+                    Phase::Sleeping => (Some(again.attempts), "sleeping"),
+                    Phase::Ready | Phase::Calling { .. } => (Some(again.attempts), "calling"),
+                },
+                None => (None, "done"),
             },
-            (State::Retrying, None) | (State::Done, _) => (None, "done"),
+            State::Done => (None, "done"),
         };
         let mut f = f.debug_struct("ResponseFuture");
         if let Some(attempts) = attempts {
