@@ -203,10 +203,15 @@ impl<F: Future, I> Again<F, I> {
 struct Plan<B> {
     schedule: B,
     budget: Option<Budget>,
-    max_elapsed: Option<Duration>,
-    // When the call started; read only when the policy has a
-    // `max_elapsed` (the clock is not read otherwise).
-    start: Option<Instant>,
+    // `None` when the policy has no `max_elapsed` (the clock is not read
+    // then).
+    elapsed: Option<Elapsed>,
+}
+
+/// The policy's `max_elapsed`, and when the call started.
+struct Elapsed {
+    start: Instant,
+    limit: Duration,
 }
 
 pin_project! {
@@ -265,8 +270,10 @@ where
         policy: &RetryPolicy<B>,
         classify: C,
     ) -> Self {
-        let max_elapsed = policy.max_elapsed_limit();
-        let start = max_elapsed.map(|_| Instant::now());
+        let elapsed = policy.max_elapsed_limit().map(|limit| Elapsed {
+            start: Instant::now(),
+            limit,
+        });
         let (replay, fut) = match replay {
             Replay::Allowed => (Some((svc.clone(), req.clone())), svc.call(req)),
             Replay::Never => (None, svc.call(req)),
@@ -276,8 +283,7 @@ where
             plan: Plan {
                 schedule: policy.schedule().clone(),
                 budget: policy.budget_ref().cloned(),
-                max_elapsed,
-                start,
+                elapsed,
             },
             classify,
             state: State::First { fut },
@@ -425,7 +431,8 @@ fn next_delay<I: Iterator<Item = Duration>, B>(
 ) -> Option<Duration> {
     let scheduled = schedule.next()?;
     let delay = hint.unwrap_or(scheduled);
-    let allowed = crate::retry::budget_allows(delay, plan.start, plan.max_elapsed)
+    let (start, limit) = plan.elapsed.as_ref().map(|e| (e.start, e.limit)).unzip();
+    let allowed = crate::retry::budget_allows(delay, start, limit)
         && plan.budget.as_ref().is_none_or(Budget::try_withdraw);
     allowed.then_some(delay)
 }
