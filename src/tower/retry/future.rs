@@ -200,6 +200,7 @@ impl<F: Future, I> Again<F, I> {
 /// The policy's settings one request needs to retry, copied into its
 /// response future: a copy of these few words costs less than sharing the
 /// policy (an `Arc`'s count is two atomic read-modify-writes per request).
+#[repr(C)]
 struct Plan<B> {
     schedule: B,
     budget: Option<Budget>,
@@ -230,15 +231,16 @@ pin_project! {
     /// Dropping it stops at once: the attempt in flight (if any) is
     /// dropped and no further attempt is made.
     #[must_use = "futures do nothing unless you .await or poll them"]
+    #[repr(C)]
     pub struct ResponseFuture<S, Req, B, C>
     where
         S: Service<Req>,
         B: IntoIterator,
     {
+        plan: Plan<B>,
         // The clone of the inner service that serves the retries, and the
         // request they replay; `None` when the request is not replayed.
         replay: Option<(S, Req)>,
-        plan: Plan<B>,
         classify: C,
         #[pin]
         state: State<S::Future, B::IntoIter>,
