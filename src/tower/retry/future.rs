@@ -204,15 +204,10 @@ impl<F: Future, I> Again<F, I> {
 struct Plan<B> {
     schedule: B,
     budget: Option<Budget>,
-    // `None` when the policy has no `max_elapsed` (the clock is not read
-    // then).
-    elapsed: Option<Elapsed>,
-}
-
-/// The policy's `max_elapsed`, and when the call started.
-struct Elapsed {
-    start: Instant,
-    limit: Duration,
+    // The call's start plus the policy's `max_elapsed`: no attempt starts
+    // at or after it. `None` without a `max_elapsed` (the clock is not
+    // read then), or one too long for the clock to count.
+    give_up_at: Option<Instant>,
 }
 
 pin_project! {
@@ -272,10 +267,9 @@ where
         policy: &RetryPolicy<B>,
         classify: C,
     ) -> Self {
-        let elapsed = policy.max_elapsed_limit().map(|limit| Elapsed {
-            start: Instant::now(),
-            limit,
-        });
+        let give_up_at = policy
+            .max_elapsed_limit()
+            .and_then(|limit| Instant::now().checked_add(limit));
         let (replay, fut) = match replay {
             Replay::Allowed => (Some((svc.clone(), req.clone())), svc.call(req)),
             Replay::Never => (None, svc.call(req)),
@@ -285,7 +279,7 @@ where
             plan: Plan {
                 schedule: policy.schedule().clone(),
                 budget: policy.budget_ref().cloned(),
-                elapsed,
+                give_up_at,
             },
             classify,
             state: State::First { fut },
@@ -311,23 +305,16 @@ where
             return self.poll_again(cx, None);
         };
         let mut outcome = ready!(fut.poll(cx));
-        let hint = match this.classify.classify(&mut outcome) {
-            Verdict::Success => {
-                if let Some(budget) = &this.plan.budget {
-                    budget.deposit();
-                }
-                None
-            }
-            Verdict::Failure => None,
-            Verdict::Retry(hint) => this.replay.as_ref().and(Some(hint)),
-        };
-        match hint {
-            Some(hint) => self.poll_again(cx, Some((outcome, hint))),
-            None => {
-                this.state.set(State::Done);
-                Poll::Ready(outcome)
-            }
+        let verdict = this.classify.classify(&mut outcome);
+        if let (Verdict::Retry(hint), Some(_)) = (verdict, this.replay) {
+            return self.poll_again(cx, Some((outcome, hint)));
         }
+        // Before the deposit, which the compiler cannot see through.
+        this.state.set(State::Done);
+        if let (Verdict::Success, Some(budget)) = (verdict, &this.plan.budget) {
+            budget.deposit();
+        }
+        Poll::Ready(outcome)
     }
 }
 
@@ -433,8 +420,15 @@ fn next_delay<I: Iterator<Item = Duration>, B>(
 ) -> Option<Duration> {
     let scheduled = schedule.next()?;
     let delay = hint.unwrap_or(scheduled);
-    let (start, limit) = plan.elapsed.as_ref().map(|e| (e.start, e.limit)).unzip();
-    let allowed = crate::retry::budget_allows(delay, start, limit)
+    // `now + delay < start + max_elapsed`: `budget_allows`'s test, with
+    // the sum taken once per call.
+    let before_limit = plan.give_up_at.is_none_or(|at| {
+        Instant::now()
+            .checked_add(delay)
+            .is_some_and(|then| then < at)
+    });
+    let allowed = before_limit
+        && crate::retry::budget_allows(delay, None, None)
         && plan.budget.as_ref().is_none_or(Budget::try_withdraw);
     allowed.then_some(delay)
 }
