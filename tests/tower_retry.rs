@@ -55,8 +55,8 @@ async fn no_attempt_starts_at_max_elapsed() {
 #[tokio::test(start_paused = true)]
 async fn max_elapsed_counts_from_each_call() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let policy =
-        RetryPolicy::new(Backoff::constant(secs(1)).unlimited()).max_elapsed(Duration::from_millis(2_500));
+    let policy = RetryPolicy::new(Backoff::constant(secs(1)).unlimited())
+        .max_elapsed(Duration::from_millis(2_500));
     let mut svc = RetryLayer::new(policy).layer(failing(&calls, usize::MAX));
     // Long after the service was made, and after another call, each call
     // still gets its own 2.5 s: attempts at 0, 1 and 2 s.
@@ -77,8 +77,10 @@ async fn a_success_after_retries_pays_into_the_budget() {
     // still: the first call spends it on its retry and, succeeding then,
     // deposits one retry's worth, which the second call spends.
     let budget = Budget::new(1.0, 1);
-    let layer = RetryLayer::new(RetryPolicy::new(Backoff::constant(Duration::ZERO).unlimited()))
-        .budget(budget.clone());
+    let layer = RetryLayer::new(RetryPolicy::new(
+        Backoff::constant(Duration::ZERO).unlimited(),
+    ))
+    .budget(budget.clone());
     let calls = Arc::new(AtomicUsize::new(0));
     assert_eq!(layer.layer(failing(&calls, 1)).oneshot(7).await, Ok(7));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -182,8 +184,8 @@ async fn polling_after_completion_panics() {
 #[tokio::test(start_paused = true)]
 async fn debug_shows_the_attempts_and_the_state() {
     let calls = Arc::new(AtomicUsize::new(0));
-    let mut svc = RetryLayer::new(RetryPolicy::new(Backoff::constant(secs(1))))
-        .layer(failing(&calls, 1));
+    let mut svc =
+        RetryLayer::new(RetryPolicy::new(Backoff::constant(secs(1)))).layer(failing(&calls, 1));
     let mut fut = Box::pin(svc.ready().await.unwrap().call(3));
     assert_eq!(
         format!("{fut:?}"),

@@ -200,6 +200,8 @@ impl<F: Future, I> Again<F, I> {
 /// The policy's settings one request needs to retry, copied into its
 /// response future: a copy of these few words costs less than sharing the
 /// policy (an `Arc`'s count is two atomic read-modify-writes per request).
+///
+/// `repr(C)`, the schedule first, as in the future (see there).
 #[repr(C)]
 struct Plan<B> {
     schedule: B,
@@ -226,6 +228,10 @@ pin_project! {
     /// Dropping it stops at once: the attempt in flight (if any) is
     /// dropped and no further attempt is made.
     #[must_use = "futures do nothing unless you .await or poll them"]
+    // `repr(C)` with the plan (the schedule first) at the start: so laid
+    // out, the schedule is copied from the policy straight into the
+    // future; in the compiler's own order it went through a temporary
+    // (eight more instructions per request).
     #[repr(C)]
     pub struct ResponseFuture<S, Req, B, C>
     where
