@@ -136,7 +136,9 @@ pin_project! {
 /// large, and most requests never retry) in a slot whose drop is a test
 /// inlined into the response future's, the retries' own drop (their timer,
 /// the attempt in flight) kept out of line. `Some` until dropped.
-struct Retries<F, I>(ManuallyDrop<Option<Pin<Box<Again<F, I>>>>>);
+struct Retries<F, I>(ManuallyDrop<Option<Pinned<Again<F, I>>>>);
+
+type Pinned<T> = Pin<Box<T>>;
 
 impl<F, I> Retries<F, I> {
     fn new(again: Again<F, I>) -> Self {
