@@ -16,40 +16,32 @@ use tokio::time::{Instant, advance};
 use tokio_test::{assert_pending, assert_ready, task::spawn};
 use tower::{Layer, Service, ServiceExt, service_fn};
 
+#[path = "support/failing_service.rs"]
+mod failing_service;
+use failing_service::failing;
+
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-/// A service that fails its first `fail_first` calls, counting them all.
-fn failing(
-    calls: &Arc<AtomicUsize>,
-    fail_first: usize,
-) -> impl Service<u32, Response = u32, Error = &'static str> + Clone {
-    let calls = calls.clone();
-    service_fn(move |x: u32| {
-        let n = calls.fetch_add(1, Ordering::SeqCst);
-        async move { if n < fail_first { Err("down") } else { Ok(x) } }
-    })
+/// The calls, and the time, an always-failing call takes through a layer
+/// retrying every second under `max_elapsed(limit)`.
+async fn calls_within(limit: Duration) -> (usize, Duration) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let policy = RetryPolicy::new(Backoff::constant(secs(1)).unlimited()).max_elapsed(limit);
+    let svc = RetryLayer::new(policy).layer(failing(&calls, usize::MAX));
+    let start = Instant::now();
+    assert_eq!(svc.oneshot(0).await, Err("down"));
+    (calls.load(Ordering::SeqCst), start.elapsed())
 }
 
 #[tokio::test(start_paused = true)]
 async fn no_attempt_starts_at_max_elapsed() {
     // Attempts at 0 and 1 s; the one due at 2 s would start at the limit.
-    let calls = Arc::new(AtomicUsize::new(0));
-    let policy = RetryPolicy::new(Backoff::constant(secs(1)).unlimited()).max_elapsed(secs(2));
-    let svc = RetryLayer::new(policy).layer(failing(&calls, usize::MAX));
-    let start = Instant::now();
-    assert_eq!(svc.oneshot(0).await, Err("down"));
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
-    assert_eq!(start.elapsed(), secs(1));
-
-    // A nanosecond more lets the third attempt start.
-    let calls = Arc::new(AtomicUsize::new(0));
+    assert_eq!(calls_within(secs(2)).await, (2, secs(1)));
+    // A nanosecond more lets it start.
     let limit = secs(2) + Duration::from_nanos(1);
-    let policy = RetryPolicy::new(Backoff::constant(secs(1)).unlimited()).max_elapsed(limit);
-    let svc = RetryLayer::new(policy).layer(failing(&calls, usize::MAX));
-    assert_eq!(svc.oneshot(0).await, Err("down"));
-    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(calls_within(limit).await, (3, secs(2)));
 }
 
 #[tokio::test(start_paused = true)]
