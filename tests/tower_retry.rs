@@ -192,3 +192,13 @@ async fn debug_shows_the_attempts_and_the_state() {
     assert_eq!(poll!(&mut fut), Poll::Ready(Ok(3)));
     assert_eq!(format!("{fut:?}"), "ResponseFuture { state: \"done\", .. }");
 }
+
+#[test]
+fn the_response_future_is_send_and_sync_when_its_parts_are() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let mut svc = RetryLayer::new(RetryPolicy::new(Backoff::constant(secs(1))))
+        .budget(Budget::new(0.1, 1))
+        .layer(service_fn(|x: u32| async move { Ok::<_, ()>(x) }));
+    assert_send_sync(&svc);
+    assert_send_sync(&svc.call(1));
+}
