@@ -14,7 +14,8 @@
 //!   has to be used under axum, which needs `Clone`).
 //! - `concurrency/*`: ours vs `tower::limit::ConcurrencyLimit`.
 //! - `timeout/*`: ours (`Deadline::scope`) vs `tower::timeout::Timeout`.
-//! - `retry/*`: ours (success at once, request cloned for replay) vs
+//! - `retry/*`: ours (success at once; the request cloned for replay and
+//!   the policy's settings copied, no reference count) vs
 //!   `tower::retry::Retry` with a policy that clones the request and
 //!   never retries (a zero-sized policy: tower's floor).
 //! - `retry_budget/*`: the same with a retry budget, each paying in on
@@ -30,7 +31,8 @@
 //! by the difference of the counts (setup cancels out):
 //!
 //! ```text
-//! B=$(ls -t target/release/deps/tower-* | grep -v '\.d$' | head -1)
+//! B=$(cargo bench -p async-patterns-benches --bench tower --no-run 2>&1 |
+//!   grep -o '[^ (]*/deps/tower-[0-9a-f]*' | tail -1)
 //! for n in 10000 20000; do TOWER_BENCH_ROW=retry/tower TOWER_BENCH_ITERS=$n \
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null $B 2>&1 | grep refs; done
 //! ```

@@ -20,6 +20,10 @@ use tokio_test::task::spawn;
 use tokio_test::{assert_pending, assert_ready};
 use tower::{BoxError, Layer, Service, ServiceExt, service_fn};
 
+#[path = "support/failing_service.rs"]
+mod failing_service;
+use failing_service::failing;
+
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
@@ -359,17 +363,6 @@ async fn retries_inside_a_timeout_stop_at_the_deadline() {
 }
 
 // ---- retry ----
-
-fn failing(
-    calls: &Arc<AtomicUsize>,
-    fail_first: usize,
-) -> impl Service<u32, Response = u32, Error = &'static str> + Clone {
-    let calls = calls.clone();
-    service_fn(move |x: u32| {
-        let n = calls.fetch_add(1, Ordering::SeqCst);
-        async move { if n < fail_first { Err("down") } else { Ok(x) } }
-    })
-}
 
 #[tokio::test(start_paused = true)]
 async fn retry_follows_the_schedule_and_returns_the_last_error() {

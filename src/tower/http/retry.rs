@@ -203,7 +203,8 @@ impl<S, B: Clone> Layer<S> for RetryLayer<RetryPolicy<B>> {
 #[derive(Debug, Clone)]
 pub struct Retry<S, B> {
     inner: S,
-    // Shared by the service, its clones and their requests.
+    // Shared by the service and its clones; each request copies the
+    // settings it needs.
     policy: Arc<RetryPolicy<B>>,
     max_body: u64,
 }
@@ -329,7 +330,7 @@ where
             &mut self.inner,
             req,
             resend,
-            Arc::clone(&self.policy),
+            &self.policy,
             HttpClassify { replay },
         )
     }

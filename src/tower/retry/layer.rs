@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use tower_layer::Layer;
 
 use super::Retry;
@@ -160,7 +158,7 @@ impl<S, B: Clone, W: Clone, A: Clone> Layer<S> for RetryLayer<RetryPolicy<B>, W,
     fn layer(&self, inner: S) -> Self::Service {
         Retry::new(
             inner,
-            Arc::new(self.policy.clone()),
+            self.policy.clone(),
             self.when.clone(),
             self.retry_after.clone(),
         )

@@ -1,4 +1,3 @@
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -45,15 +44,15 @@ use crate::retry::{RetryAfter, RetryPolicy, When};
 #[derive(Debug, Clone)]
 pub struct Retry<S, B, W, A> {
     inner: S,
-    // Shared by the layer, its services and their requests: a request
-    // clones the `Arc`, not the settings.
-    policy: Arc<RetryPolicy<B>>,
+    // Plain data (a budget is a handle): a clone of the service, as each
+    // request, copies it rather than counting references to it.
+    policy: RetryPolicy<B>,
     when: W,
     retry_after: A,
 }
 
 impl<S, B, W, A> Retry<S, B, W, A> {
-    pub(super) fn new(inner: S, policy: Arc<RetryPolicy<B>>, when: W, retry_after: A) -> Self {
+    pub(super) fn new(inner: S, policy: RetryPolicy<B>, when: W, retry_after: A) -> Self {
         Self {
             inner,
             policy,
@@ -96,12 +95,13 @@ where
         self.inner.poll_ready(cx)
     }
 
+    #[inline]
     fn call(&mut self, req: Req) -> Self::Future {
         ResponseFuture::call(
             &mut self.inner,
             req,
             Replay::Allowed,
-            Arc::clone(&self.policy),
+            &self.policy,
             OnError::new(self.when.clone(), self.retry_after.clone()),
         )
     }
