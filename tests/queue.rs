@@ -970,6 +970,21 @@ async fn a_sender_out_of_budget_parks_when_full_and_yields_when_not() {
     assert_eq!(rx.try_recv(), Ok(2));
 }
 
+/// A send on an unbounded queue never waits and, like tokio's
+/// `UnboundedSender::send`, spends no budget: it completes even when the
+/// task has none left. Receives still yield.
+#[tokio::test(flavor = "current_thread")]
+async fn an_unbounded_send_spends_no_budget() {
+    let (tx, rx) = queue::unbounded::<u32>();
+    exhaust_budget().await;
+    let mut send = Box::pin(tx.send(1));
+    assert!(poll_once(&mut send).await.is_ready());
+    assert!(!tokio::task::coop::has_budget_remaining());
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(&mut recv).await.is_pending(), "a receive yields");
+    assert_eq!(recv.await, Ok(1));
+}
+
 /// A `recv_timeout` that timed out but is kept (as in a `select!` loop) is
 /// no longer in line: the next item goes to the next receiver.
 #[tokio::test(start_paused = true)]

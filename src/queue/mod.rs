@@ -70,16 +70,19 @@
 //! than [`recv`](Receiver::recv) in `benches/queue.rs`. Use `recv` where
 //! nobody calls [`join`](Sender::join).
 //!
-//! Like `tokio::sync::mpsc` (and unlike the other three), every `send`,
-//! `reserve` and receive that completes spends one unit of tokio's
-//! cooperative budget, so a producer or consumer that never has to wait
-//! still yields to the runtime every so often instead of starving the other
-//! tasks on its worker. Out of budget, an operation that would complete
-//! yields instead and changes nothing; one that would wait parks at once,
-//! as parking yields anyway (so a consumer that empties the queue at the
-//! end of its budget does not yield first and park on its next poll). In a
-//! benchmark where two tasks only pass numbers back and forth those forced
-//! yields are a visible part of the cost.
+//! Like `tokio::sync::mpsc` (and unlike the other three), every receive
+//! that completes, and every `send` and `reserve` on a bounded queue, spends
+//! one unit of tokio's cooperative budget, so a consumer that always finds
+//! items, or a producer that always finds room, still yields to the runtime
+//! every so often instead of starving the other tasks on its worker. A
+//! `send` on an unbounded queue never waits and, like tokio's
+//! `UnboundedSender::send`, spends nothing: a loop that only sends to an
+//! unbounded queue should await something else now and then (or use a
+//! bounded queue, whose backpressure is usually what it needs). Out of
+//! budget, an operation that would complete yields instead and changes
+//! nothing; one that would wait parks at once, as parking yields anyway (so
+//! a consumer that empties the queue at the end of its budget does not
+//! yield first and park on its next poll).
 //!
 //! The queue's state is behind a spin lock whose release is a plain store
 //! (its critical sections are short and run no user code), not a

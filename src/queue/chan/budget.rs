@@ -7,9 +7,11 @@ use tokio::task::coop;
 
 /// One unit of tokio's cooperative budget.
 ///
-/// Every `send`, `reserve` and receive that completes spends a unit, so that
-/// a task that always finds items (or space) still yields to the runtime
-/// now and then, as `tokio::sync::mpsc` does. An operation that parks
+/// Every receive that completes, and every `send` and `reserve` on a
+/// bounded queue, spends a unit, so that a task that always finds items (or
+/// space) still yields to the runtime now and then, as `tokio::sync::mpsc`
+/// does. Sends on an unbounded queue never wait and spend nothing, as
+/// tokio's `UnboundedSender::send`. An operation that parks
 /// spends nothing (the unit is given back). One that finds the task's
 /// budget used up checks under the lock whether it would complete: if so it
 /// changes nothing and [yields](Budget::yield_now) (a registration keeps its

@@ -117,6 +117,16 @@ pub(crate) struct State<T> {
 pub(crate) struct Chan<T> {
     state: CacheLine<StateLock<T>>,
     track: CacheLine<Tracking>,
+    /// Fixed at creation; read without the lock.
+    bound: Bound,
+}
+
+/// Whether the queue has a capacity, which decides whether a send can wait
+/// (and so whether it spends the cooperative budget; see `budget`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    Bounded,
+    Unbounded,
 }
 
 /// The lock around [`State`]: a [`SpinLock`](crate::spin_lock::SpinLock),
@@ -168,6 +178,10 @@ impl<T> Chan<T> {
                 handed: AtomicUsize::new(0),
                 finished: AtomicUsize::new(0),
             }),
+            bound: match capacity {
+                Some(_) => Bound::Bounded,
+                None => Bound::Unbounded,
+            },
         }
     }
 

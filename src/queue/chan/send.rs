@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use super::StateGuard;
 use super::budget::Budget;
-use super::{Chan, State};
+use super::{Bound, Chan, State};
 use crate::queue::error::TrySendError;
 use crate::waiters::{SlotState, WakeList};
 
@@ -53,6 +53,9 @@ impl<T> Chan<T> {
         kind: SendKind,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
+        if self.bound == Bound::Unbounded {
+            return self.poll_send_unbounded(key, item, kind, cx);
+        }
         let Poll::Ready(budget) = Budget::take() else {
             return self.poll_send_out_of_budget(key, item, kind, cx);
         };
@@ -65,6 +68,26 @@ impl<T> Chan<T> {
             drop(st);
         }
         budget.spent_if(poll.is_ready());
+        poll
+    }
+
+    /// [`poll_send`](Self::poll_send) on an unbounded queue: it never waits,
+    /// so, like tokio's `UnboundedSender::send`, it spends no budget.
+    #[inline]
+    fn poll_send_unbounded(
+        &self,
+        key: &mut Option<usize>,
+        item: &mut Option<T>,
+        kind: SendKind,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Option<T>>> {
+        let mut st = self.lock();
+        let poll = Self::poll_send_locked(&mut st, key, item, kind, cx);
+        if st.receivers_to_wake() {
+            Self::wake_receivers_and_unlock(st);
+        } else {
+            drop(st);
+        }
         poll
     }
 
