@@ -1,7 +1,7 @@
 //! The queue against its peers in interleaved rounds: the cells of
 //! `queue_tasks.rs` (same endpoint code, `queue_cells.rs`), but each round
-//! runs every peer of a cell once, in an order that rotates from round to
-//! round, and the table gives each peer's median over the rounds.
+//! runs every peer of a cell once, in a new random order each round, and
+//! the table gives each peer's median over the rounds.
 //!
 //! Why a second bench: on a shared or virtual machine the speed of the
 //! whole machine drifts by tens of percent over minutes, and criterion
@@ -36,6 +36,7 @@ fn main() {
         .find(|a| !a.starts_with("--"))
         .unwrap_or_default();
     let runtimes = [runtime(false), runtime(true)];
+    let mut rng = fastrand::Rng::with_seed(16);
     println!("{rounds} rounds, ns per message (median), {MESSAGES} messages per run\n");
     print!("| cell |");
     for (name, _) in PEERS {
@@ -55,9 +56,10 @@ fn main() {
             .map(|(name, _)| *name)
             .collect();
         let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); peers.len()];
-        for round in 0..rounds {
-            for k in 0..peers.len() {
-                let p = (round + k) % peers.len();
+        let mut order: Vec<usize> = (0..peers.len()).collect();
+        for _ in 0..rounds {
+            rng.shuffle(&mut order);
+            for &p in &order {
                 let start = Instant::now();
                 let got = rt.block_on(run(peers[p], producers, consumers, cap));
                 times[p].push(start.elapsed().as_secs_f64() * 1e9 / MESSAGES as f64);

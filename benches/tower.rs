@@ -18,12 +18,23 @@
 //!   the policy's settings copied, no reference count) vs
 //!   `tower::retry::Retry` with a policy that clones the request and
 //!   never retries (a zero-sized policy: tower's floor).
+//! - `retry_backoff/*`: the same work with a policy that could retry as a
+//!   service would: ours with `Backoff::exponential(..).max_retries(3)`,
+//!   tower's `Retry` with a policy holding tower's `ExponentialBackoff`
+//!   (jitter on) and a retry count, which tower clones per request.
 //! - `retry_budget/*`: the same with a retry budget, each paying in on
 //!   success: ours `.budget(Budget::new(0.1, 10))` vs tower's `Retry` with
 //!   a policy holding an `Arc<TpsBudget>` (tower's documented way).
 //!
 //! ```text
 //! cargo bench -p async-patterns-benches --bench tower -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! For a side-by-side figure on a machine whose speed drifts, time the rows
+//! in interleaved rounds instead (a table of medians):
+//!
+//! ```text
+//! TOWER_BENCH_ROUNDS=31 cargo bench -p async-patterns-benches --bench tower
 //! ```
 //!
 //! On a loaded machine, count instructions instead: run one row with two
@@ -47,7 +58,11 @@ use async_patterns::rate_limit::RateLimiter;
 use async_patterns::retry::{Backoff, Budget, RetryPolicy};
 use async_patterns::tower as ours;
 use criterion::{Criterion, criterion_group};
+use tower::retry::backoff::{
+    Backoff as _, ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff,
+};
 use tower::retry::budget::{Budget as _, TpsBudget};
+use tower::util::rng::HasherRng;
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 const HUGE: u32 = 1_000_000_000;
@@ -99,7 +114,7 @@ impl<E> tower::retry::Policy<u64, u64, E> for NeverRetry {
 trait Rows {
     fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
     where
-        S: Service<u64>,
+        S: Service<u64> + 'static,
         S::Error: std::fmt::Debug;
 }
 
@@ -139,6 +154,29 @@ fn rows(r: &mut impl Rows) {
     r.row("retry/tower", || {
         tower::retry::Retry::new(NeverRetry, bare())
     });
+    r.row("retry_backoff/async_patterns", || {
+        let schedule = Backoff::exponential(Duration::from_millis(1))
+            .max_delay(Duration::from_secs(1))
+            .max_retries(3);
+        ours::RetryLayer::new(RetryPolicy::new(schedule)).layer(bare())
+    });
+    r.row("retry_backoff/tower", || {
+        let backoff = ExponentialBackoffMaker::new(
+            Duration::from_millis(1),
+            Duration::from_secs(1),
+            1.0,
+            HasherRng::default(),
+        )
+        .expect("valid backoff")
+        .make_backoff();
+        tower::retry::Retry::new(
+            WithBackoff {
+                backoff,
+                retries_left: 3,
+            },
+            bare(),
+        )
+    });
     r.row("retry_budget/async_patterns", || {
         let policy = RetryPolicy::new(Backoff::constant(Duration::from_millis(1)));
         ours::RetryLayer::new(policy)
@@ -159,7 +197,7 @@ struct Timed<'a, 'c> {
 impl Rows for Timed<'_, '_> {
     fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
     where
-        S: Service<u64>,
+        S: Service<u64> + 'static,
         S::Error: std::fmt::Debug,
     {
         let rt = self.rt;
@@ -195,6 +233,33 @@ impl<E> tower::retry::Policy<u64, u64, E> for Budgeted {
     }
 }
 
+/// Tower's retry with what our rows' policy does: an exponential backoff
+/// with jitter (tower's own `ExponentialBackoff`) and at most 3 retries,
+/// copied with the policy for every request as tower's `Retry` does.
+#[derive(Clone)]
+struct WithBackoff {
+    backoff: ExponentialBackoff,
+    retries_left: usize,
+}
+
+impl<E> tower::retry::Policy<u64, u64, E> for WithBackoff {
+    type Future = tokio::time::Sleep;
+
+    fn retry(&mut self, _: &mut u64, result: &mut Result<u64, E>) -> Option<Self::Future> {
+        match result {
+            Err(_) if self.retries_left > 0 => {
+                self.retries_left -= 1;
+                Some(self.backoff.next_backoff())
+            }
+            _ => None,
+        }
+    }
+
+    fn clone_request(&mut self, req: &u64) -> Option<u64> {
+        Some(*req)
+    }
+}
+
 fn layers(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("tower");
@@ -218,7 +283,7 @@ struct Counted {
 impl Rows for Counted {
     fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
     where
-        S: Service<u64>,
+        S: Service<u64> + 'static,
         S::Error: std::fmt::Debug,
     {
         if name != self.name {
@@ -231,9 +296,63 @@ impl Rows for Counted {
     }
 }
 
+/// `TOWER_BENCH_ROUNDS=<n>`: every row timed in `n` interleaved rounds of
+/// 10^5 requests (each round in a new random order), and a table of
+/// each row's median ns per request. Criterion times the rows one after the
+/// other, which a machine whose speed drifts over minutes skews; here every
+/// row gets the same share of fast and slow moments.
+struct Rounds<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    rows: Vec<(String, Box<dyn FnMut(u64) -> Duration + 'a>)>,
+}
+
+impl<'a> Rows for Rounds<'a> {
+    fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)
+    where
+        S: Service<u64> + 'static,
+        S::Error: std::fmt::Debug,
+    {
+        let rt = self.rt;
+        let mut svc = rt.block_on(async { make() });
+        let run = move |iters| rt.block_on(drive(&mut svc, iters));
+        self.rows.push((name.to_string(), Box::new(run)));
+    }
+}
+
+fn rounds(n: usize) {
+    const ITERS: u64 = 100_000;
+    let rt = runtime();
+    let mut rounds = Rounds {
+        rt: &rt,
+        rows: Vec::new(),
+    };
+    rows(&mut rounds);
+    let rows = &mut rounds.rows;
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(n); rows.len()];
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut rng = fastrand::Rng::with_seed(16);
+    for _ in 0..n {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let elapsed = (rows[i].1)(ITERS);
+            times[i].push(elapsed.as_secs_f64() * 1e9 / ITERS as f64);
+        }
+    }
+    println!("{n} rounds of {ITERS} requests, ns per request (median)\n");
+    println!("| row | ns |\n|---|---|");
+    for ((name, _), t) in rows.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        println!("| {name} | {:.2} |", t[t.len() / 2]);
+    }
+}
+
 criterion_group!(benches, layers);
 
 fn main() {
+    if let Ok(n) = std::env::var("TOWER_BENCH_ROUNDS") {
+        rounds(n.parse().expect("TOWER_BENCH_ROUNDS: a number of rounds"));
+        return;
+    }
     if let Ok(name) = std::env::var("TOWER_BENCH_ROW") {
         let iters = std::env::var("TOWER_BENCH_ITERS")
             .map_or(100_000, |n| n.parse().expect("TOWER_BENCH_ITERS: a number"));
