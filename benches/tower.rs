@@ -303,8 +303,11 @@ impl Rows for Counted {
 /// row gets the same share of fast and slow moments.
 struct Rounds<'a> {
     rt: &'a tokio::runtime::Runtime,
-    rows: Vec<(String, Box<dyn FnMut(u64) -> Duration + 'a>)>,
+    rows: Vec<(String, TimedRow<'a>)>,
 }
+
+/// Sends a number of requests through one row's service; their time.
+type TimedRow<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
 
 impl<'a> Rows for Rounds<'a> {
     fn row<S>(&mut self, name: &str, make: impl FnOnce() -> S)

@@ -40,6 +40,35 @@ impl AtomicWaker {
     }
 }
 
+/// A lock for short critical sections that run no user code: the crate's
+/// [`SpinLock`](crate::spin_lock::SpinLock) (one atomic read-modify-write
+/// per lock and unlock, where `std`'s mutex has two), or loom's mutex in
+/// the loom models (the spin lock has a model of its own).
+#[cfg(not(loom))]
+pub(crate) type ShortLock<T> = crate::spin_lock::SpinLock<T>;
+/// The guard of a [`ShortLock`].
+#[cfg(not(loom))]
+pub(crate) type ShortGuard<'a, T> = crate::spin_lock::SpinGuard<'a, T>;
+/// A lock for short critical sections (loom's mutex in the models).
+#[cfg(loom)]
+pub(crate) type ShortLock<T> = Mutex<T>;
+/// The guard of a [`ShortLock`].
+#[cfg(loom)]
+pub(crate) type ShortGuard<'a, T> = MutexGuard<'a, T>;
+
+/// Locks a [`ShortLock`].
+#[inline]
+pub(crate) fn lock_short<T>(lock: &ShortLock<T>) -> ShortGuard<'_, T> {
+    #[cfg(not(loom))]
+    {
+        lock.lock()
+    }
+    #[cfg(loom)]
+    {
+        self::lock(lock)
+    }
+}
+
 /// Locks `mutex`, ignoring poisoning.
 ///
 /// The crate never panics while holding one of its own locks (no user code

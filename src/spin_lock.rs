@@ -1,4 +1,6 @@
-//! A spin lock for the queue's state, whose release is a plain store.
+//! A spin lock for short critical sections, whose release is a plain store:
+//! the queue's state and the retry budget's (through
+//! [`ShortLock`](crate::loom::ShortLock)).
 //!
 //! # Why not `std::sync::Mutex`
 //!
@@ -12,15 +14,16 @@
 //! someone may sleep. The queue's critical sections are a few dozen
 //! instructions and run no user code, so waiting threads spin with a
 //! growing backoff and then yield their time slice instead of sleeping.
-//! `benches/queue_tasks.rs` measured the difference (see the CHANGELOG).
+//! `benches/queue_rounds.rs` and `benches/tower.rs` measured the
+//! difference (see the CHANGELOG).
 //!
 //! # What the lock may protect
 //!
 //! Only state whose critical sections are short and bounded: a thread that
 //! waits here spins or calls `yield_now`, it never sleeps. The queue calls no
 //! user code under it except a task's `Waker::clone` and `drop` (a runtime's
-//! reference count), and it never panics under it, so the lock has no
-//! poisoning.
+//! reference count), the retry budget calls none, and neither panics under
+//! it, so the lock has no poisoning.
 //!
 //! # Why the unsafe code is sound
 //!

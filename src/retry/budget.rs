@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::loom::Mutex;
+use crate::loom::ShortLock;
 
 /// Token amounts are kept in millionths of a retry, so that a ratio such as
 /// `0.1` is exact in integer arithmetic.
@@ -69,7 +69,7 @@ struct Inner {
     deposit: u64,
     /// `min_per_second * UNIT`: the reserve's refill per second and its cap.
     reserve_cap: u64,
-    state: Mutex<State>,
+    state: ShortLock<State>,
 }
 
 struct State {
@@ -130,7 +130,7 @@ impl Budget {
             inner: Arc::new(Inner {
                 deposit,
                 reserve_cap,
-                state: Mutex::new(State {
+                state: ShortLock::new(State {
                     reserve: reserve_cap,
                     refilled_at: now,
                     slots: [Slot::default(); WINDOW_SECS],
@@ -162,7 +162,7 @@ impl Budget {
     /// ```
     pub fn deposit(&self) {
         let now = Instant::now();
-        let mut state = crate::loom::lock(&self.inner.state);
+        let mut state = crate::loom::lock_short(&self.inner.state);
         let second = state.second(now);
         let slot = &mut state.slots[second as usize % WINDOW_SECS];
         if slot.second != second {
@@ -196,7 +196,7 @@ impl Budget {
     #[must_use = "`false` means the retry must not be made"]
     pub fn try_withdraw(&self) -> bool {
         let now = Instant::now();
-        let mut state = crate::loom::lock(&self.inner.state);
+        let mut state = crate::loom::lock_short(&self.inner.state);
         state.refill(now, self.inner.reserve_cap);
         let second = state.second(now);
         let live = |slot: &Slot| slot.second + WINDOW_SECS as u64 > second;

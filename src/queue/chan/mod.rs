@@ -129,17 +129,10 @@ pub(crate) enum Bound {
     Unbounded,
 }
 
-/// The lock around [`State`]: a [`SpinLock`](crate::spin_lock::SpinLock),
-/// whose release is a plain store (its docs say why), or loom's mutex in the
-/// loom models (the spin lock has a model of its own).
-#[cfg(not(loom))]
-type StateLock<T> = crate::spin_lock::SpinLock<State<T>>;
-#[cfg(not(loom))]
-pub(crate) type StateGuard<'a, T> = crate::spin_lock::SpinGuard<'a, State<T>>;
-#[cfg(loom)]
-type StateLock<T> = crate::loom::Mutex<State<T>>;
-#[cfg(loom)]
-pub(crate) type StateGuard<'a, T> = crate::loom::MutexGuard<'a, State<T>>;
+/// The lock around [`State`]: a [`ShortLock`](crate::loom::ShortLock),
+/// whose release is a plain store (the spin lock's docs say why).
+type StateLock<T> = crate::loom::ShortLock<State<T>>;
+pub(crate) type StateGuard<'a, T> = crate::loom::ShortGuard<'a, State<T>>;
 
 /// Aligns (and so pads) its contents to 128 bytes: two 64-byte lines, as
 /// adjacent-line prefetching pairs them.
@@ -186,14 +179,7 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn lock(&self) -> StateGuard<'_, T> {
-        #[cfg(not(loom))]
-        {
-            self.state.lock()
-        }
-        #[cfg(loom)]
-        {
-            crate::loom::lock(&self.state)
-        }
+        crate::loom::lock_short(&self.state)
     }
 
     /// Runs `f` under the lock, then wakes what it collected.
