@@ -70,10 +70,6 @@ pub(crate) struct SpinLock<T> {
 // value needs, as for `std::sync::Mutex`.
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
-// SAFETY: moving the lock moves the `T` it owns; it holds no pointer and no
-// thread-bound state.
-unsafe impl<T: Send> Send for SpinLock<T> {}
-
 /// Access to the value of a locked [`SpinLock`]; unlocks when dropped.
 pub(crate) struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
