@@ -27,7 +27,7 @@
 //! (2^19 messages, once and three times) under `valgrind --tool=callgrind`
 //! and divide the difference by 2 x 2^19: instructions per message, setup
 //! excluded. Measured so (issue 16, after the spin lock; ours / flume 0.12):
-//! unbounded 301 / 343 (1P1C), 301 / 343 (4P1C), 302 / 343 (4P4C);
+//! unbounded 256 / 343 (1P1C), 256 / 343 (4P1C), 254 / 343 (4P4C);
 //! bounded(128) 300 / 369, 310 / 381, 309 / 396; bounded(1) 1129 / 1327,
 //! 1123 / 1367, 1108 / 1212.
 //! They count work, not cycles: an atomic read-modify-write counts as one

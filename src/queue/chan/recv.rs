@@ -117,10 +117,7 @@ impl<T> Chan<T> {
             budget.spent_if(true);
             return Poll::Ready(Some(n));
         }
-        let mut wake = WakeList::new();
-        let poll = self.poll_recv_locked(&mut st, &mut wake, how, key, out, cx);
-        drop(st);
-        wake.wake();
+        let poll = self.poll_recv_and_unlock(st, how, key, out, cx);
         budget.spent_if(poll.is_ready());
         poll
     }
@@ -136,11 +133,25 @@ impl<T> Chan<T> {
         out: &mut impl Extend<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<usize>> {
-        let mut st = self.lock();
+        let st = self.lock();
         if Self::recv_would_complete(&st, how.by, *key) {
             drop(st);
             return Budget::yield_now(cx);
         }
+        self.poll_recv_and_unlock(st, how, key, out, cx)
+    }
+
+    /// [`poll_recv_locked`](Self::poll_recv_locked), then unlocks and wakes
+    /// what it collected.
+    #[inline]
+    fn poll_recv_and_unlock(
+        &self,
+        mut st: StateGuard<'_, T>,
+        how: RecvHow,
+        key: &mut Option<usize>,
+        out: &mut impl Extend<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<usize>> {
         let mut wake = WakeList::new();
         let poll = self.poll_recv_locked(&mut st, &mut wake, how, key, out, cx);
         drop(st);

@@ -54,27 +54,22 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
         if self.bound == Bound::Unbounded {
-            return self.poll_send_unbounded(key, item, kind, cx);
+            // It never waits: like tokio's `UnboundedSender::send`, it
+            // spends no budget.
+            return self.poll_send_unbudgeted(key, item, kind, cx);
         }
         let Poll::Ready(budget) = Budget::take() else {
             return self.poll_send_out_of_budget(key, item, kind, cx);
         };
-        let mut st = self.lock();
-        let poll = Self::poll_send_locked(&mut st, key, item, kind, cx);
-        // Only an accepted item can leave I2 to restore.
-        if st.receivers_to_wake() {
-            Self::wake_receivers_and_unlock(st);
-        } else {
-            drop(st);
-        }
+        let poll = self.poll_send_unbudgeted(key, item, kind, cx);
         budget.spent_if(poll.is_ready());
         poll
     }
 
-    /// [`poll_send`](Self::poll_send) on an unbounded queue: it never waits,
-    /// so, like tokio's `UnboundedSender::send`, it spends no budget.
+    /// [`poll_send`](Self::poll_send) past the budget: under the lock, then
+    /// wakes the receivers an accepted item is for.
     #[inline]
-    fn poll_send_unbounded(
+    fn poll_send_unbudgeted(
         &self,
         key: &mut Option<usize>,
         item: &mut Option<T>,
@@ -83,6 +78,7 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), Option<T>>> {
         let mut st = self.lock();
         let poll = Self::poll_send_locked(&mut st, key, item, kind, cx);
+        // Only an accepted item can leave I2 to restore.
         if st.receivers_to_wake() {
             Self::wake_receivers_and_unlock(st);
         } else {
