@@ -381,7 +381,7 @@ impl<T> fmt::Debug for Receiver<T> {
         // Copied out first: the writer is not called under the lock.
         let (len, capacity, closed) = {
             let st = self.chan.lock();
-            (st.queue.len(), st.capacity(), st.closed)
+            (st.queue.len(), self.chan.capacity(), st.closed)
         };
         f.debug_struct("Receiver")
             .field("len", &len)

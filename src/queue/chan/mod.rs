@@ -51,7 +51,7 @@ pub(crate) use self::track::EventKind;
 ///
 /// Layout (`repr(C)`, in declaration order): what every `send` and receive
 /// writes (the queue's ends, `received`) or reads (`limit`, `closed`) sits
-/// with the mutex word in the first 64 bytes of [`Chan`]'s aligned line, so
+/// with the lock word in the first 64 bytes of [`Chan`]'s aligned line, so
 /// that a message moves one contended cache line between producer and
 /// consumer threads, not three. The waiter lists, written only when someone
 /// parks or is woken, come after it; the fast paths only read their heads.
@@ -98,9 +98,6 @@ pub(crate) struct State<T> {
     pub(crate) senders: usize,
     /// Live `Receiver` handles; the last one dropping closes the queue.
     pub(crate) receivers: usize,
-    /// The capacity as created, `None` for unbounded (`limit` is what the
-    /// hot paths read).
-    pub(crate) capacity: Option<usize>,
 }
 
 /// The shared core; handles hold it in an `Arc`.
@@ -117,16 +114,10 @@ pub(crate) struct State<T> {
 pub(crate) struct Chan<T> {
     state: CacheLine<StateLock<T>>,
     track: CacheLine<Tracking>,
-    /// Fixed at creation; read without the lock.
-    bound: Bound,
-}
-
-/// Whether the queue has a capacity, which decides whether a send can wait
-/// (and so whether it spends the cooperative budget; see `budget`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Bound {
-    Bounded,
-    Unbounded,
+    /// The capacity, `None` for unbounded. Fixed at creation, so read
+    /// without the lock (it decides whether a send can wait, and so whether
+    /// it spends the cooperative budget; see `budget`).
+    capacity: Option<usize>,
 }
 
 /// The lock around [`State`]: a [`ShortLock`](crate::loom::ShortLock),
@@ -165,16 +156,12 @@ impl<T> Chan<T> {
                 close_waiters: WaiterList::new(),
                 senders: 1,
                 receivers: 1,
-                capacity,
             })),
             track: CacheLine(Tracking {
                 handed: AtomicUsize::new(0),
                 finished: AtomicUsize::new(0),
             }),
-            bound: match capacity {
-                Some(_) => Bound::Bounded,
-                None => Bound::Unbounded,
-            },
+            capacity,
         }
     }
 
@@ -194,7 +181,7 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
-        self.lock().capacity()
+        self.capacity
     }
 
     // ---- closing -------------------------------------------------------
@@ -223,7 +210,7 @@ impl<T> Chan<T> {
             done: st.received.wrapping_sub(live as u64),
             len: st.queue.len(),
             unfinished: st.queue.len() + live,
-            capacity: st.capacity(),
+            capacity: self.capacity,
             senders_waiting: st.send_waiters.in_use(),
             receivers_waiting: st.recv_waiters.in_use(),
         }

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use super::StateGuard;
 use super::budget::Budget;
-use super::{Bound, Chan, State};
+use super::{Chan, State};
 use crate::queue::error::TrySendError;
 use crate::waiters::{SlotState, WakeList};
 
@@ -53,7 +53,7 @@ impl<T> Chan<T> {
         kind: SendKind,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Option<T>>> {
-        if self.bound == Bound::Unbounded {
+        if self.capacity.is_none() {
             // It never waits: like tokio's `UnboundedSender::send`, it
             // spends no budget.
             return self.poll_send_unbudgeted(key, item, kind, cx);

@@ -16,11 +16,6 @@ impl<T> State<T> {
         self.queue.len() + self.reserved < self.limit
     }
 
-    /// The bound, `None` for unbounded.
-    pub(crate) fn capacity(&self) -> Option<usize> {
-        self.capacity
-    }
-
     pub(crate) fn is_full(&self) -> bool {
         !self.has_space()
     }
