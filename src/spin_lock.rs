@@ -48,6 +48,7 @@
 #![cfg_attr(loom, allow(dead_code))]
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 #[cfg(loom)]
@@ -74,8 +75,13 @@ pub(crate) struct SpinLock<T> {
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 /// Access to the value of a locked [`SpinLock`]; unlocks when dropped.
+///
+/// Neither `Send` nor `Sync`, as `std`'s `MutexGuard` is not `Send`: a
+/// guard shared between threads would hand out `&T` on both, which needs
+/// `T: Sync`, where the lock only asks `T: Send`.
 pub(crate) struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
+    not_send: PhantomData<*const ()>,
     /// loom's record of the exclusive access, released before the unlock.
     #[cfg(loom)]
     access: Option<MutPtr<T>>,
@@ -101,6 +107,7 @@ impl<T> SpinLock<T> {
         }
         SpinGuard {
             lock: self,
+            not_send: PhantomData,
             #[cfg(loom)]
             access: Some(self.value.get_mut()),
         }
